@@ -1,0 +1,147 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '@netra/config';
+import { createRedis, createRunQueue, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { createPrismaClient, type Db } from '@netra/db';
+import { logger } from '@netra/observability';
+import { TokenVerifier } from './auth/tokens.js';
+import { createApp } from './http/app.js';
+import { MessageService } from './services/messages.js';
+import { RunService } from './services/runs.js';
+import { ThreadService } from './services/threads.js';
+import { UserDirectory } from './services/users.js';
+import { WsGateway } from './ws/server.js';
+
+export interface GatewayOptions {
+  config: Config;
+  version: string;
+}
+
+/**
+ * One gateway process: the HTTP API and the WebSocket endpoint on one port. Stateless — any number can run
+ * behind a load balancer; run events reach each gateway through the users' Redis channels.
+ * Lifecycle: `start()` then `close()`.
+ */
+export class Gateway {
+  private readonly config: Config;
+  private readonly log = logger.child({ component: 'gateway' });
+  private db: Db | undefined;
+  private redis: Redis | undefined;
+  private subscriberConnection: Redis | undefined;
+  private queue: RunQueue | undefined;
+  private server: http.Server | undefined;
+  private ws: WsGateway | undefined;
+  private accepting = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.config = options.config;
+  }
+
+  async start(): Promise<AddressInfo> {
+    const { config } = this;
+    const names = new RedisNames(config.REDIS_PREFIX);
+    const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'netra-gateway' });
+    const redis = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:gateway:${process.pid}` });
+    const subscriberConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:gateway-sub:${process.pid}` });
+    this.db = db;
+    this.redis = redis;
+    this.subscriberConnection = subscriberConnection;
+    await Promise.all([waitForRedis(redis), waitForRedis(subscriberConnection), db.$queryRaw`SELECT 1`]);
+
+    const queue = createRunQueue(redis, names);
+    this.queue = queue;
+    const eventLog = new RunEventLog(redis, names, { retentionSeconds: config.EVENT_RETENTION_SECONDS, maxLen: config.EVENT_LOG_MAXLEN });
+    const subscriber = new RunEventSubscriber(subscriberConnection, names);
+
+    const verifier = new TokenVerifier({
+      ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
+      ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
+      ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+      ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+    });
+    const users = new UserDirectory(db);
+    const threads = new ThreadService(db);
+    const messages = new MessageService(db, queue, { maxAttempts: config.RUN_MAX_ATTEMPTS });
+    const runs = new RunService(db);
+
+    const app = createApp({
+      verifier,
+      users,
+      threads,
+      messages,
+      runs,
+      devLogin: {
+        enabled: config.AUTH_DEV_LOGIN,
+        secret: config.JWT_SECRET,
+        ttlSeconds: config.JWT_TTL_SECONDS,
+        ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+        ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+      },
+      health: {
+        version: this.options.version,
+        accepting: () => this.accepting,
+        checks: {
+          postgres: async () => {
+            await db.$queryRaw`SELECT 1`;
+          },
+          redis: async () => {
+            await redis.ping();
+          },
+          queue: async () => {
+            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+            return { name: names.runQueue, ...counts };
+          },
+        },
+      },
+    });
+
+    const server = http.createServer(app);
+    // Keep-alive longer than typical load balancer idle timeouts, so they close first.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    this.server = server;
+    this.ws = new WsGateway(
+      server,
+      { verifier, users, threads, messages, eventLog, subscriber },
+      {
+        maxPayload: config.WS_MAX_PAYLOAD_BYTES,
+        heartbeatMs: config.WS_HEARTBEAT_MS,
+        maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+        allowedOrigins: config.CORS_ORIGINS,
+      },
+    );
+    this.ws.start();
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+    this.accepting = true;
+    const address = server.address() as AddressInfo;
+    this.log.info('gateway listening', { port: address.port, host: config.HOST });
+    return address;
+  }
+
+  /** Stops accepting, closes sockets with 1001, finishes in-flight requests, then releases connections. */
+  close(graceMs = this.config.SHUTDOWN_GRACE_MS): Promise<void> {
+    this.closing ??= this.doClose(graceMs);
+    return this.closing;
+  }
+
+  private async doClose(graceMs: number): Promise<void> {
+    this.accepting = false;
+    this.log.info('gateway closing', { sockets: this.ws?.connectionCount ?? 0 });
+    const server = this.server;
+    const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    await this.ws?.close(graceMs);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([serverClosed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+    clearTimeout(timer);
+    server?.closeAllConnections();
+    await this.queue?.close();
+    await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);
+    this.log.info('gateway closed');
+  }
+}

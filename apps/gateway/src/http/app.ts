@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { MessageService } from '../services/messages.js';
+import type { RunService } from '../services/runs.js';
+import type { ThreadService } from '../services/threads.js';
+import type { UserDirectory } from '../services/users.js';
+import { authenticate, errorHandler, notFound, requestContext } from './middleware.js';
+import { authRoutes, type DevLoginOptions } from './routes/auth.js';
+import { healthRoutes, type HealthOptions } from './routes/health.js';
+import { runRoutes } from './routes/runs.js';
+import { threadRoutes } from './routes/threads.js';
+
+export interface AppDeps {
+  verifier: TokenVerifier;
+  users: UserDirectory;
+  threads: ThreadService;
+  messages: MessageService;
+  runs: RunService;
+  devLogin: DevLoginOptions;
+  health: HealthOptions;
+  /** Largest JSON body accepted. Default 1 MB. */
+  bodyLimit?: string;
+}
+
+/** The HTTP API: thin handlers over the services; every body and query parsed by its contract schema. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext);
+  app.use(healthRoutes(deps.health));
+
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    res.setHeader('cache-control', 'no-store');
+    next();
+  });
+  api.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
+  api.use(authRoutes(deps.devLogin));
+  api.use(authenticate(deps.verifier, deps.users));
+  api.use(threadRoutes(deps.threads, deps.messages));
+  api.use(runRoutes(deps.runs));
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { ForbiddenError, InternalError, isNetraError, NetraError, NotFoundError, UnauthorizedError, ValidationError } from '@netra/contracts';
+import { addContext, errorFields, logger, metrics, withContext } from '@netra/observability';
+import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
+import type { AuthUser, UserDirectory } from '../services/users.js';
+import { HTTP_STATUS } from './errors.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const userOf = new WeakMap<Request, AuthUser>();
+
+/** The authenticated caller of a request behind `authenticate`. */
+export function currentUser(req: Request): AuthUser {
+  const user = userOf.get(req);
+  if (!user) throw new UnauthorizedError();
+  return user;
+}
+
+/** Gives every request an id (the caller's X-Request-Id when sane) and a logging context; records its duration. */
+export function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const header = req.get('x-request-id');
+  const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+  res.setHeader('x-request-id', requestId);
+  const started = performance.now();
+  res.on('finish', () => {
+    // Route templates, never raw paths, so label values stay bounded.
+    const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    metrics.httpRequestDuration.observe(
+      { method: req.method, route, status: String(res.statusCode) },
+      (performance.now() - started) / 1000,
+    );
+  });
+  withContext({ requestId }, () => next());
+}
+
+/** Requires a valid bearer token (never from the query string) and resolves the caller's internal id. */
+export function authenticate(verifier: TokenVerifier, users: UserDirectory) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
+    const principal = await verifier.verify(token);
+    const id = await users.resolve(principal.subject);
+    userOf.set(req, { id, subject: principal.subject, roles: principal.roles });
+    addContext({ userId: id });
+    next();
+  };
+}
+
+export function requireRole(role: string) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (!currentUser(req).roles.includes(role)) throw new ForbiddenError(`Requires the ${role} role`);
+    next();
+  };
+}
+
+export function notFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError(`Route ${req.method} ${req.path}`));
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Maps every error to `{ error: { code, message, details? } }` with its status; unknown errors are logged as bugs. */
+export function errorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  let netra: NetraError;
+  const parserError = error as BodyParserError;
+  if (isNetraError(error)) {
+    netra = error;
+  } else if (parserError?.type === 'entity.parse.failed') {
+    netra = new ValidationError('Body is not valid JSON');
+  } else if (parserError?.type === 'entity.too.large') {
+    netra = new NetraError('payload_too_large', 'Body is too large');
+  } else if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
+    netra = new NetraError('unsupported_media_type', 'Unsupported body encoding');
+  } else {
+    logger.error('unhandled error', errorFields(error));
+    netra = new InternalError();
+  }
+  if (netra.code === 'internal' && isNetraError(error)) logger.error('internal error', errorFields(error));
+  const status = HTTP_STATUS[netra.code];
+  if (netra.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(netra.retryAfterMs / 1000))));
+  res.status(status).json(netra.toBody());
+}

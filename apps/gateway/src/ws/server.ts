@@ -1,0 +1,370 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  CLIENT_FRAME_TYPES,
+  ClientFrame,
+  InternalError,
+  isNetraError,
+  NetraError,
+  RunEventEnvelope,
+  UnauthorizedError,
+  ValidationError,
+  WsCloseCode,
+  formatEventId,
+  type SubscribeFrame,
+  type UserMessageFrame,
+} from '@netra/contracts';
+import type { RunEventLog, RunEventSubscriber } from '@netra/bus';
+import { errorFields, logger, metrics, withContext } from '@netra/observability';
+import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
+import { HTTP_STATUS } from '../http/errors.js';
+import type { MessageService } from '../services/messages.js';
+import type { ThreadService } from '../services/threads.js';
+import type { AuthUser, UserDirectory } from '../services/users.js';
+import { ClientConnection } from './connection.js';
+
+export interface WsGatewayOptions {
+  /** Largest frame accepted, in bytes. */
+  maxPayload: number;
+  heartbeatMs: number;
+  maxSocketsPerUser: number;
+  /** Browser origins allowed to open sockets; empty = same origin only. */
+  allowedOrigins: string[];
+}
+
+export interface WsGatewayDeps {
+  verifier: TokenVerifier;
+  users: UserDirectory;
+  threads: ThreadService;
+  messages: MessageService;
+  eventLog: RunEventLog;
+  subscriber: RunEventSubscriber;
+}
+
+const PATH = '/ws';
+
+/**
+ * The WebSocket endpoint. Authenticates the upgrade (refusing it with an HTTP status before any socket exists),
+ * handles client frames, and writes each run event to the sockets that follow its thread.
+ */
+export class WsGateway {
+  private readonly wss: WebSocketServer;
+  private readonly byUser = new Map<string, Set<ClientConnection>>();
+  private readonly log = logger.child({ component: 'ws' });
+  private heartbeat: NodeJS.Timeout | undefined;
+  private accepting = true;
+
+  constructor(
+    private readonly server: Server,
+    private readonly deps: WsGatewayDeps,
+    private readonly options: WsGatewayOptions,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, clientTracking: false });
+  }
+
+  start(): void {
+    this.server.on('upgrade', this.onUpgrade);
+    this.deps.subscriber.on('event', this.onEvent);
+    this.deps.subscriber.on('resubscribed', this.onResubscribed);
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get connectionCount(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  /** Stops accepting upgrades and closes every socket with 1001; resolves when they are gone or `graceMs` passed. */
+  async close(graceMs: number): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.heartbeat);
+    this.server.off('upgrade', this.onUpgrade);
+    this.deps.subscriber.off('event', this.onEvent);
+    this.deps.subscriber.off('resubscribed', this.onResubscribed);
+    const sockets = [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
+    const closed = Promise.all(
+      sockets.map((socket) => new Promise<void>((resolve) => {
+        if (socket.readyState === socket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close(WsCloseCode.goingAway, 'server shutting down');
+      })),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+    clearTimeout(timer);
+    for (const socket of sockets) if (socket.readyState !== socket.CLOSED) socket.terminate();
+    this.wss.close();
+  }
+
+  // ---- upgrade -------------------------------------------------------------------------------------------
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', (error) => this.log.debug('upgrade socket error', errorFields(error)));
+    void this.upgrade(req, socket, head).catch((error: unknown) => {
+      const netra = isNetraError(error) ? error : new InternalError();
+      if (!isNetraError(error)) this.log.error('upgrade failed', errorFields(error));
+      reject(socket, HTTP_STATUS[netra.code], netra);
+    });
+  };
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    if (url.pathname !== PATH) throw new NetraError('not_found', `No WebSocket endpoint at ${url.pathname}`);
+    if (!this.accepting) throw new NetraError('unavailable', 'Gateway is shutting down', { retryAfterMs: 1_000 });
+    if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
+      throw new UnauthorizedError('Tokens are never accepted in the query string; send Authorization: Bearer');
+    }
+    this.checkOrigin(req);
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
+    const principal = await this.deps.verifier.verify(token);
+    const id = await this.deps.users.resolve(principal.subject);
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, { id, subject: principal.subject, roles: principal.roles }));
+  }
+
+  private checkOrigin(req: IncomingMessage): void {
+    const origin = req.headers.origin;
+    if (!origin) return; // not a browser
+    const host = req.headers.host;
+    const sameOrigin = host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+    if (sameOrigin || this.options.allowedOrigins.includes(origin)) return;
+    throw new NetraError('forbidden', `Origin ${origin} is not allowed`);
+  }
+
+  // ---- connections ---------------------------------------------------------------------------------------
+
+  private onConnection(socket: WebSocket, user: AuthUser): void {
+    const connection = new ClientConnection(randomUUID(), user, socket);
+    let set = this.byUser.get(user.id);
+    if (!set) {
+      set = new Set();
+      this.byUser.set(user.id, set);
+    }
+    // Per-user cap: the oldest socket makes room for the newest (a user opening a new tab expects it to work).
+    while (set.size >= this.options.maxSocketsPerUser) {
+      const oldest = [...set].sort((a, b) => a.openedAt - b.openedAt)[0];
+      if (!oldest) break;
+      set.delete(oldest);
+      oldest.socket.close(WsCloseCode.policyViolation, 'too many connections for this user');
+    }
+    set.add(connection);
+    metrics.wsConnections.inc();
+    const subscribed = this.deps.subscriber.subscribeUser(user.id);
+
+    socket.on('pong', () => {
+      connection.alive = true;
+    });
+    socket.on('message', (data, isBinary) => {
+      connection.alive = true;
+      void connection.serial(() => this.onFrame(connection, data, isBinary));
+    });
+    socket.on('error', (error) => this.log.debug('socket error', { connectionId: connection.id, ...errorFields(error) }));
+    socket.on('close', () => {
+      metrics.wsConnections.dec();
+      const users = this.byUser.get(user.id);
+      users?.delete(connection);
+      if (users && users.size === 0) this.byUser.delete(user.id);
+      void this.deps.subscriber.unsubscribeUser(user.id).catch((error: unknown) => this.log.warn('unsubscribe failed', errorFields(error)));
+    });
+
+    // Frames queue behind this, so `connection_established` is always the first frame a client sees.
+    void connection.serial(async () => {
+      try {
+        await subscribed;
+        connection.send({ type: 'connection_established', connectionId: connection.id, userId: user.subject });
+      } catch (error) {
+        this.log.error('could not subscribe to the user channel', errorFields(error));
+        socket.close(WsCloseCode.tryAgainLater, 'event bus unavailable');
+      }
+    });
+  }
+
+  private beat(): void {
+    for (const set of this.byUser.values()) {
+      for (const connection of set) {
+        if (!connection.alive) {
+          connection.socket.terminate();
+          continue;
+        }
+        connection.alive = false;
+        connection.socket.ping();
+      }
+    }
+  }
+
+  // ---- frames --------------------------------------------------------------------------------------------
+
+  private async onFrame(connection: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
+    let frame: ClientFrame | undefined;
+    await withContext({ connectionId: connection.id, userId: connection.user.id }, async () => {
+      try {
+        frame = this.parseFrame(data, isBinary);
+        metrics.wsFrames.inc({ direction: 'in', type: frame.type });
+        await this.handle(connection, frame);
+      } catch (error) {
+        if (!frame) metrics.wsFrames.inc({ direction: 'in', type: 'invalid' });
+        this.sendError(connection, error, frame?.type === 'user_message' ? frame.clientMessageId : rawClientMessageId(data));
+      }
+    });
+  }
+
+  private parseFrame(data: RawData, isBinary: boolean): ClientFrame {
+    if (isBinary) throw new ValidationError('Frames must be JSON text');
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch {
+      throw new ValidationError('Frame is not valid JSON');
+    }
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+      const known = typeof type === 'string' && (CLIENT_FRAME_TYPES as readonly string[]).includes(type);
+      throw ValidationError.fromZod(parsed.error, known ? `${String(type)} frame` : 'frame');
+    }
+    return parsed.data;
+  }
+
+  private async handle(connection: ClientConnection, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        connection.send({ type: 'pong' });
+        return;
+      case 'user_message':
+        return this.userMessage(connection, frame);
+      case 'subscribe':
+        return this.subscribe(connection, frame);
+      case 'stop_agent':
+        throw new NetraError('invalid_message', 'stop_agent is not supported by this gateway version');
+    }
+  }
+
+  private async userMessage(connection: ClientConnection, frame: UserMessageFrame): Promise<void> {
+    // Follow the thread before the run exists, so its first event cannot slip past this socket.
+    const followedNow = connection.follow(frame.threadId);
+    try {
+      const accepted = await withContext({ threadId: frame.threadId }, () =>
+        this.deps.messages.accept(
+          connection.user.id,
+          {
+            threadId: frame.threadId,
+            text: frame.text,
+            clientMessageId: frame.clientMessageId,
+            ...(frame.strategy ? { strategy: frame.strategy } : {}),
+          },
+          'ws',
+        ),
+      );
+      connection.send({ type: 'message_accepted', ...accepted });
+    } catch (error) {
+      if (followedNow) connection.unfollow(frame.threadId);
+      throw error;
+    }
+  }
+
+  /**
+   * Replays the thread's events after `after` (or, without it, from the start of its unfinished runs), then
+   * continues live. Live events that arrive during the replay are held and de-duplicated by event id.
+   */
+  private async subscribe(connection: ClientConnection, frame: SubscribeFrame): Promise<void> {
+    await this.deps.threads.assertOwned(connection.user.id, frame.threadId);
+    const start = frame.after ?? (await this.startOfUnfinishedRuns(frame.threadId));
+    connection.beginReplay(frame.threadId, start);
+    let replayed = 0;
+    try {
+      replayed = await this.replay(connection, frame.threadId, start);
+    } finally {
+      connection.endReplay(frame.threadId);
+    }
+    connection.send({ type: 'subscribed', threadId: frame.threadId, lastEventId: connection.lastEventId(frame.threadId), replayed });
+  }
+
+  private async replay(connection: ClientConnection, threadId: string, after: string | null): Promise<number> {
+    let count = 0;
+    for await (const raw of this.deps.eventLog.replay(threadId, after)) {
+      const envelope = RunEventEnvelope.safeParse(JSON.parse(raw));
+      if (!envelope.success) continue;
+      if (connection.replayed(threadId, envelope.data.eventId, raw, envelope.data.type)) count += 1;
+    }
+    return count;
+  }
+
+  /** The event id just before the first event of the thread's oldest unfinished run (the head if none). */
+  private async startOfUnfinishedRuns(threadId: string): Promise<string | null> {
+    const unfinished = await this.deps.threads.unfinishedRuns(threadId);
+    for (const runId of unfinished) {
+      const first = await this.deps.eventLog.findRunStart(threadId, runId);
+      if (first !== null) return formatEventId(Math.max(0, Number(first) - 1));
+    }
+    return this.deps.eventLog.head(threadId);
+  }
+
+  // ---- delivery ------------------------------------------------------------------------------------------
+
+  private readonly onEvent = (userId: string, envelope: RunEventEnvelope, raw: string): void => {
+    const connections = this.byUser.get(userId);
+    if (!connections) return;
+    for (const connection of connections) connection.deliver(envelope, raw);
+  };
+
+  /** After a Redis outage pub/sub has lost whatever was published meanwhile: catch every followed thread up. */
+  private readonly onResubscribed = (): void => {
+    this.log.warn('event bus reconnected; catching sockets up from the event log');
+    for (const set of this.byUser.values()) {
+      for (const connection of set) {
+        for (const threadId of connection.followedThreads()) {
+          void connection.serial(async () => {
+            const after = connection.lastEventId(threadId) ?? (await this.startOfUnfinishedRuns(threadId));
+            connection.beginReplay(threadId, after);
+            try {
+              await this.replay(connection, threadId, after);
+            } finally {
+              connection.endReplay(threadId);
+            }
+          }).catch((error: unknown) => this.log.warn('catch-up failed', errorFields(error)));
+        }
+      }
+    }
+  };
+
+  private sendError(connection: ClientConnection, error: unknown, clientMessageId: string | undefined): void {
+    const netra = isNetraError(error) ? error : new InternalError();
+    if (!isNetraError(error)) this.log.error('frame failed', errorFields(error));
+    metrics.messagesRejected.inc({ code: netra.code });
+    connection.send({
+      type: 'error',
+      code: netra.code,
+      message: netra.message,
+      ...(netra.details === undefined ? {} : { details: netra.details }),
+      ...(clientMessageId ? { clientMessageId } : {}),
+      ...(netra.retryAfterMs === undefined ? {} : { retryAfterMs: netra.retryAfterMs }),
+    });
+  }
+}
+
+/** Echo the clientMessageId of an invalid frame when one can be read, so the client can match the error. */
+function rawClientMessageId(data: RawData): string | undefined {
+  try {
+    const json: unknown = JSON.parse(data.toString());
+    const id = typeof json === 'object' && json !== null ? (json as { clientMessageId?: unknown }).clientMessageId : undefined;
+    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reject(socket: Duplex, status: number, error: NetraError): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify(error.toBody());
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const retry = error.retryAfterMs === undefined ? '' : `Retry-After: ${Math.max(1, Math.ceil(error.retryAfterMs / 1000))}\r\n`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

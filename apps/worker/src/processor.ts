@@ -1,0 +1,210 @@
+import { RunJobData, type AgentName, type Report } from '@netra/contracts';
+import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@netra/agents';
+import type { RunEventLog } from '@netra/bus';
+import type { Db } from '@netra/db';
+import type { LlmClient } from '@netra/llm';
+import { errorFields, logger, metrics, withContext } from '@netra/observability';
+import { RunStore, type ClaimedRun, type StepError } from './run-store.js';
+
+export interface ProcessorDeps {
+  db: Db;
+  events: RunEventLog;
+  llm: LlmClient;
+}
+
+/** Thrown when an agent fails: the run is already recorded `failed`; the job must not be retried. */
+export class AgentFailedError extends Error {
+  constructor(
+    readonly agent: AgentName,
+    readonly reason: StepError,
+  ) {
+    super(`${agent} failed: ${reason.message}`);
+    this.name = 'AgentFailedError';
+  }
+}
+
+export type ProcessOutcome = 'completed' | 'failed' | 'skipped';
+
+function describe(error: unknown): StepError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : error.name, message: error.message };
+  }
+  return { code: 'Error', message: String(error) };
+}
+
+/**
+ * Runs one job: the supervisor's five sub-agents in order, each checkpointed in its RunStep and announced with
+ * `sub_agent_update` events, then the assistant message and `agent_completed`. A retried job (crash, stall)
+ * resumes after the last completed agent. Infrastructure errors propagate, so BullMQ retries the job.
+ */
+export class RunProcessor {
+  private readonly store: RunStore;
+  private readonly log = logger.child({ component: 'processor' });
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.store = new RunStore(deps.db);
+  }
+
+  async process(jobData: unknown, jobId: string | undefined, signal: AbortSignal): Promise<ProcessOutcome> {
+    const data = RunJobData.parse(jobData);
+    return withContext({ runId: data.runId, threadId: data.threadId, userId: data.userId, ...(jobId ? { jobId } : {}) }, () =>
+      this.run(data, signal),
+    );
+  }
+
+  private async run(data: RunJobData, signal: AbortSignal): Promise<ProcessOutcome> {
+    const run = await this.store.claim(data.runId);
+    if (!run) {
+      await this.reannounce(data);
+      return 'skipped';
+    }
+    if (run.previousStatus === 'queued') metrics.queueWait.observe(Math.max(0, Date.now() - data.acceptedAt) / 1000);
+    const started = performance.now();
+    this.log.info('run started', { attempt: run.attempts, resumed: run.previousStatus === 'running' });
+
+    const { request, checkpoints, previousReport } = await this.store.loadContext(run);
+    const outputs: Partial<AgentOutputs> = {};
+    for (const checkpoint of checkpoints) {
+      const agent = PIPELINE.find((a) => a.name === checkpoint.agent);
+      const parsed = agent?.output.safeParse(checkpoint.output);
+      // A checkpoint that no longer matches its schema (older version) is recomputed, never trusted.
+      if (agent && parsed?.success) (outputs as Record<string, unknown>)[agent.name] = parsed.data;
+    }
+
+    await this.deps.events.publish(run.userId, {
+      type: 'agent_started',
+      runId: run.id,
+      threadId: run.threadId,
+      messageId: run.userMessageId,
+      attempt: run.attempts,
+    });
+
+    const ctx: AgentContext = {
+      runId: run.id,
+      threadId: run.threadId,
+      userId: run.userId,
+      request,
+      previousReport,
+      db: this.deps.db,
+      llm: this.deps.llm,
+      signal,
+      now: run.startedAt,
+      outputs,
+    };
+
+    for (const [position, agent] of PIPELINE.entries()) {
+      if (outputs[agent.name] !== undefined) continue;
+      signal.throwIfAborted();
+      await this.step(run, agent, position, ctx);
+    }
+
+    const report = outputs.reporting as Report;
+    const messageId = await this.store.complete(run.id, report);
+    if (messageId === null) {
+      // Cancelled meanwhile, or an earlier attempt completed it: announce whatever the run's state is.
+      await this.reannounce(data);
+      return 'skipped';
+    }
+    await this.deps.events.publish(
+      run.userId,
+      { type: 'agent_completed', runId: run.id, threadId: run.threadId, messageId, report },
+      { once: 'terminal' },
+    );
+    metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
+    metrics.runsFinished.inc({ status: 'completed' });
+    this.log.info('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
+    return 'completed';
+  }
+
+  private async step(run: ClaimedRun, agent: AnyAgent, position: number, ctx: AgentContext): Promise<void> {
+    return withContext({ agent: agent.name }, async () => {
+      const started = performance.now();
+      await this.store.stepStarted(run.id, agent.name, position, run.attempts, agent.input(ctx));
+      await this.deps.events.publish(run.userId, {
+        type: 'sub_agent_update',
+        runId: run.id,
+        threadId: run.threadId,
+        agent: agent.name,
+        status: 'running',
+      });
+
+      let result: { output: unknown; summary: string };
+      try {
+        const raw = await agent.run(ctx);
+        result = { output: agent.output.parse(raw.output), summary: raw.summary };
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        const reason = describe(error);
+        const ms = performance.now() - started;
+        this.log.error('agent failed', errorFields(error));
+        await this.store.stepFailed(run.id, agent.name, reason, ms);
+        metrics.agentDuration.observe({ agent: agent.name, outcome: 'failed' }, ms / 1000);
+        await this.deps.events.publish(run.userId, {
+          type: 'sub_agent_update',
+          runId: run.id,
+          threadId: run.threadId,
+          agent: agent.name,
+          status: 'failed',
+          summary: reason.message,
+          durationMs: Math.round(ms),
+        });
+        await this.failRun(run, { code: 'agent_failed', message: `${agent.name}: ${reason.message}` });
+        throw new AgentFailedError(agent.name, reason);
+      }
+
+      const ms = performance.now() - started;
+      await this.store.stepCompleted(run.id, agent.name, result.output, result.summary, ms);
+      (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
+      metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
+      await this.deps.events.publish(run.userId, {
+        type: 'sub_agent_update',
+        runId: run.id,
+        threadId: run.threadId,
+        agent: agent.name,
+        status: 'completed',
+        summary: result.summary,
+        durationMs: Math.round(ms),
+      });
+    });
+  }
+
+  /** Records the run `failed` and announces it once. */
+  async failRun(run: { id: string; threadId: string; userId: string }, reason: StepError): Promise<void> {
+    const changed = await this.store.fail(run.id, reason);
+    if (changed) {
+      metrics.runsFinished.inc({ status: 'failed' });
+      this.log.warn('run failed', { reason });
+    }
+    await this.deps.events.publish(
+      run.userId,
+      { type: 'agent_failed', runId: run.id, threadId: run.threadId, error: reason },
+      { once: 'terminal' },
+    );
+  }
+
+  /**
+   * A run this job cannot (or no longer needs to) execute: if it ended, make sure its terminal event went out.
+   * The event is published "once", so an attempt that crashed after writing the outcome completes the story
+   * without duplicating it.
+   */
+  private async reannounce(data: RunJobData): Promise<void> {
+    const outcome = await this.store.outcome(data.runId);
+    if (!outcome) {
+      this.log.warn('job for a run that does not exist; dropped');
+      return;
+    }
+    const base = { runId: data.runId, threadId: data.threadId };
+    if (outcome.status === 'completed' && outcome.report && outcome.messageId) {
+      await this.deps.events.publish(data.userId, { type: 'agent_completed', ...base, messageId: outcome.messageId, report: outcome.report }, { once: 'terminal' });
+    } else if (outcome.status === 'failed') {
+      await this.deps.events.publish(
+        data.userId,
+        { type: 'agent_failed', ...base, error: outcome.error ?? { code: 'failed', message: 'run failed' } },
+        { once: 'terminal' },
+      );
+    } else if (outcome.status === 'cancelled') {
+      await this.deps.events.publish(data.userId, { type: 'agent_stopped', ...base, reason: 'cancelled' }, { once: 'terminal' });
+    }
+  }
+}

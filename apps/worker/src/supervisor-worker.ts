@@ -1,0 +1,160 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '@netra/config';
+import type { RunJobData } from '@netra/contracts';
+import { createRedis, RedisNames, RunEventLog, waitForRedis, type Redis } from '@netra/bus';
+import { createPrismaClient, type Db } from '@netra/db';
+import { LlmClient } from '@netra/llm';
+import { errorFields, logger, metrics } from '@netra/observability';
+import { WorkerHttpServer } from './http-server.js';
+import { AgentFailedError, RunProcessor } from './processor.js';
+
+/** Why a run's AbortSignal fired when the worker itself is stopping (the run is handed back, not cancelled). */
+export class ShutdownAbort extends Error {
+  constructor() {
+    super('worker shutting down');
+    this.name = 'ShutdownAbort';
+  }
+}
+
+export interface SupervisorWorkerOptions {
+  config: Config;
+  version: string;
+}
+
+/**
+ * One worker process: a BullMQ worker on the `agent-runs` queue running the supervisor for each job, plus its
+ * health/metrics endpoint. Lifecycle: `start()`, then `close()` on SIGTERM (finish or hand back active runs).
+ */
+export class SupervisorWorker {
+  private readonly config: Config;
+  private readonly names: RedisNames;
+  private readonly log = logger.child({ component: 'supervisor-worker' });
+  private readonly active = new Map<string, AbortController>();
+  private db: Db | undefined;
+  private queueConnection: Redis | undefined;
+  private eventsConnection: Redis | undefined;
+  private worker: Worker<RunJobData, void, 'run'> | undefined;
+  private http: WorkerHttpServer | undefined;
+  private processor: RunProcessor | undefined;
+  private closing: Promise<void> | undefined;
+  /** The port the health/metrics server listens on (after start). */
+  httpPort = 0;
+
+  constructor(private readonly options: SupervisorWorkerOptions) {
+    this.config = options.config;
+    this.names = new RedisNames(this.config.REDIS_PREFIX);
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    this.db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'netra-worker' });
+    this.queueConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker:${process.pid}` });
+    this.eventsConnection = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-events:${process.pid}` });
+    await Promise.all([waitForRedis(this.queueConnection), waitForRedis(this.eventsConnection), this.db.$queryRaw`SELECT 1`]);
+
+    const events = new RunEventLog(this.eventsConnection, this.names, {
+      retentionSeconds: config.EVENT_RETENTION_SECONDS,
+      maxLen: config.EVENT_LOG_MAXLEN,
+    });
+    this.processor = new RunProcessor({ db: this.db, events, llm: new LlmClient() });
+
+    const worker = new Worker<RunJobData, void, 'run'>(this.names.runQueue, (job, token) => this.handle(job, token), {
+      connection: this.queueConnection,
+      prefix: this.names.bullPrefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.RUN_LOCK_MS,
+      stalledInterval: Math.max(1_000, Math.round(config.RUN_LOCK_MS / 2)),
+      // A job that stalls (its worker died) is retried; one that keeps killing workers ends failed.
+      maxStalledCount: Math.max(0, config.RUN_MAX_ATTEMPTS - 1),
+      autorun: false,
+    });
+    worker.on('failed', (job, error) => {
+      if (job) void this.onFailed(job, error);
+    });
+    worker.on('error', (error) => this.log.error('worker error', errorFields(error)));
+    this.worker = worker;
+
+    const db = this.db;
+    const redis = this.eventsConnection;
+    this.http = new WorkerHttpServer({
+      port: config.WORKER_HTTP_PORT,
+      version: this.options.version,
+      checks: {
+        postgres: async () => {
+          await db.$queryRaw`SELECT 1`;
+        },
+        redis: async () => {
+          await redis.ping();
+        },
+        worker: async () => {
+          if (!worker.isRunning()) throw new Error('not running');
+          return { concurrency: config.WORKER_CONCURRENCY, active: this.active.size };
+        },
+      },
+    });
+    this.httpPort = await this.http.start();
+    void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
+    await worker.waitUntilReady();
+    this.log.info('worker ready', { concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue });
+  }
+
+  private async handle(job: Job<RunJobData, void, 'run'>, token: string | undefined): Promise<void> {
+    const processor = this.processor;
+    if (!processor) throw new Error('worker not started');
+    const controller = new AbortController();
+    const key = job.id ?? job.data.runId;
+    this.active.set(key, controller);
+    try {
+      await processor.process(job.data, job.id, controller.signal);
+    } catch (error) {
+      if (error instanceof AgentFailedError) throw new UnrecoverableError(error.message);
+      if (controller.signal.reason instanceof ShutdownAbort && token) {
+        // Hand the run back without spending an attempt: another worker resumes it from its last checkpoint.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      throw error;
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  /** A job that will not be retried again leaves its run `failed`, with the reason. */
+  private async onFailed(job: Job<RunJobData, void, 'run'>, error: Error): Promise<void> {
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/i.test(error.message);
+    this.log.warn('job failed', { jobId: job.id, runId: job.data.runId, attemptsMade: job.attemptsMade, final, ...errorFields(error) });
+    if (!final || error instanceof UnrecoverableError || !this.processor) return;
+    try {
+      await this.processor.failRun(
+        { id: job.data.runId, threadId: job.data.threadId, userId: job.data.userId },
+        { code: 'attempts_exhausted', message: `gave up after ${job.attemptsMade} attempts: ${error.message}` },
+      );
+      metrics.jobDuration.observe({ outcome: 'failed' }, 0);
+    } catch (failError) {
+      this.log.error('could not record the failed run', { runId: job.data.runId, ...errorFields(failError) });
+    }
+  }
+
+  /** Stops taking jobs; lets active runs finish for `graceMs`, then hands the rest back to the queue. */
+  close(graceMs = this.config.SHUTDOWN_GRACE_MS): Promise<void> {
+    this.closing ??= this.doClose(graceMs);
+    return this.closing;
+  }
+
+  private async doClose(graceMs: number): Promise<void> {
+    this.log.info('worker closing', { active: this.active.size, graceMs });
+    const worker = this.worker;
+    if (worker) {
+      const closed = worker.close();
+      const timer = setTimeout(() => {
+        this.log.warn('grace period over; handing active runs back', { active: this.active.size });
+        for (const controller of this.active.values()) controller.abort(new ShutdownAbort());
+      }, graceMs);
+      await closed;
+      clearTimeout(timer);
+    }
+    await this.http?.close();
+    await Promise.allSettled([this.queueConnection?.quit(), this.eventsConnection?.quit(), this.db?.$disconnect()]);
+    this.log.info('worker closed');
+  }
+}

@@ -1,0 +1,8 @@
+export { PIPELINE } from './pipeline.js';
+export type { Agent, AnyAgent, AgentContext, AgentOutputs, AgentResult } from './types.js';
+export { AgentInputError } from './types.js';
+export * from './schemas.js';
+export { classify, parseWindow } from './agents/triage.js';
+export { renderSummary } from './agents/reporting.js';
+export { monthly } from './agents/optimization.js';
+export * as tools from './tools/metrics.js';

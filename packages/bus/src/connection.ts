@@ -1,0 +1,61 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * What a connection is for decides how it behaves while Redis is away:
+ * - `blocking`: BullMQ workers and pub/sub subscribers. Commands wait for the reconnect (BullMQ requires
+ *   `maxRetriesPerRequest: null` here); ioredis resubscribes channels by itself.
+ * - `durable`: writes that must not be lost (a worker publishing run events): queued until Redis is back.
+ * - `request`: work done for a waiting client (gateway enqueue, replay, tickets): fail fast, so the client
+ *   gets a clear `unavailable` error instead of a hung request.
+ */
+export type RedisRole = 'blocking' | 'durable' | 'request';
+
+export interface RedisConnectionOptions {
+  role: RedisRole;
+  /** Shown in `CLIENT LIST`. */
+  name?: string;
+}
+
+function retryStrategy(times: number): number {
+  // Exponential backoff with jitter, capped at 2 s: a restarted Redis is found again within ~2 s.
+  const base = Math.min(2_000, 50 * 2 ** Math.min(times, 10));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+/** The one Redis connection factory. Callers own the connection (`quit()` on close). */
+export function createRedis(url: string, options: RedisConnectionOptions): Redis {
+  const common: RedisOptions = {
+    retryStrategy,
+    connectionName: options.name,
+    // Reconnect when a failover turns the node read-only.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+  };
+  const byRole: Record<RedisRole, RedisOptions> = {
+    blocking: { maxRetriesPerRequest: null, enableOfflineQueue: true },
+    durable: { maxRetriesPerRequest: null, enableOfflineQueue: true },
+    request: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000, commandTimeout: 5_000 },
+  };
+  return new Redis(url, { ...common, ...byRole[options.role] });
+}
+
+/** Resolves once the connection is ready (or rejects after `timeoutMs`). */
+export async function waitForRedis(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis not ready after ${timeoutMs} ms (status ${redis.status})`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+export type { Redis };

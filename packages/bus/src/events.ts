@@ -1,0 +1,218 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { RunEventEnvelope, type RunEvent, type RunEventDraft } from '@netra/contracts';
+import { errorFields, logger } from '@netra/observability';
+import type { RedisNames } from './names.js';
+
+/**
+ * Appends an event to the thread's log and publishes it, atomically: number it (INCR), store it in the thread's
+ * stream under id `0-<seq>` (bounded by MAXLEN, expiring after the retention), and PUBLISH it to the user's
+ * channel. Optionally "once": a run's one-shot events (its terminal event) are published at most once, even
+ * when a retried job tries again.
+ *
+ * KEYS: seq, stream, once-set   ARGV: channel, json-without-leading-brace, maxlen, ttl, once-member ('' = none)
+ */
+const APPEND_SCRIPT = `
+if ARGV[5] ~= '' then
+  if redis.call('SADD', KEYS[3], ARGV[5]) == 0 then return false end
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+end
+local seq = redis.call('INCR', KEYS[1])
+local id = string.format('%016d', seq)
+local payload = '{"eventId":"' .. id .. '",' .. ARGV[2]
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. seq, 'e', payload)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[1], payload)
+return payload
+`;
+
+interface AppendCommand {
+  netraAppendEvent(
+    seqKey: string,
+    streamKey: string,
+    onceKey: string,
+    channel: string,
+    body: string,
+    maxLen: number,
+    ttl: number,
+    once: string,
+  ): Promise<string | null>;
+}
+
+export interface EventLogOptions {
+  /** Seconds a thread's log is kept after its last event. Default 7 days. */
+  retentionSeconds?: number;
+  /** Approximate number of events kept per thread. Default 10,000. */
+  maxLen?: number;
+}
+
+export interface PublishOptions {
+  /** Publish at most once per run under this key (e.g. `terminal`). Returns null when already published. */
+  once?: string;
+}
+
+function seqOf(eventId: string): number {
+  return Number.parseInt(eventId, 10);
+}
+
+/**
+ * A thread's event log in Redis: the write side (workers, and gateways for cancellations) and the read side
+ * used to replay what a reconnecting client missed.
+ */
+export class RunEventLog {
+  private readonly retentionSeconds: number;
+  private readonly maxLen: number;
+  private readonly redis: Redis & AppendCommand;
+
+  constructor(
+    redis: Redis,
+    private readonly names: RedisNames,
+    options: EventLogOptions = {},
+  ) {
+    this.retentionSeconds = options.retentionSeconds ?? 7 * 86_400;
+    this.maxLen = options.maxLen ?? 10_000;
+    if (!('netraAppendEvent' in redis)) redis.defineCommand('netraAppendEvent', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    this.redis = redis as Redis & AppendCommand;
+  }
+
+  /** Numbers, stores and publishes the event for `userId`'s sockets; returns it with its `eventId` and `ts`. */
+  async publish(userId: string, draft: RunEventDraft, options: PublishOptions = {}): Promise<RunEvent | null> {
+    const ts = new Date().toISOString();
+    // The script prepends `{"eventId":"…",` so the event is serialised once, here.
+    const body = JSON.stringify({ ...draft, ts }).slice(1);
+    const payload = await this.redis.netraAppendEvent(
+      this.names.threadEventSeq(draft.threadId),
+      this.names.threadEventLog(draft.threadId),
+      this.names.runOnceEvents(draft.threadId, draft.runId),
+      this.names.userEvents(userId),
+      body,
+      this.maxLen,
+      this.retentionSeconds,
+      options.once ?? '',
+    );
+    if (payload === null) return null;
+    return JSON.parse(payload) as RunEvent;
+  }
+
+  /**
+   * Events of the thread strictly after `afterEventId` (all retained ones when null), oldest first, as the raw
+   * JSON strings that were published. Reads in pages so a long log never blocks Redis.
+   */
+  async *replay(threadId: string, afterEventId: string | null, pageSize = 500): AsyncGenerator<string> {
+    let cursor = afterEventId === null ? '-' : `(0-${seqOf(afterEventId)}`;
+    for (;;) {
+      const entries = await this.redis.xrange(this.names.threadEventLog(threadId), cursor, '+', 'COUNT', pageSize);
+      for (const [, fields] of entries) {
+        const payload = fields[1];
+        if (payload !== undefined) yield payload;
+      }
+      const last = entries[entries.length - 1];
+      if (!last || entries.length < pageSize) return;
+      cursor = `(${last[0]}`;
+    }
+  }
+
+  /**
+   * The id of the first retained event of `runId`, scanning back from the newest event. Runs of a thread execute
+   * one at a time, so an unfinished run's events are at the tail of the log.
+   */
+  async findRunStart(threadId: string, runId: string, maxScan = 5_000): Promise<string | null> {
+    const key = this.names.threadEventLog(threadId);
+    let end = '+';
+    let scanned = 0;
+    let earliest: string | null = null;
+    while (scanned < maxScan) {
+      const entries = await this.redis.xrevrange(key, end, '-', 'COUNT', 200);
+      if (entries.length === 0) return earliest;
+      for (const [id, fields] of entries) {
+        scanned += 1;
+        const payload = fields[1];
+        if (payload === undefined) continue;
+        const event = JSON.parse(payload) as { runId?: string; type?: string; eventId?: string };
+        if (event.runId === runId && event.eventId) {
+          earliest = event.eventId;
+          if (event.type === 'agent_started') return earliest;
+        }
+        end = `(${id}`;
+      }
+    }
+    return earliest;
+  }
+
+  /** The newest event id of the thread, or null when nothing was published yet. */
+  async head(threadId: string): Promise<string | null> {
+    const seq = await this.redis.get(this.names.threadEventSeq(threadId));
+    return seq === null ? null : String(seq).padStart(16, '0');
+  }
+}
+
+export interface SubscriberEvents {
+  /** `raw` is the event's JSON exactly as published, ready to be written to sockets. */
+  event: [userId: string, envelope: RunEventEnvelope, raw: string];
+  /** The subscriber connection came back after an outage: events published meanwhile were not received. */
+  resubscribed: [];
+}
+
+/**
+ * Receives run events for the users whose sockets this process holds. Subscriptions are reference-counted per
+ * user, so a user with three tabs costs one channel. After a Redis outage it emits `resubscribed` so the caller
+ * can catch up from the event log (pub/sub itself does not replay).
+ */
+export class RunEventSubscriber extends EventEmitter<SubscriberEvents> {
+  private readonly refs = new Map<string, number>();
+  private readonly byChannel = new Map<string, string>();
+  private readonly log = logger.child({ component: 'event-subscriber' });
+  private wasReady = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly names: RedisNames,
+  ) {
+    super();
+    redis.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    redis.on('ready', () => {
+      if (this.wasReady) this.emit('resubscribed');
+      this.wasReady = true;
+    });
+    if (redis.status === 'ready') this.wasReady = true;
+  }
+
+  async subscribeUser(userId: string): Promise<void> {
+    const count = this.refs.get(userId) ?? 0;
+    this.refs.set(userId, count + 1);
+    if (count > 0) return;
+    const channel = this.names.userEvents(userId);
+    this.byChannel.set(channel, userId);
+    await this.redis.subscribe(channel);
+  }
+
+  async unsubscribeUser(userId: string): Promise<void> {
+    const count = this.refs.get(userId) ?? 0;
+    if (count <= 1) {
+      this.refs.delete(userId);
+      const channel = this.names.userEvents(userId);
+      this.byChannel.delete(channel);
+      if (count === 1) await this.redis.unsubscribe(channel);
+      return;
+    }
+    this.refs.set(userId, count - 1);
+  }
+
+  get userCount(): number {
+    return this.refs.size;
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const userId = this.byChannel.get(channel);
+    if (userId === undefined) return;
+    let envelope: RunEventEnvelope;
+    try {
+      // Events were validated by their publisher; only the routing fields are checked here.
+      envelope = RunEventEnvelope.parse(JSON.parse(message));
+    } catch (error) {
+      this.log.error('dropped a malformed run event', { channel, ...errorFields(error) });
+      return;
+    }
+    this.emit('event', userId, envelope, message);
+  }
+}

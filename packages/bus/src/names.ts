@@ -1,0 +1,66 @@
+/**
+ * The one place that names Redis keys, channels and queues. Everything lives under a configurable prefix so that
+ * tests and parallel stacks can share a Redis. Keys of one thread share a hash tag (`{threadId}`), so the event
+ * log's Lua script touches a single slot on Redis Cluster.
+ */
+export class RedisNames {
+  /** The BullMQ queue that carries runs from gateways to supervisor workers. */
+  readonly runQueue = 'agent-runs';
+
+  constructor(readonly prefix: string) {}
+
+  /** BullMQ's own key prefix (it appends `:<queue>:…`). */
+  get bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  /** Pub/sub channel carrying the run events of one user's threads to whichever gateway holds their sockets. */
+  userEvents(userId: string): string {
+    return `${this.prefix}:events:user:${userId}`;
+  }
+
+  /** Pattern matching every user channel (operators' debugging, never used on the hot path). */
+  get allUserEvents(): string {
+    return `${this.prefix}:events:user:*`;
+  }
+
+  /** Stream holding the thread's recent events for resume; entry ids are `0-<seq>`. */
+  threadEventLog(threadId: string): string {
+    return `${this.prefix}:thread:{${threadId}}:events`;
+  }
+
+  /** Counter that numbers the thread's events. Never expires, so event ids never go backwards. */
+  threadEventSeq(threadId: string): string {
+    return `${this.prefix}:thread:{${threadId}}:seq`;
+  }
+
+  /** Set of one-shot event keys already published for a run (e.g. its terminal event). */
+  runOnceEvents(threadId: string, runId: string): string {
+    return `${this.prefix}:thread:{${threadId}}:once:${runId}`;
+  }
+
+  /** Broadcast channel telling every worker to abort a run. */
+  get cancelChannel(): string {
+    return `${this.prefix}:control:cancel`;
+  }
+
+  /** Marker that a run was cancelled, for a worker that picks the job up after the broadcast. */
+  runCancelled(runId: string): string {
+    return `${this.prefix}:run:${runId}:cancelled`;
+  }
+
+  /** Single-use WebSocket tickets, stored by sha256 of the ticket. */
+  wsTicket(ticketHash: string): string {
+    return `${this.prefix}:ws-ticket:${ticketHash}`;
+  }
+
+  /** Rate limiter keyspace. */
+  rateLimit(name: string): string {
+    return `${this.prefix}:rl:${name}`;
+  }
+
+  /** LLM response cache. */
+  llmCache(key: string): string {
+    return `${this.prefix}:llm:cache:${key}`;
+  }
+}

@@ -1,0 +1,32 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RunJobData } from '@netra/contracts';
+import type { RedisNames } from './names.js';
+
+export type RunQueue = Queue<RunJobData, void, 'run'>;
+
+export interface RunQueueOptions {
+  /** Times a run is tried after crashes and stalls before it ends `failed`. Default 3. */
+  maxAttempts?: number;
+}
+
+/** Job options every run gets. The job id is the run id, which makes enqueueing idempotent. */
+export function runJobOptions(runId: string, maxAttempts: number): JobsOptions {
+  return {
+    jobId: runId,
+    attempts: maxAttempts,
+    backoff: { type: 'exponential', delay: 1_000 },
+    // Keep finished jobs long enough for Bull Board and debugging, bounded so Redis does not grow forever.
+    removeOnComplete: { age: 3_600, count: 10_000 },
+    removeOnFail: { age: 7 * 86_400, count: 50_000 },
+  };
+}
+
+export function createRunQueue(connection: Redis, names: RedisNames): RunQueue {
+  return new Queue<RunJobData, void, 'run'>(names.runQueue, { connection, prefix: names.bullPrefix });
+}
+
+/** Adds the run's job. Adding an id that is already queued is a no-op, so a resend can safely call it again. */
+export async function enqueueRun(queue: RunQueue, data: RunJobData, options: RunQueueOptions = {}): Promise<void> {
+  await queue.add('run', data, runJobOptions(data.runId, options.maxAttempts ?? 3));
+}

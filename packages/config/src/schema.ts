@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const url = (protocols: RegExp) => z.url({ protocol: protocols });
+
+/**
+ * Every environment variable Netra reads, with its default. This object is the only place that reads
+ * `process.env`; the README's configuration table is checked against CONFIG_DOCS by a test.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silly']).default('info'),
+
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  PUBLIC_URL: url(/^https?$/).optional(),
+
+  DATABASE_URL: url(/^postgres(ql)?$/).default('postgresql://postgres@127.0.0.1:5432/netra'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+
+  REDIS_URL: url(/^rediss?$/).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and - only (1..40)')
+    .default('netra'),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_JWKS_URL: url(/^https?$/).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_TTL_SECONDS: int(60, 86_400 * 30).default(3600),
+  AUTH_DEV_LOGIN: bool.optional(),
+  CORS_ORIGINS: list.default([]),
+
+  WORKERS: int(0, 64).default(1),
+  WORKER_CONCURRENCY: int(1, 1000).default(8),
+  WORKER_HTTP_PORT: int(0, 65535).default(9464),
+  QUEUE_MAX_WAITING: int(1, 10_000_000).default(10_000),
+  RUN_MAX_ATTEMPTS: int(1, 20).default(3),
+  RUN_LOCK_MS: int(1000, 600_000).default(30_000),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+
+  WS_MAX_SOCKETS_PER_USER: int(1, 1000).default(10),
+  WS_HEARTBEAT_MS: int(1000, 600_000).default(30_000),
+  WS_MAX_PAYLOAD_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  EVENT_RETENTION_SECONDS: int(60, 90 * 86_400).default(7 * 86_400),
+  EVENT_LOG_MAXLEN: int(100, 10_000_000).default(10_000),
+
+  LLM_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  LLM_BASE_URL: url(/^https?$/).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODELS: list.default([]),
+  LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+/** One line per variable for the README table: [name, default, meaning]. */
+export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, string]> = [
+  ['NODE_ENV', 'development', '`production` turns on the strict checks (JWT_SECRET required, dev login off)'],
+  ['LOG_LEVEL', 'info', 'winston level: error, warn, info, http, debug'],
+  ['HOST', '0.0.0.0', 'interface the gateway listens on'],
+  ['PORT', '3000', 'gateway HTTP + WebSocket port'],
+  ['PUBLIC_URL', '—', 'external URL of the gateway, used in logs and docs'],
+  ['DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/netra', 'PostgreSQL; the database is created by `db:migrate` if missing'],
+  ['DATABASE_POOL_SIZE', '10', 'connections per process'],
+  ['REDIS_URL', 'redis://127.0.0.1:6379', 'Redis for the queue, run events and caches'],
+  ['REDIS_PREFIX', 'netra', 'prefix of every Redis key, channel and queue (isolates stacks sharing a Redis)'],
+  ['JWT_SECRET', 'dev secret (warns)', 'HS256 secret, ≥ 32 chars; required in production unless JWT_JWKS_URL is set'],
+  ['JWT_JWKS_URL', '—', 'JWKS endpoint for RS256/ES256 tokens from your identity provider'],
+  ['JWT_ISSUER', '—', 'expected `iss`, checked when set'],
+  ['JWT_AUDIENCE', '—', 'expected `aud`, checked when set'],
+  ['JWT_TTL_SECONDS', '3600', 'lifetime of development tokens'],
+  ['AUTH_DEV_LOGIN', 'true outside production', 'enables `POST /api/v1/auth/dev-token`'],
+  ['CORS_ORIGINS', '—', 'comma-separated browser origins allowed for CORS and WebSocket upgrades'],
+  ['WORKERS', '1', 'worker processes started by `npm start`'],
+  ['WORKER_CONCURRENCY', '8', 'runs processed at once by one worker process'],
+  ['WORKER_HTTP_PORT', '9464', 'worker health/metrics port (`npm start` gives worker i the port + i)'],
+  ['QUEUE_MAX_WAITING', '10000', 'waiting jobs beyond which new messages get `overloaded`'],
+  ['RUN_MAX_ATTEMPTS', '3', 'times a run is tried after crashes before it ends `failed`'],
+  ['RUN_LOCK_MS', '30000', 'worker lock on a running job; a crashed worker\'s run is taken over after about this long'],
+  ['SHUTDOWN_GRACE_MS', '10000', 'how long SIGTERM waits for sockets/jobs to finish'],
+  ['WS_MAX_SOCKETS_PER_USER', '10', 'open sockets per user'],
+  ['WS_HEARTBEAT_MS', '30000', 'ping interval; a socket that misses one pong is closed'],
+  ['WS_MAX_PAYLOAD_BYTES', '262144', 'largest WebSocket frame accepted'],
+  ['EVENT_RETENTION_SECONDS', '604800', 'how long a thread\'s event log is kept for resume after its last event'],
+  ['EVENT_LOG_MAXLEN', '10000', 'events kept per thread for resume'],
+  ['LLM_PROVIDER', 'local', '`local` (deterministic, offline) or `openai` (any OpenAI-compatible server)'],
+  ['LLM_BASE_URL', '—', 'base URL of the OpenAI-compatible server'],
+  ['LLM_API_KEY', '—', 'API key for the provider'],
+  ['LLM_MODELS', '—', 'comma-separated fallback chain of models, first is preferred'],
+  ['LLM_TIMEOUT_MS', '30000', 'timeout of one LLM call'],
+];

@@ -1,0 +1,4 @@
+export { withContext, addContext, currentContext, type LogContext } from './context.js';
+export { logger, configureLogging, errorFields, redact, type Logger, type LoggingOptions } from './logger.js';
+export { registry, metrics, collectDefaultMetrics } from './metrics.js';
+export { runHealthChecks, type HealthCheck, type HealthReport, type CheckResult } from './health.js';

@@ -1,0 +1,48 @@
+import client from 'prom-client';
+
+/**
+ * The process's one Prometheus registry. Metric names are defined here, in one place, so that the apps,
+ * the Grafana dashboard and the tests agree on them. Label values are bounded: never user or thread ids.
+ */
+export const registry = new client.Registry();
+let defaultsCollected = false;
+
+export function collectDefaultMetrics(service: string): void {
+  if (defaultsCollected) return;
+  defaultsCollected = true;
+  registry.setDefaultLabels({ service });
+  client.collectDefaultMetrics({ register: registry, prefix: 'netra_' });
+}
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+function counter<L extends string>(name: string, help: string, labelNames: readonly L[]) {
+  return new client.Counter<L>({ name, help, labelNames, registers: [registry] });
+}
+function gauge<L extends string>(name: string, help: string, labelNames: readonly L[]) {
+  return new client.Gauge<L>({ name, help, labelNames, registers: [registry] });
+}
+function histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets = latencyBuckets) {
+  return new client.Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
+}
+
+export const metrics = {
+  httpRequestDuration: histogram('netra_http_request_duration_seconds', 'HTTP request duration by route template', [
+    'method',
+    'route',
+    'status',
+  ] as const),
+  wsConnections: gauge('netra_ws_connections', 'Open WebSocket connections', [] as const),
+  wsFrames: counter('netra_ws_frames_total', 'WebSocket frames by direction and type', ['direction', 'type'] as const),
+  messagesAccepted: counter('netra_messages_accepted_total', 'User messages accepted (runs created)', ['transport'] as const),
+  messagesRejected: counter('netra_messages_rejected_total', 'User messages rejected, by error code', ['code'] as const),
+  eventsDelivered: counter('netra_events_delivered_total', 'Run events written to client sockets', [] as const),
+  queueDepth: gauge('netra_queue_jobs', 'Jobs in the agent-runs queue by state (sampled)', ['state'] as const),
+  queueWait: histogram('netra_queue_wait_seconds', 'Time from acceptance to a worker starting the run', [] as const),
+  jobDuration: histogram('netra_job_duration_seconds', 'Run processing time by outcome', ['outcome'] as const),
+  agentDuration: histogram('netra_agent_duration_seconds', 'Sub-agent duration by agent and outcome', [
+    'agent',
+    'outcome',
+  ] as const),
+  runsFinished: counter('netra_runs_finished_total', 'Runs that reached a terminal state', ['status'] as const),
+};
