@@ -70,16 +70,13 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
+    // Replicas starting together serialise on an advisory lock, so exactly one creates the database and the
+    // others only see it once it is complete.
+    await client.query("SELECT pg_advisory_lock(hashtext('netra:create-database:' || $1))", [database]);
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (exists.rowCount && exists.rowCount > 0) return false;
-    try {
-      await client.query(`CREATE DATABASE "${database}"`);
-      return true;
-    } catch (error) {
-      // 42P04 duplicate_database: another replica created it between our check and our CREATE.
-      if ((error as { code?: string }).code === '42P04') return false;
-      throw error;
-    }
+    await client.query(`CREATE DATABASE "${database}"`);
+    return true;
   } finally {
     await client.end();
   }

@@ -16,7 +16,7 @@ const INTENT_RULES: [Intent, RegExp][] = [
 
 /** Parses "last 7 days", "past 2 weeks", "last month"; default 30 days ending now. */
 export function parseWindow(text: string, now: Date): { from: string; to: string } {
-  const m = /\b(?:last|past|previous)\s+(\d{1,3})?\s*(day|week|month)s?\b/i.exec(text);
+  const m = /\b(?:last|past|previous)\s+(\d{1,5})?\s*(day|week|month)s?\b/i.exec(text);
   let days = 30;
   if (m) {
     const n = m[1] ? Number(m[1]) : 1;

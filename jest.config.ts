@@ -1,0 +1,47 @@
+import type { Config } from 'jest';
+
+// One jest config for the whole repo. Tests are TypeScript run as ESM through SWC (fast, no type-check: `tsc -b`
+// in `npm test`'s pretest does that). Workspace packages resolve to their sources, so unit tests need no build;
+// integration tests start the built apps (`dist/`) as real processes, as production does.
+const transform: Config['transform'] = {
+  '^.+\\.tsx?$': [
+    '@swc/jest',
+    {
+      jsc: { parser: { syntax: 'typescript', tsx: true }, target: 'es2022', transform: { react: { runtime: 'automatic' } } },
+      module: { type: 'es6' },
+      sourceMaps: 'inline',
+    },
+  ],
+};
+
+const common = {
+  extensionsToTreatAsEsm: ['.ts', '.tsx'],
+  transform,
+  moduleNameMapper: {
+    '^@netra/(contracts|config|observability|db|bus|llm|agents)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+} satisfies Partial<Config>;
+
+const config: Config = {
+  maxWorkers: 2,
+  // Integration tests start real processes; their hooks need more than jest's default 5 s.
+  testTimeout: 60_000,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      rootDir: '.',
+      testMatch: ['<rootDir>/{packages,apps}/*/test/**/*.test.ts?(x)'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+  ],
+};
+
+export default config;

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisNames, RunEventLog, RunEventSubscriber, createRedis, waitForRedis } from '@netra/bus';
+import type { RunEventEnvelope } from '@netra/contracts';
+import { deleteKeys, REDIS_URL } from '../support/services.js';
+
+const names = new RedisNames(`t_eventlog_${process.pid}`);
+let redis: Redis;
+let sub: Redis;
+
+beforeAll(async () => {
+  redis = createRedis(REDIS_URL, { role: 'durable' });
+  sub = createRedis(REDIS_URL, { role: 'blocking' });
+  await Promise.all([waitForRedis(redis), waitForRedis(sub)]);
+});
+
+afterAll(async () => {
+  await deleteKeys(REDIS_URL, `${names.prefix}:*`);
+  redis.disconnect();
+  sub.disconnect();
+});
+
+describe('run event log (real Redis)', () => {
+  it('numbers, stores and publishes events atomically; replays after any id; publishes once-events once', async () => {
+    const log = new RunEventLog(redis, names, { retentionSeconds: 60, maxLen: 1000 });
+    const subscriber = new RunEventSubscriber(sub, names);
+    const userId = randomUUID();
+    const threadId = randomUUID();
+    const runId = randomUUID();
+    const live: RunEventEnvelope[] = [];
+    subscriber.on('event', (_user, envelope) => live.push(envelope));
+    await subscriber.subscribeUser(userId);
+
+    const published = [];
+    published.push(await log.publish(userId, { type: 'agent_started', runId, threadId, messageId: randomUUID(), attempt: 1 }));
+    for (const agent of ['triage', 'data'] as const) {
+      published.push(await log.publish(userId, { type: 'sub_agent_update', runId, threadId, agent, status: 'completed', durationMs: 3 }));
+    }
+    const terminal = { type: 'agent_failed', runId, threadId, error: { code: 'x', message: 'boom' } } as const;
+    published.push(await log.publish(userId, terminal, { once: 'terminal' }));
+    expect(await log.publish(userId, terminal, { once: 'terminal' })).toBeNull();
+
+    const ids = published.map((e) => e?.eventId);
+    expect(ids).toEqual(['0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004']);
+    expect(await log.head(threadId)).toBe('0000000000000004');
+
+    const all: string[] = [];
+    for await (const raw of log.replay(threadId, null, 2)) all.push((JSON.parse(raw) as { eventId: string }).eventId);
+    expect(all).toEqual(ids);
+    const after: string[] = [];
+    for await (const raw of log.replay(threadId, '0000000000000002')) after.push((JSON.parse(raw) as { eventId: string }).eventId);
+    expect(after).toEqual(['0000000000000003', '0000000000000004']);
+    expect(await log.findRunStart(threadId, runId)).toBe('0000000000000001');
+
+    const deadline = Date.now() + 2_000;
+    while (live.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(live.map((e) => e.eventId)).toEqual(ids);
+
+    await subscriber.unsubscribeUser(userId);
+  });
+
+  it('keeps numbering per thread strictly increasing under concurrent publishers', async () => {
+    const log = new RunEventLog(redis, names);
+    const threadId = randomUUID();
+    const runId = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => log.publish(randomUUID(), { type: 'agent_token', runId, threadId, agent: 'reporting', delta: 'x' })),
+    );
+    const ids = results.map((r) => r?.eventId ?? '').sort();
+    expect(new Set(ids).size).toBe(200);
+    expect(ids[0]).toBe('0000000000000001');
+    expect(ids[199]).toBe('0000000000000200');
+  });
+});

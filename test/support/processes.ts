@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { GATEWAY_MAIN, WORKER_MAIN } from './paths.js';
+
+export interface LogLine {
+  level?: string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A gateway or worker started exactly as production starts it (`node apps/…/dist/main.js`), with its JSON log
+ * lines captured so tests can wait for them and assert on them.
+ */
+export class AppProcess {
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+
+  constructor(
+    readonly kind: 'gateway' | 'worker',
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, [kind === 'gateway' ? GATEWAY_MAIN : WORKER_MAIN], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      let parsed: LogLine;
+      try {
+        parsed = JSON.parse(line) as LogLine;
+      } catch {
+        parsed = { message: line };
+      }
+      this.logs.push(parsed);
+      if (process.env.TEST_ECHO_LOGS) process.stdout.write(`[${kind}:${this.pid}] ${line}\n`);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(parsed)) return true;
+        w.resolve(parsed);
+        return false;
+      });
+    });
+    createInterface({ input: this.child.stderr! }).on('line', (line) => this.stderr.push(line));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the first log line (past or future) matching `match`. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
+    const seen = this.logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`${this.kind} ${this.pid}: no matching log line after ${timeoutMs} ms. stderr: ${this.stderr.join('\n')}`));
+      }, timeoutMs);
+      const onExit = this.exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.kind} exited (${code ?? signal}) before the expected log line. stderr: ${this.stderr.join('\n')}. logs: ${JSON.stringify(this.logs.slice(-5))}`));
+      });
+      void onExit;
+      this.waiters.push({
+        match,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.running) return this.exited;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+
+  waitForExit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exited;
+  }
+}
+
+export interface Gateway {
+  process: AppProcess;
+  port: number;
+  url: string;
+  wsUrl: string;
+}
+
+export async function startGateway(env: Record<string, string>): Promise<Gateway> {
+  const process = new AppProcess('gateway', env);
+  const line = await process.waitForLog((l) => l.message === 'gateway listening');
+  const port = Number(line.port);
+  return { process, port, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws` };
+}
+
+export interface Worker {
+  process: AppProcess;
+  httpPort: number;
+}
+
+export async function startWorker(env: Record<string, string>): Promise<Worker> {
+  const process = new AppProcess('worker', env);
+  const line = await process.waitForLog((l) => l.message === 'worker ready');
+  return { process, httpPort: Number(line.httpPort) };
+}
