@@ -4,6 +4,7 @@ import type { Config } from '@netra/config';
 import { createRedis, createRunQueue, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { createPrismaClient, type Db } from '@netra/db';
 import { logger } from '@netra/observability';
+import { TicketStore } from './auth/tickets.js';
 import { TokenVerifier } from './auth/tokens.js';
 import { createApp } from './http/app.js';
 import { MessageService } from './services/messages.js';
@@ -61,12 +62,14 @@ export class Gateway {
       ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
     });
     const users = new UserDirectory(db);
+    const tickets = new TicketStore(redis, names, config.WS_TICKET_TTL_MS);
     const threads = new ThreadService(db);
     const messages = new MessageService(db, queue, { maxAttempts: config.RUN_MAX_ATTEMPTS });
     const runs = new RunService(db);
 
     const app = createApp({
       verifier,
+      tickets,
       users,
       threads,
       messages,
@@ -103,7 +106,7 @@ export class Gateway {
     this.server = server;
     this.ws = new WsGateway(
       server,
-      { verifier, users, threads, messages, eventLog, subscriber },
+      { verifier, tickets, users, threads, messages, eventLog, subscriber },
       {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         heartbeatMs: config.WS_HEARTBEAT_MS,

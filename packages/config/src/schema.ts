@@ -49,6 +49,7 @@ export const configSchema = z.object({
   WS_MAX_SOCKETS_PER_USER: int(1, 1000).default(10),
   WS_HEARTBEAT_MS: int(1000, 600_000).default(30_000),
   WS_MAX_PAYLOAD_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  WS_TICKET_TTL_MS: int(1000, 30_000).default(30_000),
   EVENT_RETENTION_SECONDS: int(60, 90 * 86_400).default(7 * 86_400),
   EVENT_LOG_MAXLEN: int(100, 10_000_000).default(10_000),
 
@@ -89,6 +90,7 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['WS_MAX_SOCKETS_PER_USER', '10', 'open sockets per user'],
   ['WS_HEARTBEAT_MS', '30000', 'ping interval; a socket that misses one pong is closed'],
   ['WS_MAX_PAYLOAD_BYTES', '262144', 'largest WebSocket frame accepted'],
+  ['WS_TICKET_TTL_MS', '30000', 'lifetime of a single-use browser WebSocket ticket (at most 30 s)'],
   ['EVENT_RETENTION_SECONDS', '604800', 'how long a thread\'s event log is kept for resume after its last event'],
   ['EVENT_LOG_MAXLEN', '10000', 'events kept per thread for resume'],
   ['LLM_PROVIDER', 'local', '`local` (deterministic, offline) or `openai` (any OpenAI-compatible server)'],

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { TicketStore } from '../auth/tickets.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { MessageService } from '../services/messages.js';
 import type { RunService } from '../services/runs.js';
@@ -8,10 +9,12 @@ import { authenticate, errorHandler, notFound, requestContext } from './middlewa
 import { authRoutes, type DevLoginOptions } from './routes/auth.js';
 import { healthRoutes, type HealthOptions } from './routes/health.js';
 import { runRoutes } from './routes/runs.js';
+import { ticketRoutes } from './routes/tickets.js';
 import { threadRoutes } from './routes/threads.js';
 
 export interface AppDeps {
   verifier: TokenVerifier;
+  tickets: TicketStore;
   users: UserDirectory;
   threads: ThreadService;
   messages: MessageService;
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
   api.use(authRoutes(deps.devLogin));
   api.use(authenticate(deps.verifier, deps.users));
+  api.use(ticketRoutes(deps.tickets));
   api.use(threadRoutes(deps.threads, deps.messages));
   api.use(runRoutes(deps.runs));
   app.use('/api/v1', api);

@@ -18,6 +18,7 @@ import {
 } from '@netra/contracts';
 import type { RunEventLog, RunEventSubscriber } from '@netra/bus';
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
+import type { TicketStore } from '../auth/tickets.js';
 import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import { HTTP_STATUS } from '../http/errors.js';
 import type { MessageService } from '../services/messages.js';
@@ -36,6 +37,7 @@ export interface WsGatewayOptions {
 
 export interface WsGatewayDeps {
   verifier: TokenVerifier;
+  tickets: TicketStore;
   users: UserDirectory;
   threads: ThreadService;
   messages: MessageService;
@@ -119,12 +121,29 @@ export class WsGateway {
       throw new UnauthorizedError('Tokens are never accepted in the query string; send Authorization: Bearer');
     }
     this.checkOrigin(req);
-    const token = bearerToken(req.headers.authorization);
-    if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
-    const principal = await this.deps.verifier.verify(token);
-    const id = await this.deps.users.resolve(principal.subject);
+    const user = await this.authenticate(req, url);
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, { id, subject: principal.subject, roles: principal.roles }));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user));
+  }
+
+  /** A bearer header (services, CLIs) or a single-use ticket (browsers); when both come, they must agree. */
+  private async authenticate(req: IncomingMessage, url: URL): Promise<AuthUser> {
+    const header = req.headers.authorization;
+    const token = bearerToken(header);
+    if (header !== undefined && !token) throw new UnauthorizedError('Malformed Authorization header');
+    const ticket = url.searchParams.get('ticket');
+    let fromToken: AuthUser | undefined;
+    if (token) {
+      const principal = await this.deps.verifier.verify(token);
+      fromToken = { id: await this.deps.users.resolve(principal.subject), subject: principal.subject, roles: principal.roles };
+    }
+    if (ticket !== null) {
+      const fromTicket = await this.deps.tickets.consume(ticket);
+      if (fromToken && fromToken.id !== fromTicket.id) throw new UnauthorizedError('Ticket belongs to another user');
+      return fromTicket;
+    }
+    if (!fromToken) throw new UnauthorizedError('Missing Authorization: Bearer token or ws ticket');
+    return fromToken;
   }
 
   private checkOrigin(req: IncomingMessage): void {
