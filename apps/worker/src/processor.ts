@@ -5,6 +5,7 @@ import type { Db } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
 import { RunStore, type ClaimedRun, type StepError } from './run-store.js';
+import { TokenStream } from './token-stream.js';
 
 export interface ProcessorDeps {
   db: Db;
@@ -80,6 +81,9 @@ export class RunProcessor {
       attempt: run.attempts,
     });
 
+    const tokens = new TokenStream((agent, delta) =>
+      this.deps.events.publish(run.userId, { type: 'agent_token', runId: run.id, threadId: run.threadId, agent, delta }),
+    );
     const ctx: AgentContext = {
       runId: run.id,
       threadId: run.threadId,
@@ -91,12 +95,13 @@ export class RunProcessor {
       signal,
       now: run.startedAt,
       outputs,
+      onToken: (agent, delta) => tokens.push(agent, delta),
     };
 
     for (const [position, agent] of PIPELINE.entries()) {
       if (outputs[agent.name] !== undefined) continue;
       signal.throwIfAborted();
-      await this.step(run, agent, position, ctx);
+      await this.step(run, agent, position, ctx, tokens);
     }
 
     const report = outputs.reporting as Report;
@@ -117,7 +122,7 @@ export class RunProcessor {
     return 'completed';
   }
 
-  private async step(run: ClaimedRun, agent: AnyAgent, position: number, ctx: AgentContext): Promise<void> {
+  private async step(run: ClaimedRun, agent: AnyAgent, position: number, ctx: AgentContext, tokens: TokenStream): Promise<void> {
     return withContext({ agent: agent.name }, async () => {
       const started = performance.now();
       await this.store.stepStarted(run.id, agent.name, position, run.attempts, agent.input(ctx));
@@ -133,7 +138,9 @@ export class RunProcessor {
       try {
         const raw = await agent.run(ctx);
         result = { output: agent.output.parse(raw.output), summary: raw.summary };
+        await tokens.drain();
       } catch (error) {
+        await tokens.drain().catch(() => undefined);
         if (ctx.signal.aborted) throw error;
         const reason = describe(error);
         const ms = performance.now() - started;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime } from './common.js';
+import { TimeWindow } from './report.js';
 
 /** One LLM call made by the user's own applications (SPEC §4 "Usage events"). */
 export const UsageEventInput = z.object({
@@ -13,7 +14,9 @@ export const UsageEventInput = z.object({
   latencyMs: z.number().int().nonnegative().max(3_600_000),
   ttftMs: z.number().int().nonnegative().max(3_600_000).optional(),
   status: z.enum(['ok', 'error']),
+  /** Computed from the model catalog when absent. */
   costUsd: z.number().nonnegative().max(1_000_000).optional(),
+  /** sha256 (hex) of the normalised prompt, for cache analysis. */
   promptHash: z
     .string()
     .regex(/^[a-f0-9]{64}$/, 'promptHash must be a lowercase hex sha256')
@@ -21,6 +24,89 @@ export const UsageEventInput = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 export type UsageEventInput = z.infer<typeof UsageEventInput>;
+
+export const MAX_USAGE_BATCH = 5_000;
+
+/** `POST /usage-events`: events are validated one by one, so good ones are kept when others are rejected. */
+export const IngestUsageBody = z.object({ events: z.array(z.unknown()).min(1).max(MAX_USAGE_BATCH) });
+export type IngestUsageBody = z.infer<typeof IngestUsageBody>;
+
+export const IngestRejection = z.object({
+  /** Position in the batch (JSON) or 1-based line number (import). */
+  index: z.number().int().nonnegative().optional(),
+  line: z.number().int().positive().optional(),
+  id: z.string().optional(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+});
+export type IngestRejection = z.infer<typeof IngestRejection>;
+
+export const IngestResult = z.object({
+  accepted: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  /** The first rejections with their reasons (capped; `rejected` is the full count). */
+  errors: z.array(IngestRejection),
+});
+export type IngestResult = z.infer<typeof IngestResult>;
+
+/** `POST /usage-events/import` (JSONL or CSV body of any size). */
+export const ImportResult = IngestResult.extend({
+  format: z.enum(['jsonl', 'csv']),
+  lines: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+/** A progress line of an import streamed as NDJSON (`Accept: application/x-ndjson`); the last line is the result. */
+export const ImportProgress = z.object({
+  type: z.literal('progress'),
+  lines: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+export type ImportProgress = z.infer<typeof ImportProgress>;
+
+export const SyntheticUsageBody = z.object({
+  days: z.number().int().min(1).max(365).default(30),
+  requestsPerDay: z.number().int().min(1).max(100_000).default(2_000),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+});
+export type SyntheticUsageBody = z.infer<typeof SyntheticUsageBody>;
+
+export const SyntheticUsageResult = IngestResult.extend({ generated: z.number().int().nonnegative(), window: TimeWindow });
+export type SyntheticUsageResult = z.infer<typeof SyntheticUsageResult>;
+
+/** `GET /usage/summary?from&to` — defaults to the last 30 days. */
+export const UsageSummaryQuery = z.object({ from: IsoDateTime.optional(), to: IsoDateTime.optional() });
+export type UsageSummaryQuery = z.infer<typeof UsageSummaryQuery>;
+
+const Aggregate = {
+  requests: z.number().int().nonnegative(),
+  promptTokens: z.number().nonnegative(),
+  completionTokens: z.number().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  errorRate: z.number().min(0).max(1),
+  p50LatencyMs: z.number().nonnegative(),
+  p95LatencyMs: z.number().nonnegative(),
+  p99LatencyMs: z.number().nonnegative(),
+};
+
+export const UsageSummary = z.object({
+  window: TimeWindow,
+  totals: z.object(Aggregate),
+  byModel: z.array(z.object({ model: z.string(), ...Aggregate })),
+  byApp: z.array(z.object({ app: z.string(), ...Aggregate })),
+  byDay: z.array(z.object({ day: z.string(), requests: z.number().int(), costUsd: z.number(), p95LatencyMs: z.number(), errorRate: z.number() })),
+  /** For charts of cost, requests and p95 per model per day. */
+  byDayAndModel: z.array(z.object({ day: z.string(), model: z.string(), requests: z.number().int(), costUsd: z.number(), p95LatencyMs: z.number() })),
+});
+export type UsageSummary = z.infer<typeof UsageSummary>;
+
+// ---- model catalog ------------------------------------------------------------------------------------
 
 /** An entry of the model catalog: what a model costs and how good and fast it is. */
 export const ModelCatalogEntry = z.object({
@@ -35,3 +121,19 @@ export const ModelCatalogEntry = z.object({
   updatedAt: IsoDateTime,
 });
 export type ModelCatalogEntry = z.infer<typeof ModelCatalogEntry>;
+
+export const CreateModelBody = z.object({
+  provider: z.string().min(1).max(64),
+  model: z.string().min(1).max(128),
+  inputPricePerMTok: z.number().nonnegative().max(10_000),
+  outputPricePerMTok: z.number().nonnegative().max(10_000),
+  qualityScore: z.number().min(0).max(100),
+  contextWindow: z.number().int().positive().max(100_000_000),
+  typicalLatencyMs: z.number().int().nonnegative().max(600_000).optional(),
+});
+export type CreateModelBody = z.infer<typeof CreateModelBody>;
+
+export const UpdateModelBody = CreateModelBody.partial().refine((b) => Object.keys(b).length > 0, 'nothing to update');
+export type UpdateModelBody = z.infer<typeof UpdateModelBody>;
+
+export const ModelList = z.object({ data: z.array(ModelCatalogEntry) });
