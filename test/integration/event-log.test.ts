@@ -40,23 +40,39 @@ describe('run event log (real Redis)', () => {
     published.push(await log.publish(userId, terminal, { once: 'terminal' }));
     expect(await log.publish(userId, terminal, { once: 'terminal' })).toBeNull();
 
-    const ids = published.map((e) => e?.eventId);
-    expect(ids).toEqual(['0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004']);
-    expect(await log.head(threadId)).toBe('0000000000000004');
+    const ids = published.map((e) => e?.eventId ?? '');
+    // Numbering starts from the clock (µs-scale), then counts up by one per event.
+    const first = Number(ids[0]);
+    expect(first).toBeGreaterThan(Date.now() * 1000 - 60_000_000);
+    expect(ids.map(Number)).toEqual([first, first + 1, first + 2, first + 3]);
+    expect(ids.every((id) => /^\d{16}$/.test(id))).toBe(true);
+    expect(await log.head(threadId)).toBe(ids[3]);
+    // Nothing of the run is appended after its terminal event.
+    expect(await log.publish(userId, { type: 'sub_agent_update', runId, threadId, agent: 'actions', status: 'running' })).toBeNull();
 
     const all: string[] = [];
     for await (const raw of log.replay(threadId, null, 2)) all.push((JSON.parse(raw) as { eventId: string }).eventId);
     expect(all).toEqual(ids);
     const after: string[] = [];
-    for await (const raw of log.replay(threadId, '0000000000000002')) after.push((JSON.parse(raw) as { eventId: string }).eventId);
-    expect(after).toEqual(['0000000000000003', '0000000000000004']);
-    expect(await log.findRunStart(threadId, runId)).toBe('0000000000000001');
+    for await (const raw of log.replay(threadId, ids[1] ?? null)) after.push((JSON.parse(raw) as { eventId: string }).eventId);
+    expect(after).toEqual([ids[2], ids[3]]);
+    expect(await log.findRunStart(threadId, runId)).toBe(ids[0]);
 
     const deadline = Date.now() + 2_000;
     while (live.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(live.map((e) => e.eventId)).toEqual(ids);
 
     await subscriber.unsubscribeUser(userId);
+  });
+
+  it('re-seeds a lost counter from the clock, so ids keep growing after a Redis data loss', async () => {
+    const log = new RunEventLog(redis, names);
+    const threadId = randomUUID();
+    const before = await log.publish(randomUUID(), { type: 'agent_token', runId: randomUUID(), threadId, agent: 'reporting', delta: 'a' });
+    await redis.del(names.threadEventSeq(threadId), names.threadEventLog(threadId));
+    await new Promise((r) => setTimeout(r, 5));
+    const after = await log.publish(randomUUID(), { type: 'agent_token', runId: randomUUID(), threadId, agent: 'reporting', delta: 'b' });
+    expect((after?.eventId ?? '') > (before?.eventId ?? '')).toBe(true);
   });
 
   it('keeps numbering per thread strictly increasing under concurrent publishers', async () => {
@@ -68,7 +84,6 @@ describe('run event log (real Redis)', () => {
     );
     const ids = results.map((r) => r?.eventId ?? '').sort();
     expect(new Set(ids).size).toBe(200);
-    expect(ids[0]).toBe('0000000000000001');
-    expect(ids[199]).toBe('0000000000000200');
+    expect(Number(ids[199]) - Number(ids[0])).toBe(199);
   });
 });

@@ -2,6 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@netra/config';
 import { createRedis, createRunQueue, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { EventStreams } from './events/streams.js';
+import { QueueDepth } from './services/queue-depth.js';
+import { RunScheduler } from '@netra/runs';
 import { createPrismaClient, type Db } from '@netra/db';
 import { logger } from '@netra/observability';
 import { TicketStore } from './auth/tickets.js';
@@ -30,6 +33,7 @@ export class Gateway {
   private redis: Redis | undefined;
   private subscriberConnection: Redis | undefined;
   private queue: RunQueue | undefined;
+  private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
   private accepting = false;
@@ -64,8 +68,21 @@ export class Gateway {
     const users = new UserDirectory(db);
     const tickets = new TicketStore(redis, names, config.WS_TICKET_TTL_MS);
     const threads = new ThreadService(db);
-    const messages = new MessageService(db, queue, { maxAttempts: config.RUN_MAX_ATTEMPTS });
-    const runs = new RunService(db);
+    const depth = new QueueDepth(queue, { maxWaiting: config.QUEUE_MAX_WAITING });
+    this.depth = depth;
+    await depth.start();
+    const scheduler = new RunScheduler({
+      db,
+      queue,
+      events: eventLog,
+      redis,
+      names,
+      maxAttempts: config.RUN_MAX_ATTEMPTS,
+      onEnqueued: () => depth.added(),
+    });
+    const messages = new MessageService(db, depth, scheduler);
+    const runs = new RunService(db, scheduler);
+    const streams = new EventStreams(db, eventLog, subscriber);
 
     const app = createApp({
       verifier,
@@ -74,6 +91,8 @@ export class Gateway {
       threads,
       messages,
       runs,
+      streams,
+      accepting: () => this.accepting,
       devLogin: {
         enabled: config.AUTH_DEV_LOGIN,
         secret: config.JWT_SECRET,
@@ -106,7 +125,7 @@ export class Gateway {
     this.server = server;
     this.ws = new WsGateway(
       server,
-      { verifier, tickets, users, threads, messages, eventLog, subscriber },
+      { verifier, tickets, users, threads, messages, runs, streams },
       {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         heartbeatMs: config.WS_HEARTBEAT_MS,
@@ -143,6 +162,7 @@ export class Gateway {
     await Promise.race([serverClosed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
     clearTimeout(timer);
     server?.closeAllConnections();
+    this.depth?.close();
     await this.queue?.close();
     await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);
     this.log.info('gateway closed');

@@ -3,7 +3,9 @@ import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@
 import type { RunEventLog } from '@netra/bus';
 import type { Db } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
+import type { RunScheduler } from '@netra/runs';
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
+import { CancelAbort } from './aborts.js';
 import { RunStore, type ClaimedRun, type StepError } from './run-store.js';
 import { TokenStream } from './token-stream.js';
 
@@ -11,6 +13,7 @@ export interface ProcessorDeps {
   db: Db;
   events: RunEventLog;
   llm: LlmClient;
+  scheduler: RunScheduler;
 }
 
 /** Thrown when an agent fails: the run is already recorded `failed`; the job must not be retried. */
@@ -24,7 +27,7 @@ export class AgentFailedError extends Error {
   }
 }
 
-export type ProcessOutcome = 'completed' | 'failed' | 'skipped';
+export type ProcessOutcome = 'completed' | 'cancelled' | 'skipped';
 
 function describe(error: unknown): StepError {
   if (error instanceof Error) {
@@ -55,6 +58,7 @@ export class RunProcessor {
   }
 
   private async run(data: RunJobData, signal: AbortSignal): Promise<ProcessOutcome> {
+    signal.throwIfAborted();
     const run = await this.store.claim(data.runId);
     if (!run) {
       await this.reannounce(data);
@@ -98,10 +102,20 @@ export class RunProcessor {
       onToken: (agent, delta) => tokens.push(agent, delta),
     };
 
-    for (const [position, agent] of PIPELINE.entries()) {
-      if (outputs[agent.name] !== undefined) continue;
-      signal.throwIfAborted();
-      await this.step(run, agent, position, ctx, tokens);
+    try {
+      for (const [position, agent] of PIPELINE.entries()) {
+        if (outputs[agent.name] !== undefined) continue;
+        signal.throwIfAborted();
+        await this.step(run, agent, position, ctx, tokens);
+      }
+    } catch (error) {
+      if (signal.reason instanceof CancelAbort) {
+        this.log.info('run stopped', { reason: signal.reason.reason });
+        await this.reannounce(data);
+        await this.deps.scheduler.advance(run.threadId, run.id);
+        return 'cancelled';
+      }
+      throw error;
     }
 
     const report = outputs.reporting as Report;
@@ -109,6 +123,7 @@ export class RunProcessor {
     if (messageId === null) {
       // Cancelled meanwhile, or an earlier attempt completed it: announce whatever the run's state is.
       await this.reannounce(data);
+      await this.deps.scheduler.advance(run.threadId, run.id);
       return 'skipped';
     }
     await this.deps.events.publish(
@@ -116,6 +131,7 @@ export class RunProcessor {
       { type: 'agent_completed', runId: run.id, threadId: run.threadId, messageId, report },
       { once: 'terminal' },
     );
+    await this.deps.scheduler.advance(run.threadId, run.id);
     metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
     metrics.runsFinished.inc({ status: 'completed' });
     this.log.info('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
@@ -141,7 +157,12 @@ export class RunProcessor {
         await tokens.drain();
       } catch (error) {
         await tokens.drain().catch(() => undefined);
-        if (ctx.signal.aborted) throw error;
+        if (ctx.signal.aborted) {
+          if (ctx.signal.reason instanceof CancelAbort) {
+            await this.store.stepStopped(run.id, agent.name, { code: 'cancelled', message: ctx.signal.reason.reason }, performance.now() - started);
+          }
+          throw error;
+        }
         const reason = describe(error);
         const ms = performance.now() - started;
         this.log.error('agent failed', errorFields(error));
@@ -176,18 +197,10 @@ export class RunProcessor {
     });
   }
 
-  /** Records the run `failed` and announces it once. */
+  /** Records the run `failed`, announces it once, and starts the thread's next run. */
   async failRun(run: { id: string; threadId: string; userId: string }, reason: StepError): Promise<void> {
-    const changed = await this.store.fail(run.id, reason);
-    if (changed) {
-      metrics.runsFinished.inc({ status: 'failed' });
-      this.log.warn('run failed', { reason });
-    }
-    await this.deps.events.publish(
-      run.userId,
-      { type: 'agent_failed', runId: run.id, threadId: run.threadId, error: reason },
-      { once: 'terminal' },
-    );
+    const changed = await this.deps.scheduler.fail({ runId: run.id, threadId: run.threadId, userId: run.userId }, reason);
+    if (changed) metrics.runsFinished.inc({ status: 'failed' });
   }
 
   /**

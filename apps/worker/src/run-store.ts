@@ -114,6 +114,14 @@ export class RunStore {
     });
   }
 
+  /** The step in flight when the run was cancelled. */
+  async stepStopped(runId: string, agent: AgentName, error: StepError, durationMs: number): Promise<void> {
+    await this.db.runStep.updateMany({
+      where: { runId, agent, status: 'running' },
+      data: { status: 'skipped', error: toJson(error), finishedAt: new Date(), durationMs: Math.round(durationMs) },
+    });
+  }
+
   /**
    * Completes the run and writes its assistant message in one statement: the message is inserted only if this
    * call moved the run to `completed`, and at most once per run (unique run_id). Returns the message id, or null
@@ -146,15 +154,6 @@ export class RunStore {
       messageId: run.assistantMessage?.id ?? null,
       error: (run.error ?? null) as StepError | null,
     };
-  }
-
-  /** Ends a queued or running run as failed. False when it had already ended. */
-  async fail(runId: string, error: StepError): Promise<boolean> {
-    const result = await this.db.run.updateMany({
-      where: { id: runId, status: { in: ['queued', 'running'] } },
-      data: { status: 'failed', error: toJson(error), finishedAt: new Date() },
-    });
-    return result.count === 1;
   }
 }
 

@@ -1,20 +1,14 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
-import { createRedis, RedisNames, RunEventLog, waitForRedis, type Redis } from '@netra/bus';
+import { ControlChannel, createRedis, createRunQueue, RedisNames, RunEventLog, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { createPrismaClient, type Db } from '@netra/db';
-import { LlmClient } from '@netra/llm';
+import { LlmClient, LocalProvider } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
+import { Reconciler, RunScheduler } from '@netra/runs';
+import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
 import { AgentFailedError, RunProcessor } from './processor.js';
-
-/** Why a run's AbortSignal fired when the worker itself is stopping (the run is handed back, not cancelled). */
-export class ShutdownAbort extends Error {
-  constructor() {
-    super('worker shutting down');
-    this.name = 'ShutdownAbort';
-  }
-}
 
 export interface SupervisorWorkerOptions {
   config: Config;
@@ -33,6 +27,9 @@ export class SupervisorWorker {
   private db: Db | undefined;
   private queueConnection: Redis | undefined;
   private eventsConnection: Redis | undefined;
+  private controlConnection: Redis | undefined;
+  private queue: RunQueue | undefined;
+  private reconciler: Reconciler | undefined;
   private worker: Worker<RunJobData, void, 'run'> | undefined;
   private http: WorkerHttpServer | undefined;
   private processor: RunProcessor | undefined;
@@ -50,13 +47,41 @@ export class SupervisorWorker {
     this.db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'netra-worker' });
     this.queueConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker:${process.pid}` });
     this.eventsConnection = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-events:${process.pid}` });
-    await Promise.all([waitForRedis(this.queueConnection), waitForRedis(this.eventsConnection), this.db.$queryRaw`SELECT 1`]);
+    this.controlConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker-control:${process.pid}` });
+    await Promise.all([
+      waitForRedis(this.queueConnection),
+      waitForRedis(this.eventsConnection),
+      waitForRedis(this.controlConnection),
+      this.db.$queryRaw`SELECT 1`,
+    ]);
 
     const events = new RunEventLog(this.eventsConnection, this.names, {
       retentionSeconds: config.EVENT_RETENTION_SECONDS,
       maxLen: config.EVENT_LOG_MAXLEN,
     });
-    this.processor = new RunProcessor({ db: this.db, events, llm: new LlmClient() });
+    this.queue = createRunQueue(this.eventsConnection, this.names);
+    const scheduler = new RunScheduler({
+      db: this.db,
+      queue: this.queue,
+      events,
+      redis: this.eventsConnection,
+      names: this.names,
+      maxAttempts: config.RUN_MAX_ATTEMPTS,
+    });
+    const llm = new LlmClient({ provider: new LocalProvider({ delayMs: config.LLM_LOCAL_DELAY_MS }) });
+    this.processor = new RunProcessor({ db: this.db, events, llm, scheduler });
+
+    // Cancellation reaches the worker running the run within milliseconds, wherever it is.
+    const control = new ControlChannel(this.names);
+    control.on('cancel', ({ runId, reason }) => this.active.get(runId)?.abort(new CancelAbort(reason)));
+    await control.listen(this.controlConnection);
+    // A cancel broadcast while the control connection was down is lost: ask Postgres once it is back.
+    this.controlConnection.on('ready', () => void this.abortCancelledRuns());
+
+    this.reconciler = new Reconciler(
+      { db: this.db, queue: this.queue, scheduler, redis: this.eventsConnection, names: this.names },
+      { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: Math.max(2 * config.RUN_LOCK_MS, 10_000) },
+    );
 
     const worker = new Worker<RunJobData, void, 'run'>(this.names.runQueue, (job, token) => this.handle(job, token), {
       connection: this.queueConnection,
@@ -93,16 +118,27 @@ export class SupervisorWorker {
       },
     });
     this.httpPort = await this.http.start();
+    this.reconciler.start();
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
     await worker.waitUntilReady();
     this.log.info('worker ready', { concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue });
+  }
+
+  private async abortCancelledRuns(): Promise<void> {
+    if (this.active.size === 0 || !this.db) return;
+    try {
+      const cancelled = await this.db.run.findMany({ where: { id: { in: [...this.active.keys()] }, status: 'cancelled' }, select: { id: true } });
+      for (const { id } of cancelled) this.active.get(id)?.abort(new CancelAbort('cancelled while the control channel was down'));
+    } catch (error) {
+      this.log.warn('could not check for cancelled runs', errorFields(error));
+    }
   }
 
   private async handle(job: Job<RunJobData, void, 'run'>, token: string | undefined): Promise<void> {
     const processor = this.processor;
     if (!processor) throw new Error('worker not started');
     const controller = new AbortController();
-    const key = job.id ?? job.data.runId;
+    const key = job.data.runId;
     this.active.set(key, controller);
     try {
       await processor.process(job.data, job.id, controller.signal);
@@ -124,6 +160,7 @@ export class SupervisorWorker {
     const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/i.test(error.message);
     this.log.warn('job failed', { jobId: job.id, runId: job.data.runId, attemptsMade: job.attemptsMade, final, ...errorFields(error) });
     if (!final || error instanceof UnrecoverableError || !this.processor) return;
+    // Recorded here; if this process dies first, the reconciler finds the failed job and records it.
     try {
       await this.processor.failRun(
         { id: job.data.runId, threadId: job.data.threadId, userId: job.data.userId },
@@ -153,8 +190,15 @@ export class SupervisorWorker {
       await closed;
       clearTimeout(timer);
     }
+    await this.reconciler?.close();
     await this.http?.close();
-    await Promise.allSettled([this.queueConnection?.quit(), this.eventsConnection?.quit(), this.db?.$disconnect()]);
+    await this.queue?.close();
+    await Promise.allSettled([
+      this.queueConnection?.quit(),
+      this.eventsConnection?.quit(),
+      this.controlConnection?.quit(),
+      this.db?.$disconnect(),
+    ]);
     this.log.info('worker closed');
   }
 }

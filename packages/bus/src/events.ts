@@ -5,22 +5,31 @@ import { errorFields, logger } from '@netra/observability';
 import type { RedisNames } from './names.js';
 
 /**
- * Appends an event to the thread's log and publishes it, atomically: number it (INCR), store it in the thread's
- * stream under id `0-<seq>` (bounded by MAXLEN, expiring after the retention), and PUBLISH it to the user's
- * channel. Optionally "once": a run's one-shot events (its terminal event) are published at most once, even
- * when a retried job tries again.
+ * Appends an event to the thread's log and publishes it, atomically: number it, store it in the thread's stream
+ * under id `0-<seq>` (bounded by MAXLEN, expiring after the retention), and PUBLISH it to the user's channel.
  *
- * KEYS: seq, stream, once-set   ARGV: channel, json-without-leading-brace, maxlen, ttl, once-member ('' = none)
+ * - A thread's numbering starts from the publisher's clock (ms × 1000) the first time, and again if Redis lost
+ *   the counter (restart without AOF, expiry): ids keep growing, so a client's `after` never hides new events.
+ * - Once a run's terminal event is out, nothing more is appended for that run: the terminal event is always the
+ *   run's last, even when a cancelled worker is still winding down.
+ * - "Once" events (the terminal one) are published at most once per run, however many attempts try.
+ *
+ * KEYS: seq, stream, once-set
+ * ARGV: channel, json-without-leading-brace, maxlen, ttl, once-member ('' = none), clock floor
  */
 const APPEND_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[3], 'terminal') == 1 then return false end
 if ARGV[5] ~= '' then
   if redis.call('SADD', KEYS[3], ARGV[5]) == 0 then return false end
   redis.call('EXPIRE', KEYS[3], ARGV[4])
 end
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[6]) end
 local seq = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+local digits = string.format('%d', seq)
 local id = string.format('%016d', seq)
 local payload = '{"eventId":"' .. id .. '",' .. ARGV[2]
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. seq, 'e', payload)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. digits, 'e', payload)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[1], payload)
 return payload
@@ -36,6 +45,7 @@ interface AppendCommand {
     maxLen: number,
     ttl: number,
     once: string,
+    floor: number,
   ): Promise<string | null>;
 }
 
@@ -47,8 +57,11 @@ export interface EventLogOptions {
 }
 
 export interface PublishOptions {
-  /** Publish at most once per run under this key (e.g. `terminal`). Returns null when already published. */
-  once?: string;
+  /**
+   * Publish at most once per run under this key. `terminal` also closes the run's log: later events of the run
+   * are dropped. Returns null when the event was not published.
+   */
+  once?: 'terminal';
 }
 
 function seqOf(eventId: string): number {
@@ -89,6 +102,7 @@ export class RunEventLog {
       this.maxLen,
       this.retentionSeconds,
       options.once ?? '',
+      Date.now() * 1000,
     );
     if (payload === null) return null;
     return JSON.parse(payload) as RunEvent;
@@ -142,7 +156,7 @@ export class RunEventLog {
   /** The newest event id of the thread, or null when nothing was published yet. */
   async head(threadId: string): Promise<string | null> {
     const seq = await this.redis.get(this.names.threadEventSeq(threadId));
-    return seq === null ? null : String(seq).padStart(16, '0');
+    return seq === null ? null : seq.padStart(16, '0');
   }
 }
 
@@ -171,8 +185,16 @@ export class RunEventSubscriber extends EventEmitter<SubscriberEvents> {
     super();
     redis.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     redis.on('ready', () => {
-      if (this.wasReady) this.emit('resubscribed');
-      this.wasReady = true;
+      if (!this.wasReady) {
+        this.wasReady = true;
+        return;
+      }
+      // ioredis re-sends SUBSCRIBE on reconnect; a PING on the same connection answers only after those are
+      // processed, so a catch-up read started afterwards cannot miss an event published in between.
+      redis.ping().then(
+        () => this.emit('resubscribed'),
+        (error: unknown) => this.log.warn('ping after reconnect failed', errorFields(error)),
+      );
     });
     if (redis.status === 'ready') this.wasReady = true;
   }

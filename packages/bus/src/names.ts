@@ -29,7 +29,7 @@ export class RedisNames {
     return `${this.prefix}:thread:{${threadId}}:events`;
   }
 
-  /** Counter that numbers the thread's events. Never expires, so event ids never go backwards. */
+  /** Counter that numbers the thread's events (re-seeded from the clock if lost, so ids never go backwards). */
   threadEventSeq(threadId: string): string {
     return `${this.prefix}:thread:{${threadId}}:seq`;
   }
@@ -44,9 +44,9 @@ export class RedisNames {
     return `${this.prefix}:control:cancel`;
   }
 
-  /** Marker that a run was cancelled, for a worker that picks the job up after the broadcast. */
-  runCancelled(runId: string): string {
-    return `${this.prefix}:run:${runId}:cancelled`;
+  /** Lock held by the one worker that reconciles runs, queue and threads at a time. */
+  get reconcilerLock(): string {
+    return `${this.prefix}:lock:reconciler`;
   }
 
   /** Single-use WebSocket tickets, stored by sha256 of the ticket. */

@@ -58,6 +58,8 @@ export const configSchema = z.object({
   LLM_API_KEY: z.string().min(1).optional(),
   LLM_MODELS: list.default([]),
   LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  LLM_LOCAL_DELAY_MS: int(0, 600_000).default(0),
+  RECONCILE_INTERVAL_MS: int(200, 600_000).default(5_000),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -98,4 +100,6 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['LLM_API_KEY', '—', 'API key for the provider'],
   ['LLM_MODELS', '—', 'comma-separated fallback chain of models, first is preferred'],
   ['LLM_TIMEOUT_MS', '30000', 'timeout of one LLM call'],
+  ['LLM_LOCAL_DELAY_MS', '0', 'simulated model latency of the `local` provider per call (demos, load and fault tests)'],
+  ['RECONCILE_INTERVAL_MS', '5000', 'how often a worker repairs runs left behind by crashes or a Redis data loss'],
 ];

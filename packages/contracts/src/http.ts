@@ -158,3 +158,12 @@ export const Health = z.object({
   checks: z.record(z.string(), DependencyHealth),
 });
 export type Health = z.infer<typeof Health>;
+
+/** `POST /runs/:id/cancel`: cancelling a finished run is a no-op that says so (`cancelled: false`). */
+export const CancelResult = z.object({
+  runId: Uuid,
+  status: RunStatus,
+  cancelled: z.boolean(),
+  message: z.string(),
+});
+export type CancelResult = z.infer<typeof CancelResult>;

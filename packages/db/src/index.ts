@@ -5,3 +5,4 @@ export { canTransition, isTerminal, allowedSources } from './run-state.js';
 export { Prisma, PrismaClient } from './generated/prisma/client.js';
 export type * from './generated/prisma/models.js';
 export { MessageRole, RunStatus as DbRunStatus, StepStatus as DbStepStatus, UsageStatus } from './generated/prisma/enums.js';
+export { activateNextRun, type ActivatedRun } from './scheduler.js';

@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
+import { UnavailableError } from '@netra/contracts';
 import type { TicketStore } from '../auth/tickets.js';
 import type { TokenVerifier } from '../auth/tokens.js';
+import type { EventStreams } from '../events/streams.js';
 import type { MessageService } from '../services/messages.js';
 import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
@@ -19,6 +21,9 @@ export interface AppDeps {
   threads: ThreadService;
   messages: MessageService;
   runs: RunService;
+  streams: EventStreams;
+  /** False once shutdown began: new requests get 503. */
+  accepting: () => boolean;
   devLogin: DevLoginOptions;
   health: HealthOptions;
   /** Largest JSON body accepted. Default 1 MB. */
@@ -36,6 +41,11 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use((_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
+    if (!deps.accepting()) {
+      // Requests on kept-alive connections during shutdown: tell the client to go elsewhere.
+      res.setHeader('connection', 'close');
+      throw new UnavailableError('Gateway is shutting down', { retryAfterMs: 1_000 });
+    }
     next();
   });
   api.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
@@ -43,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps.verifier, deps.users));
   api.use(ticketRoutes(deps.tickets));
   api.use(threadRoutes(deps.threads, deps.messages));
-  api.use(runRoutes(deps.runs));
+  api.use(runRoutes(deps.runs, deps.streams));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   NotFoundError,
-  UnavailableError,
+  ThreadBusyError,
   type DoubleTextStrategy,
   type ListMessagesQuery,
   type MessageAccepted,
   type MessagePage,
 } from '@netra/contracts';
-import { enqueueRun, type RunQueue } from '@netra/bus';
 import { decodeCursor, toPage, type Db, type Prisma } from '@netra/db';
-import { logger, metrics } from '@netra/observability';
+import { metrics } from '@netra/observability';
 import { toMessage } from './mappers.js';
+import type { QueueDepth } from './queue-depth.js';
+import type { RunScheduler } from '@netra/runs';
 
 export interface NewMessage {
   threadId: string;
@@ -18,10 +19,6 @@ export interface NewMessage {
   /** Idempotency key; generated when the client sends none (HTTP). */
   clientMessageId?: string;
   strategy?: DoubleTextStrategy;
-}
-
-export interface MessageServiceOptions {
-  maxAttempts: number;
 }
 
 const MESSAGE_FIELDS = {
@@ -36,79 +33,153 @@ const MESSAGE_FIELDS = {
   userRun: { select: { id: true } },
 } as const;
 
+interface AcceptRow {
+  thread_found: boolean;
+  message_id: string | null;
+  run_id: string | null;
+  started: boolean;
+  active_run_id: string | null;
+}
+
 /**
- * Accepting a user message: persist it with its `queued` run in one statement, then put the run on the queue.
- * The same `clientMessageId` again returns the same ids and creates nothing.
+ * Accepting a user message. One run at a time per thread: a new run becomes the thread's active run and goes on
+ * the queue only when the thread is idle; otherwise it waits `queued` and the worker that finishes the active
+ * run starts it (acceptance order). Double-texting: `enqueue` waits, `reject` answers thread_busy and stores
+ * nothing, `interrupt` cancels what is in flight and starts the new run. The same `clientMessageId` again
+ * returns the same ids and creates nothing.
  */
 export class MessageService {
-  private readonly log = logger.child({ component: 'messages' });
-
   constructor(
     private readonly db: Db,
-    private readonly queue: RunQueue,
-    private readonly options: MessageServiceOptions,
+    private readonly depth: QueueDepth,
+    private readonly scheduler: RunScheduler,
   ) {}
 
   async accept(userId: string, input: NewMessage, transport: 'ws' | 'http'): Promise<MessageAccepted> {
     const clientMessageId = input.clientMessageId ?? randomUUID();
     const strategy = input.strategy ?? 'enqueue';
-    // One round trip, one implicit transaction: the thread must be the user's; the message is skipped on a
-    // duplicate clientMessageId, and the run is created only alongside a new message.
-    const rows = await this.db.$queryRaw<{ message_id: string; run_id: string }[]>`
+    const duplicate = await this.findExisting(userId, input.threadId, clientMessageId);
+    if (duplicate) {
+      await this.ensureQueued(userId, duplicate);
+      return duplicate;
+    }
+    this.depth.check();
+
+    const accepted =
+      strategy === 'interrupt'
+        ? await this.acceptInterrupting(userId, input, clientMessageId)
+        : await this.acceptQueued(userId, input, clientMessageId, strategy);
+    if (accepted.started) await this.scheduler.enqueue({ runId: accepted.runId, threadId: accepted.threadId, userId });
+    metrics.messagesAccepted.inc({ transport });
+    return { messageId: accepted.messageId, runId: accepted.runId, threadId: accepted.threadId, clientMessageId };
+  }
+
+  /**
+   * `enqueue` / `reject` in one statement: lock the thread (orders this against the worker handing the thread to
+   * its next run), insert message and run, and make the run active if the thread is idle.
+   */
+  private async acceptQueued(
+    userId: string,
+    input: NewMessage,
+    clientMessageId: string,
+    strategy: 'enqueue' | 'reject',
+  ): Promise<Accepted> {
+    const rows = await this.db.$queryRaw<AcceptRow[]>`
       WITH thread AS (
-        SELECT id FROM threads WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid
+        SELECT id, active_run_id FROM threads
+         WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid
+           FOR UPDATE
       ), msg AS (
         INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
         SELECT id, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId} FROM thread
+         WHERE ${strategy} <> 'reject' OR active_run_id IS NULL
         ON CONFLICT (thread_id, client_message_id) DO NOTHING
         RETURNING id, thread_id
+      ), run AS (
+        INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
+        SELECT thread_id, ${userId}::uuid, id, ${strategy} FROM msg
+        RETURNING id, user_message_id, thread_id
+      ), activated AS (
+        UPDATE threads SET active_run_id = run.id, updated_at = now()
+          FROM run
+         WHERE threads.id = run.thread_id AND (SELECT active_run_id FROM thread) IS NULL
+        RETURNING threads.id
       )
-      INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
-      SELECT thread_id, ${userId}::uuid, id, ${strategy} FROM msg
-      RETURNING user_message_id AS message_id, id AS run_id`;
+      SELECT EXISTS (SELECT 1 FROM thread) AS thread_found,
+             (SELECT user_message_id FROM run) AS message_id,
+             (SELECT id FROM run) AS run_id,
+             EXISTS (SELECT 1 FROM activated) AS started,
+             (SELECT active_run_id FROM thread) AS active_run_id`;
+    const row = rows[0];
+    if (!row?.thread_found) throw new NotFoundError('Thread');
+    if (row.run_id && row.message_id) {
+      return { messageId: row.message_id, runId: row.run_id, threadId: input.threadId, started: row.started };
+    }
+    if (strategy === 'reject' && row.active_run_id) {
+      metrics.messagesRejected.inc({ code: 'thread_busy' });
+      throw new ThreadBusyError(row.active_run_id);
+    }
+    // A concurrent request with the same clientMessageId won the insert.
+    const existing = await this.findExisting(userId, input.threadId, clientMessageId);
+    if (!existing) throw new NotFoundError('Thread');
+    return { ...existing, started: false };
+  }
 
-    const created = rows[0];
-    const accepted = created
-      ? { messageId: created.message_id, runId: created.run_id, threadId: input.threadId, clientMessageId }
-      : await this.existing(userId, input.threadId, clientMessageId);
-
-    await this.enqueue(userId, accepted, created === undefined);
-    if (created) metrics.messagesAccepted.inc({ transport });
+  /** `interrupt`: cancel everything in flight on the thread and start the new run, in one transaction. */
+  private async acceptInterrupting(userId: string, input: NewMessage, clientMessageId: string): Promise<Accepted> {
+    const { accepted, cancelled } = await this.db.$transaction(async (tx) => {
+      const thread = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM threads WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
+      if (thread.length === 0) throw new NotFoundError('Thread');
+      const cancelledRuns = await tx.$queryRaw<{ id: string }[]>`
+        UPDATE runs
+           SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(),
+               error = ${JSON.stringify({ code: 'interrupted', message: 'Interrupted by a newer message' })}::jsonb
+         WHERE thread_id = ${input.threadId}::uuid AND status IN ('queued', 'running')
+     RETURNING id`;
+      const created = await tx.$queryRaw<{ message_id: string; run_id: string }[]>`
+        WITH msg AS (
+          INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
+          VALUES (${input.threadId}::uuid, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId})
+          RETURNING id, thread_id
+        ), run AS (
+          INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
+          SELECT thread_id, ${userId}::uuid, id, 'interrupt' FROM msg
+          RETURNING id, user_message_id
+        ), activated AS (
+          UPDATE threads SET active_run_id = (SELECT id FROM run), updated_at = now() WHERE id = ${input.threadId}::uuid
+        )
+        SELECT user_message_id AS message_id, id AS run_id FROM run`;
+      const row = created[0];
+      if (!row) throw new Error('interrupt insert returned no row');
+      return {
+        accepted: { messageId: row.message_id, runId: row.run_id, threadId: input.threadId, started: true },
+        cancelled: cancelledRuns.map((r) => r.id),
+      };
+    });
+    for (const runId of cancelled) {
+      await this.scheduler.announceCancelled({ runId, threadId: input.threadId, userId }, 'interrupted by a newer message');
+    }
     return accepted;
   }
 
-  /** The ids of an earlier acceptance of the same clientMessageId, or not_found when the thread is not the user's. */
-  private async existing(userId: string, threadId: string, clientMessageId: string): Promise<MessageAccepted> {
+  /** The ids of an earlier acceptance of the same clientMessageId in the user's thread. */
+  private async findExisting(userId: string, threadId: string, clientMessageId: string): Promise<MessageAccepted | null> {
     const message = await this.db.message.findFirst({
       where: { threadId, clientMessageId, userId, role: 'user' },
       select: { id: true, userRun: { select: { id: true } } },
     });
-    if (!message?.userRun) throw new NotFoundError('Thread');
+    if (!message?.userRun) return null;
     return { messageId: message.id, runId: message.userRun.id, threadId, clientMessageId };
   }
 
   /**
-   * Puts the run on the queue. On a resend this runs again for a run that is still queued: if the first attempt
-   * committed the rows but never reached Redis, the resend repairs it (BullMQ ignores a duplicate job id).
+   * On a resend: if the run is its thread's active run and still queued, put it on the queue again. This repairs a
+   * first attempt that committed the rows but never reached Redis (BullMQ ignores a duplicate job id).
    */
-  private async enqueue(userId: string, accepted: MessageAccepted, resend: boolean): Promise<void> {
-    if (resend) {
-      const run = await this.db.run.findUnique({ where: { id: accepted.runId }, select: { status: true } });
-      if (run?.status !== 'queued') return;
-    }
-    try {
-      await enqueueRun(
-        this.queue,
-        { runId: accepted.runId, threadId: accepted.threadId, userId, acceptedAt: Date.now() },
-        { maxAttempts: this.options.maxAttempts },
-      );
-    } catch (error) {
-      this.log.error('could not enqueue run; the client may resend the same clientMessageId', { runId: accepted.runId, error: String(error) });
-      throw new UnavailableError('The message was stored but could not be queued; send it again with the same clientMessageId', {
-        retryAfterMs: 1_000,
-        cause: error,
-      });
-    }
+  private async ensureQueued(userId: string, accepted: MessageAccepted): Promise<void> {
+    const run = await this.db.run.findUnique({ where: { id: accepted.runId }, select: { status: true, activeIn: { select: { id: true } } } });
+    if (run?.status === 'queued' && run.activeIn) await this.scheduler.enqueue({ runId: accepted.runId, threadId: accepted.threadId, userId });
   }
 
   /** History, keyset-paginated on (createdAt, id); newest first by default. */
@@ -129,4 +200,12 @@ export class MessageService {
     });
     return toPage(rows, query.limit, toMessage);
   }
+}
+
+interface Accepted {
+  messageId: string;
+  runId: string;
+  threadId: string;
+  /** The run became the thread's active run and must be put on the queue now. */
+  started: boolean;
 }

@@ -53,16 +53,6 @@ export class ThreadService {
     return this.get(userId, threadId);
   }
 
-  /** Ids of the thread's queued or running runs, oldest first. */
-  async unfinishedRuns(threadId: string): Promise<string[]> {
-    const rows = await this.db.run.findMany({
-      where: { threadId, status: { in: ['queued', 'running'] } },
-      orderBy: { seq: 'asc' },
-      select: { id: true },
-    });
-    return rows.map((r) => r.id);
-  }
-
   /** DELETE archives: the history stays readable, the thread leaves the default list. */
   async archive(userId: string, threadId: string): Promise<Thread> {
     return this.update(userId, threadId, { archived: true });

@@ -12,16 +12,17 @@ import {
   UnauthorizedError,
   ValidationError,
   WsCloseCode,
-  formatEventId,
+  type StopAgentFrame,
   type SubscribeFrame,
   type UserMessageFrame,
 } from '@netra/contracts';
-import type { RunEventLog, RunEventSubscriber } from '@netra/bus';
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
 import type { TicketStore } from '../auth/tickets.js';
 import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import { HTTP_STATUS } from '../http/errors.js';
+import type { EventStreams } from '../events/streams.js';
 import type { MessageService } from '../services/messages.js';
+import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { ClientConnection } from './connection.js';
@@ -41,8 +42,8 @@ export interface WsGatewayDeps {
   users: UserDirectory;
   threads: ThreadService;
   messages: MessageService;
-  eventLog: RunEventLog;
-  subscriber: RunEventSubscriber;
+  runs: RunService;
+  streams: EventStreams;
 }
 
 const PATH = '/ws';
@@ -68,8 +69,8 @@ export class WsGateway {
 
   start(): void {
     this.server.on('upgrade', this.onUpgrade);
-    this.deps.subscriber.on('event', this.onEvent);
-    this.deps.subscriber.on('resubscribed', this.onResubscribed);
+    this.deps.streams.subscriber.on('event', this.onEvent);
+    this.deps.streams.subscriber.on('resubscribed', this.onResubscribed);
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -85,8 +86,8 @@ export class WsGateway {
     this.accepting = false;
     clearInterval(this.heartbeat);
     this.server.off('upgrade', this.onUpgrade);
-    this.deps.subscriber.off('event', this.onEvent);
-    this.deps.subscriber.off('resubscribed', this.onResubscribed);
+    this.deps.streams.subscriber.off('event', this.onEvent);
+    this.deps.streams.subscriber.off('resubscribed', this.onResubscribed);
     const sockets = [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
     const closed = Promise.all(
       sockets.map((socket) => new Promise<void>((resolve) => {
@@ -173,7 +174,7 @@ export class WsGateway {
     }
     set.add(connection);
     metrics.wsConnections.inc();
-    const subscribed = this.deps.subscriber.subscribeUser(user.id);
+    const subscribed = this.deps.streams.subscriber.subscribeUser(user.id);
 
     socket.on('pong', () => {
       connection.alive = true;
@@ -188,7 +189,7 @@ export class WsGateway {
       const users = this.byUser.get(user.id);
       users?.delete(connection);
       if (users && users.size === 0) this.byUser.delete(user.id);
-      void this.deps.subscriber.unsubscribeUser(user.id).catch((error: unknown) => this.log.warn('unsubscribe failed', errorFields(error)));
+      void this.deps.streams.subscriber.unsubscribeUser(user.id).catch((error: unknown) => this.log.warn('unsubscribe failed', errorFields(error)));
     });
 
     // Frames queue behind this, so `connection_established` is always the first frame a client sees.
@@ -259,13 +260,13 @@ export class WsGateway {
       case 'subscribe':
         return this.subscribe(connection, frame);
       case 'stop_agent':
-        throw new NetraError('invalid_message', 'stop_agent is not supported by this gateway version');
+        return this.stopAgent(connection, frame);
     }
   }
 
   private async userMessage(connection: ClientConnection, frame: UserMessageFrame): Promise<void> {
     // Follow the thread before the run exists, so its first event cannot slip past this socket.
-    const followedNow = connection.follow(frame.threadId);
+    const { created } = connection.feed(frame.threadId);
     try {
       const accepted = await withContext({ threadId: frame.threadId }, () =>
         this.deps.messages.accept(
@@ -281,9 +282,18 @@ export class WsGateway {
       );
       connection.send({ type: 'message_accepted', ...accepted });
     } catch (error) {
-      if (followedNow) connection.unfollow(frame.threadId);
+      if (created) connection.unfollow(frame.threadId);
       throw error;
     }
+  }
+
+  /** Answered by the run's `agent_stopped` event; a run that already ended gets a `conflict` error saying so. */
+  private async stopAgent(connection: ClientConnection, frame: StopAgentFrame): Promise<void> {
+    const threadId = await this.deps.runs.threadOf(connection.user.id, frame.runId);
+    // Make sure this socket sees the agent_stopped event even if it never followed the thread.
+    connection.feed(threadId);
+    const result = await withContext({ runId: frame.runId, threadId }, () => this.deps.runs.cancel(connection.user.id, frame.runId));
+    if (!result.cancelled) throw new NetraError('conflict', result.message, { details: { runId: result.runId, status: result.status } });
   }
 
   /**
@@ -292,35 +302,16 @@ export class WsGateway {
    */
   private async subscribe(connection: ClientConnection, frame: SubscribeFrame): Promise<void> {
     await this.deps.threads.assertOwned(connection.user.id, frame.threadId);
-    const start = frame.after ?? (await this.startOfUnfinishedRuns(frame.threadId));
-    connection.beginReplay(frame.threadId, start);
+    const start = frame.after ?? (await this.deps.streams.startOfUnfinishedRuns(frame.threadId));
+    const { feed } = connection.feed(frame.threadId);
+    feed.beginReplay(start);
     let replayed = 0;
     try {
-      replayed = await this.replay(connection, frame.threadId, start);
+      replayed = await this.deps.streams.replay(feed, frame.threadId, start);
     } finally {
-      connection.endReplay(frame.threadId);
+      feed.endReplay();
     }
-    connection.send({ type: 'subscribed', threadId: frame.threadId, lastEventId: connection.lastEventId(frame.threadId), replayed });
-  }
-
-  private async replay(connection: ClientConnection, threadId: string, after: string | null): Promise<number> {
-    let count = 0;
-    for await (const raw of this.deps.eventLog.replay(threadId, after)) {
-      const envelope = RunEventEnvelope.safeParse(JSON.parse(raw));
-      if (!envelope.success) continue;
-      if (connection.replayed(threadId, envelope.data.eventId, raw, envelope.data.type)) count += 1;
-    }
-    return count;
-  }
-
-  /** The event id just before the first event of the thread's oldest unfinished run (the head if none). */
-  private async startOfUnfinishedRuns(threadId: string): Promise<string | null> {
-    const unfinished = await this.deps.threads.unfinishedRuns(threadId);
-    for (const runId of unfinished) {
-      const first = await this.deps.eventLog.findRunStart(threadId, runId);
-      if (first !== null) return formatEventId(Math.max(0, Number(first) - 1));
-    }
-    return this.deps.eventLog.head(threadId);
+    connection.send({ type: 'subscribed', threadId: frame.threadId, lastEventId: feed.lastEventId, replayed });
   }
 
   // ---- delivery ------------------------------------------------------------------------------------------
@@ -336,16 +327,18 @@ export class WsGateway {
     this.log.warn('event bus reconnected; catching sockets up from the event log');
     for (const set of this.byUser.values()) {
       for (const connection of set) {
-        for (const threadId of connection.followedThreads()) {
-          void connection.serial(async () => {
-            const after = connection.lastEventId(threadId) ?? (await this.startOfUnfinishedRuns(threadId));
-            connection.beginReplay(threadId, after);
-            try {
-              await this.replay(connection, threadId, after);
-            } finally {
-              connection.endReplay(threadId);
-            }
-          }).catch((error: unknown) => this.log.warn('catch-up failed', errorFields(error)));
+        for (const [threadId, feed] of connection.followed()) {
+          void connection
+            .serial(async () => {
+              const after = feed.lastEventId ?? (await this.deps.streams.startOfUnfinishedRuns(threadId));
+              feed.beginReplay(after);
+              try {
+                await this.deps.streams.replay(feed, threadId, after);
+              } finally {
+                feed.endReplay();
+              }
+            })
+            .catch((error: unknown) => this.log.warn('catch-up failed', errorFields(error)));
         }
       }
     }
