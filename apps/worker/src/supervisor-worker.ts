@@ -80,7 +80,7 @@ export class SupervisorWorker {
 
     this.reconciler = new Reconciler(
       { db: this.db, queue: this.queue, scheduler, redis: this.eventsConnection, names: this.names },
-      { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: Math.max(2 * config.RUN_LOCK_MS, 10_000) },
+      { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: Math.max(2_000, 2 * config.RECONCILE_INTERVAL_MS) },
     );
 
     const worker = new Worker<RunJobData, void, 'run'>(this.names.runQueue, (job, token) => this.handle(job, token), {

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { errorFields, logger } from '@netra/observability';
 
 /**
  * What a connection is for decides how it behaves while Redis is away:
@@ -35,7 +36,19 @@ export function createRedis(url: string, options: RedisConnectionOptions): Redis
     durable: { maxRetriesPerRequest: null, enableOfflineQueue: true },
     request: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000, commandTimeout: 5_000 },
   };
-  return new Redis(url, { ...common, ...byRole[options.role] });
+  const redis = new Redis(url, { ...common, ...byRole[options.role] });
+  // Without a listener ioredis prints every failed reconnect attempt; log the first of each outage instead.
+  let down = false;
+  redis.on('error', (error) => {
+    if (down) return;
+    down = true;
+    logger.warn('redis connection error; reconnecting', { connection: options.name, role: options.role, ...errorFields(error) });
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis connection restored', { connection: options.name, role: options.role });
+    down = false;
+  });
+  return redis;
 }
 
 /** Resolves once the connection is ready (or rejects after `timeoutMs`). */

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { RunEventEnvelope, type RunEvent, type RunEventDraft } from '@netra/contracts';
 import { errorFields, logger } from '@netra/observability';
+import { waitForRedis } from './connection.js';
 import type { RedisNames } from './names.js';
 
 /**
@@ -153,6 +154,11 @@ export class RunEventLog {
     return earliest;
   }
 
+  /** Resolves once the log's connection is up (e.g. after a Redis restart; it may come back after the subscriber's). */
+  whenReady(timeoutMs = 30_000): Promise<void> {
+    return waitForRedis(this.redis, timeoutMs);
+  }
+
   /** The newest event id of the thread, or null when nothing was published yet. */
   async head(threadId: string): Promise<string | null> {
     const seq = await this.redis.get(this.names.threadEventSeq(threadId));
@@ -163,6 +169,8 @@ export class RunEventLog {
 export interface SubscriberEvents {
   /** `raw` is the event's JSON exactly as published, ready to be written to sockets. */
   event: [userId: string, envelope: RunEventEnvelope, raw: string];
+  /** The subscriber connection dropped: live events may be missed until `resubscribed`. */
+  disconnected: [];
   /** The subscriber connection came back after an outage: events published meanwhile were not received. */
   resubscribed: [];
 }
@@ -177,6 +185,8 @@ export class RunEventSubscriber extends EventEmitter<SubscriberEvents> {
   private readonly byChannel = new Map<string, string>();
   private readonly log = logger.child({ component: 'event-subscriber' });
   private wasReady = false;
+  /** True from a drop until the channels are subscribed again. */
+  disconnected = false;
 
   constructor(
     private readonly redis: Redis,
@@ -184,17 +194,28 @@ export class RunEventSubscriber extends EventEmitter<SubscriberEvents> {
   ) {
     super();
     redis.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    redis.on('close', () => {
+      if (!this.wasReady || this.disconnected) return;
+      this.disconnected = true;
+      this.emit('disconnected');
+    });
     redis.on('ready', () => {
       if (!this.wasReady) {
         this.wasReady = true;
         return;
       }
-      // ioredis re-sends SUBSCRIBE on reconnect; a PING on the same connection answers only after those are
-      // processed, so a catch-up read started afterwards cannot miss an event published in between.
-      redis.ping().then(
-        () => this.emit('resubscribed'),
-        (error: unknown) => this.log.warn('ping after reconnect failed', errorFields(error)),
-      );
+      // ioredis emits 'ready' first and re-sends SUBSCRIBE right after, in the same tick. A PING queued on the
+      // next tick is answered only once those are processed, so a catch-up read started after its reply cannot
+      // miss an event published in between.
+      setImmediate(() => {
+        redis.ping().then(
+          () => {
+            this.disconnected = false;
+            this.emit('resubscribed');
+          },
+          (error: unknown) => this.log.warn('ping after reconnect failed', errorFields(error)),
+        );
+      });
     });
     if (redis.status === 'ready') this.wasReady = true;
   }

@@ -1,5 +1,4 @@
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
-import { UnavailableError } from '@netra/contracts';
 import { activateNextRun, type Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
 
@@ -29,18 +28,19 @@ export class RunScheduler {
 
   constructor(private readonly deps: RunSchedulerDeps) {}
 
-  /** Puts an active run on the queue (idempotent: the job id is the run id). */
-  async enqueue(run: RunRef): Promise<void> {
+  /**
+   * Puts an active run on the queue (idempotent: the job id is the run id). Returns false when Redis could not be
+   * reached: the run is safely stored in Postgres and the reconciler enqueues it as soon as Redis is back, so the
+   * caller still reports the message as accepted.
+   */
+  async enqueue(run: RunRef): Promise<boolean> {
     try {
       await enqueueRun(this.deps.queue, { ...run, acceptedAt: Date.now() }, { maxAttempts: this.deps.maxAttempts });
       this.deps.onEnqueued?.();
+      return true;
     } catch (error) {
-      // The run is stored; the workers' reconciler enqueues it within seconds, and a resend repairs it at once.
-      this.log.error('could not enqueue run', { runId: run.runId, ...errorFields(error) });
-      throw new UnavailableError('The message was stored but could not be queued yet; it will run shortly, or resend it with the same clientMessageId', {
-        retryAfterMs: 1_000,
-        cause: error,
-      });
+      this.log.warn('could not enqueue run now; the reconciler will', { runId: run.runId, ...errorFields(error) });
+      return false;
     }
   }
 

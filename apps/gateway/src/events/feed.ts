@@ -9,8 +9,13 @@ export type FeedWriter = (raw: string, envelope: RunEventEnvelope) => void;
  * arrive once and in order. Live events that arrive during a replay wait until the replay is done.
  */
 export class EventFeed {
-  /** The newest event id written (null: none yet). */
+  /** The newest event id written, or the position the feed was set to (null: the start of the thread's log). */
   lastEventId: string | null = null;
+  /**
+   * Whether `lastEventId` is a known position. A feed that has neither been positioned nor written anything does
+   * not know where it stands (then a catch-up starts from the thread's unfinished runs).
+   */
+  positioned = false;
   private pending: { envelope: RunEventEnvelope; raw: string }[] | null = null;
 
   constructor(
@@ -19,10 +24,19 @@ export class EventFeed {
     private readonly accept: (envelope: RunEventEnvelope) => boolean = () => true,
   ) {}
 
-  /** Starts a replay from `after`: live events are held back until `endReplay`. */
-  beginReplay(after: string | null): void {
-    this.lastEventId = after;
+  /** Holds live events back (they are flushed by `endReplay`) while the replay's start is worked out. */
+  hold(): void {
     this.pending ??= [];
+  }
+
+  /**
+   * Starts a replay from `after`, holding live events until `endReplay`. The position only moves forward — an
+   * event already written is never written again — unless `rewind` (a client explicitly asking from `after`).
+   */
+  beginReplay(after: string | null, rewind = false): void {
+    this.hold();
+    if (rewind || this.lastEventId === null || (after !== null && after > this.lastEventId)) this.lastEventId = after;
+    this.positioned = true;
   }
 
   get replaying(): boolean {
@@ -53,6 +67,7 @@ export class EventFeed {
   private emit(envelope: RunEventEnvelope, raw: string): boolean {
     if (this.lastEventId !== null && envelope.eventId <= this.lastEventId) return false;
     this.lastEventId = envelope.eventId;
+    this.positioned = true;
     if (!this.accept(envelope)) return false;
     this.write(raw, envelope);
     return true;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenError, InternalError, isNetraError, NetraError, NotFoundError, UnauthorizedError, ValidationError } from '@netra/contracts';
+import { ForbiddenError, isNetraError, NetraError, NotFoundError, UnauthorizedError, ValidationError } from '@netra/contracts';
 import { addContext, errorFields, logger, metrics, withContext } from '@netra/observability';
 import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
-import { HTTP_STATUS } from './errors.js';
+import { HTTP_STATUS, toNetraError } from './errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const userOf = new WeakMap<Request, AuthUser>();
@@ -79,8 +79,9 @@ export function errorHandler(error: unknown, _req: Request, res: Response, next:
   } else if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     netra = new NetraError('unsupported_media_type', 'Unsupported body encoding');
   } else {
-    logger.error('unhandled error', errorFields(error));
-    netra = new InternalError();
+    const mapped = toNetraError(error);
+    netra = mapped.error;
+    logger[mapped.unexpected ? 'error' : 'warn'](mapped.unexpected ? 'unhandled error' : 'dependency unavailable', errorFields(error));
   }
   if (netra.code === 'internal' && isNetraError(error)) logger.error('internal error', errorFields(error));
   const status = HTTP_STATUS[netra.code];

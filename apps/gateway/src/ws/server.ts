@@ -19,7 +19,7 @@ import {
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
 import type { TicketStore } from '../auth/tickets.js';
 import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
-import { HTTP_STATUS } from '../http/errors.js';
+import { HTTP_STATUS, toNetraError } from '../http/errors.js';
 import type { EventStreams } from '../events/streams.js';
 import type { MessageService } from '../services/messages.js';
 import type { RunService } from '../services/runs.js';
@@ -71,6 +71,7 @@ export class WsGateway {
     this.server.on('upgrade', this.onUpgrade);
     this.deps.streams.subscriber.on('event', this.onEvent);
     this.deps.streams.subscriber.on('resubscribed', this.onResubscribed);
+    this.deps.streams.subscriber.on('disconnected', this.onDisconnected);
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -88,6 +89,7 @@ export class WsGateway {
     this.server.off('upgrade', this.onUpgrade);
     this.deps.streams.subscriber.off('event', this.onEvent);
     this.deps.streams.subscriber.off('resubscribed', this.onResubscribed);
+    this.deps.streams.subscriber.off('disconnected', this.onDisconnected);
     const sockets = [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
     const closed = Promise.all(
       sockets.map((socket) => new Promise<void>((resolve) => {
@@ -108,8 +110,8 @@ export class WsGateway {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => this.log.debug('upgrade socket error', errorFields(error)));
     void this.upgrade(req, socket, head).catch((error: unknown) => {
-      const netra = isNetraError(error) ? error : new InternalError();
-      if (!isNetraError(error)) this.log.error('upgrade failed', errorFields(error));
+      const { error: netra, unexpected } = toNetraError(error);
+      if (unexpected) this.log.error('upgrade failed', errorFields(error));
       reject(socket, HTTP_STATUS[netra.code], netra);
     });
   };
@@ -266,7 +268,11 @@ export class WsGateway {
 
   private async userMessage(connection: ClientConnection, frame: UserMessageFrame): Promise<void> {
     // Follow the thread before the run exists, so its first event cannot slip past this socket.
-    const { created } = connection.feed(frame.threadId);
+    const { feed, created } = connection.feed(frame.threadId);
+    if (created) {
+      if (this.deps.streams.subscriber.disconnected) feed.hold();
+      else await this.deps.streams.anchor(feed, frame.threadId);
+    }
     try {
       const accepted = await withContext({ threadId: frame.threadId }, () =>
         this.deps.messages.accept(
@@ -302,12 +308,13 @@ export class WsGateway {
    */
   private async subscribe(connection: ClientConnection, frame: SubscribeFrame): Promise<void> {
     await this.deps.threads.assertOwned(connection.user.id, frame.threadId);
-    const start = frame.after ?? (await this.deps.streams.startOfUnfinishedRuns(frame.threadId));
     const { feed } = connection.feed(frame.threadId);
-    feed.beginReplay(start);
+    feed.hold();
     let replayed = 0;
     try {
-      replayed = await this.deps.streams.replay(feed, frame.threadId, start);
+      const start = frame.after ?? (await this.deps.streams.startOfUnfinishedRuns(frame.threadId));
+      feed.beginReplay(start, frame.after !== undefined);
+      replayed = await this.deps.streams.replay(feed, frame.threadId, feed.lastEventId);
     } finally {
       feed.endReplay();
     }
@@ -322,6 +329,15 @@ export class WsGateway {
     for (const connection of connections) connection.deliver(envelope, raw);
   };
 
+  /**
+   * The event bus dropped: events published from now until it is back are lost to pub/sub. Hold every feed, so
+   * that nothing delivered live after the reconnect moves a feed's position past that gap before the catch-up.
+   */
+  private readonly onDisconnected = (): void => {
+    this.log.warn('event bus disconnected; holding live events until the catch-up');
+    for (const set of this.byUser.values()) for (const connection of set) for (const [, feed] of connection.followed()) feed.hold();
+  };
+
   /** After a Redis outage pub/sub has lost whatever was published meanwhile: catch every followed thread up. */
   private readonly onResubscribed = (): void => {
     this.log.warn('event bus reconnected; catching sockets up from the event log');
@@ -329,24 +345,20 @@ export class WsGateway {
       for (const connection of set) {
         for (const [threadId, feed] of connection.followed()) {
           void connection
-            .serial(async () => {
-              const after = feed.lastEventId ?? (await this.deps.streams.startOfUnfinishedRuns(threadId));
-              feed.beginReplay(after);
-              try {
-                await this.deps.streams.replay(feed, threadId, after);
-              } finally {
-                feed.endReplay();
-              }
-            })
-            .catch((error: unknown) => this.log.warn('catch-up failed', errorFields(error)));
+            .serial(() => this.deps.streams.catchUp(feed, threadId))
+            .catch((error: unknown) => {
+              // The socket cannot be told what it missed: close it so the client resumes with `subscribe`.
+              this.log.warn('catch-up failed; closing the socket so the client resumes', errorFields(error));
+              connection.socket.close(WsCloseCode.tryAgainLater, 'resume with subscribe');
+            });
         }
       }
     }
   };
 
   private sendError(connection: ClientConnection, error: unknown, clientMessageId: string | undefined): void {
-    const netra = isNetraError(error) ? error : new InternalError();
-    if (!isNetraError(error)) this.log.error('frame failed', errorFields(error));
+    const { error: netra, unexpected } = toNetraError(error);
+    if (unexpected) this.log.error('frame failed', errorFields(error));
     metrics.messagesRejected.inc({ code: netra.code });
     connection.send({
       type: 'error',

@@ -74,6 +74,7 @@ async function streamRun(
     threadId: o.threadId,
     runId: o.runId,
     after: o.after,
+    onBroken: end,
     write: (raw, envelope) => {
       if (ended) return;
       res.write(`id: ${envelope.eventId}\nevent: ${envelope.type}\ndata: ${raw}\n\n`);

@@ -1,0 +1,230 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { MessageAccepted, Thread } from '@netra/contracts';
+import { tokenFor, WsClient } from '../support/clients.js';
+import { startFleet, verifyFleet, waitForFleet } from '../support/fleet.js';
+import { deleteKeys, REDIS_URL } from '../support/services.js';
+import { Stack, waitForRunStatus } from '../support/stack.js';
+
+async function thread(stack: Stack, subject: string): Promise<Thread> {
+  return (await (await stack.api(subject)).post<Thread>('/api/v1/threads', { title: 'recovery' })).body;
+}
+
+function acceptedOf(client: WsClient, clientMessageId: string): Promise<MessageAccepted> {
+  return client.next((f) => f.type === 'message_accepted' && f.clientMessageId === clientMessageId) as Promise<MessageAccepted>;
+}
+
+describe('resume after a disconnect, on another gateway', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start('resume', { gateways: 2, workers: 1, env: { LLM_LOCAL_DELAY_MS: '800', SHUTDOWN_GRACE_MS: '2000' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a client that drops mid-run and subscribes on the other gateway with its last eventId misses nothing and gets nothing twice', async () => {
+    const t = await thread(stack, 'ola');
+    const first = await stack.ws('ola', stack.gateways[0]);
+    first.send({ type: 'user_message', threadId: t.id, text: 'cut cost', clientMessageId: 'r1' });
+    const { runId } = await acceptedOf(first, 'r1');
+    await first.next((f) => f.type === 'sub_agent_update' && f.runId === runId && f.agent === 'data' && f.status === 'completed');
+    await first.close();
+    const before = first.runEvents(runId);
+    const last = before[before.length - 1]!.eventId;
+
+    const second = await stack.ws('ola', stack.gateways[1]);
+    second.send({ type: 'subscribe', threadId: t.id, after: last });
+    await second.next((f) => f.type === 'agent_completed' && f.runId === runId, 30_000);
+    const after = second.runEvents(runId);
+    const all = [...before, ...after].map((e) => e.eventId);
+    const api = await stack.api('ola');
+    const log = await api.get<{ data: { eventId: string }[] }>(`/api/v1/runs/${runId}/events`);
+    expect(all).toEqual(log.body.data.map((e) => e.eventId));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('a subscribe without `after` on a fresh socket replays the unfinished run from its start', async () => {
+    const t = await thread(stack, 'pat');
+    const sender = await stack.ws('pat', stack.gateways[0]);
+    sender.send({ type: 'user_message', threadId: t.id, text: 'cut cost', clientMessageId: 'p1' });
+    const { runId } = await acceptedOf(sender, 'p1');
+    await sender.next((f) => f.type === 'sub_agent_update' && f.runId === runId && f.agent === 'triage' && f.status === 'completed');
+    const tab = await stack.ws('pat', stack.gateways[1]);
+    tab.send({ type: 'subscribe', threadId: t.id });
+    await tab.next((f) => f.type === 'agent_completed' && f.runId === runId, 30_000);
+    await sender.next((f) => f.type === 'agent_completed' && f.runId === runId, 30_000);
+    expect(tab.runEvents(runId).map((e) => e.eventId)).toEqual(sender.runEvents(runId).map((e) => e.eventId));
+  });
+
+  it('SIGTERM on a gateway closes its sockets with 1001 and exits; clients resume on the other gateway', async () => {
+    const t = await thread(stack, 'quin');
+    const doomed = await stack.addGateway();
+    const client = await WsClient.as(doomed.wsUrl, await tokenFor('quin'));
+    client.send({ type: 'user_message', threadId: t.id, text: 'cut cost', clientMessageId: 'q1' });
+    const { runId } = await acceptedOf(client, 'q1');
+    await client.next((f) => f.type === 'agent_started' && f.runId === runId);
+    const exit = await doomed.process.stop('SIGTERM');
+    expect(exit.code).toBe(0);
+    expect(client.closeCode).toBe(1001);
+    const seen = client.runEvents(runId);
+
+    const resumed = await stack.ws('quin', stack.gateways[1]);
+    resumed.send({ type: 'subscribe', threadId: t.id, after: seen[seen.length - 1]!.eventId });
+    await resumed.next((f) => f.type === 'agent_completed' && f.runId === runId, 30_000);
+    const ids = [...seen, ...resumed.runEvents(runId)].map((e) => e.eventId);
+    const log = await (await stack.api('quin')).get<{ data: { eventId: string }[] }>(`/api/v1/runs/${runId}/events`);
+    expect(ids).toEqual(log.body.data.map((e) => e.eventId));
+  });
+});
+
+describe('a run that keeps killing workers', () => {
+  it('ends failed with the reason after a bounded number of attempts, and lands in the failed jobs list', async () => {
+    const stack = await Stack.start('poison', {
+      workers: 1,
+      env: { LLM_LOCAL_DELAY_MS: '5000', RUN_LOCK_MS: '1500', RUN_MAX_ATTEMPTS: '2', RECONCILE_INTERVAL_MS: '500' },
+    });
+    try {
+      const t = await thread(stack, 'rex');
+      const client = await stack.ws('rex');
+      client.send({ type: 'user_message', threadId: t.id, text: 'cut cost', clientMessageId: 'x1' });
+      const { runId } = await acceptedOf(client, 'x1');
+      // Each worker that picks the run up dies mid-run.
+      for (let attempt = 1; attempt <= 2; attempt += 1) {
+        const worker = stack.workers[stack.workers.length - 1]!;
+        await worker.process.waitForLog((l) => l.message === 'run started' && l.runId === runId, 20_000);
+        worker.process.signal('SIGKILL');
+        await worker.process.waitForExit();
+        await stack.addWorker();
+      }
+      const failed = await client.next((f) => f.type === 'agent_failed' && f.runId === runId, 30_000);
+      expect(failed).toMatchObject({ error: { code: 'attempts_exhausted', message: expect.stringMatching(/stalled|attempt/i) } });
+      const run = await stack.db.run.findUniqueOrThrow({ where: { id: runId }, include: { assistantMessage: true } });
+      expect(run.status).toBe('failed');
+      expect(run.assistantMessage).toBeNull();
+      expect(run.attempts).toBe(2);
+
+      const queue = new Queue('agent-runs', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix: `${stack.testEnv.prefix}:bull` });
+      const failedJobs = await queue.getFailed();
+      expect(failedJobs.map((j) => j.id)).toContain(runId);
+      await queue.close();
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+describe('the reconciler', () => {
+  it('re-enqueues accepted runs whose jobs Redis lost (restart without AOF), and they complete once', async () => {
+    const stack = await Stack.start('reconcile', { workers: 0, env: { RECONCILE_INTERVAL_MS: '500' } });
+    try {
+      const t1 = await thread(stack, 'sue');
+      const api = await stack.api('sue');
+      const a = await api.post<MessageAccepted>(`/api/v1/threads/${t1.id}/messages`, { text: 'one' });
+      const b = await api.post<MessageAccepted>(`/api/v1/threads/${t1.id}/messages`, { text: 'two' });
+      expect([a.status, b.status]).toEqual([202, 202]);
+      // Simulate the loss of everything BullMQ had (a Redis restart without AOF).
+      expect(await deleteKeys(REDIS_URL, `${stack.testEnv.prefix}:bull:*`)).toBeGreaterThan(0);
+      await stack.addWorker();
+      expect(await waitForRunStatus(stack.db, a.body.runId, ['completed'], 30_000)).toBe('completed');
+      expect(await waitForRunStatus(stack.db, b.body.runId, ['completed'], 30_000)).toBe('completed');
+      expect(await stack.db.message.count({ where: { threadId: t1.id, role: 'assistant' } })).toBe(2);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Redis of the test's own, with AOF, that the test can stop and start again. */
+class TestRedis {
+  private child: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        if (Date.now() > deadline) throw new Error('test redis did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /** SHUTDOWN flushes the AOF, like a clean restart of a production Redis. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    const admin = new Redis(this.url, { maxRetriesPerRequest: 0 });
+    await admin.shutdown().catch(() => undefined);
+    admin.disconnect();
+    await exited;
+    this.child = undefined;
+  }
+}
+
+describe('a Redis restart in the middle of runs', () => {
+  it('gateways and workers reconnect by themselves; accepted work completes and clients miss nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'netra-redis-'));
+    const redis = new TestRedis(await freePort(), dir);
+    await redis.start();
+    const stack = await Stack.start('redisrestart', {
+      gateways: 2,
+      workers: 2,
+      env: { REDIS_URL: redis.url, LLM_LOCAL_DELAY_MS: '400', RECONCILE_INTERVAL_MS: '1000' },
+    });
+    try {
+      const fleet = startFleet(stack, { clients: 6, messagesPerClient: 5, prefix: 'rr' });
+      await stack.workers[0]!.process.waitForLog((l) => l.message === 'run started');
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 1_000));
+      await redis.start();
+      const clients = await fleet;
+      await waitForFleet(clients, 60_000);
+      const result = await verifyFleet(stack, clients);
+      expect(result).toMatchObject({ runs: 30, completed: 30 });
+      // Every gateway noticed the outage and caught its sockets up from the event log.
+      for (const g of stack.gateways) {
+        expect(g.process.logs.some((l) => l.message === 'event bus reconnected; catching sockets up from the event log')).toBe(true);
+      }
+      for (const g of stack.gateways) expect(g.process.running).toBe(true);
+      for (const w of stack.workers) expect(w.process.running).toBe(true);
+    } finally {
+      await stack.stop();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
