@@ -1,0 +1,233 @@
+import {
+  NetraError,
+  ValidationError,
+  type ImportProgress,
+  type ImportResult,
+  type IngestRejection,
+  type IngestResult,
+  type IngestUsageBody,
+  type SyntheticUsageBody,
+  type SyntheticUsageResult,
+  type UsageEventInput,
+  type UsageSummary,
+  type UsageSummaryQuery,
+} from '@netra/contracts';
+import type { Db } from '@netra/db';
+import type { CatalogService } from './catalog.js';
+import { UsageWriter } from './ingest.js';
+import { csvRecords, CsvHeaderError, jsonLines, validateEvent, type RawRecord } from './parse.js';
+import { summarize } from './summary.js';
+import { syntheticEvents, syntheticWindow } from './synthetic.js';
+
+/** Rejections listed in a result (the count is always complete). */
+export const MAX_REPORTED_ERRORS = 100;
+/** Events per INSERT of an import: large enough to amortise the round trip, small enough to stay in memory. */
+export const IMPORT_BATCH = 2_000;
+/** At most this many synthetic events per request (days × requestsPerDay, anomalies aside). */
+export const MAX_SYNTHETIC_EVENTS = 1_000_000;
+
+const DAY_MS = 86_400_000;
+
+export type ImportFormat = 'jsonl' | 'csv';
+
+export interface ImportOptions {
+  format: ImportFormat;
+  /** Called with the running counts after each stored batch, at most every `progressEveryMs`. */
+  onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  progressEveryMs?: number;
+  batchSize?: number;
+}
+
+/** An import that stopped part-way (the database failed): batches stored before it stay stored. */
+export class ImportFailedError extends NetraError {
+  constructor(cause: unknown, progress: ImportProgress) {
+    super('unavailable', 'The import stopped: the database did not accept a batch. Events before it are stored; send the file again (ids are deduplicated).', {
+      cause,
+      details: { progress },
+      retryAfterMs: 1_000,
+    });
+  }
+}
+
+class Tally {
+  accepted = 0;
+  duplicates = 0;
+  rejected = 0;
+  readonly errors: IngestRejection[] = [];
+  unpriced = new Set<string>();
+
+  reject(rejection: IngestRejection): void {
+    this.rejected += 1;
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(rejection);
+  }
+
+  result(): IngestResult {
+    return {
+      accepted: this.accepted,
+      duplicates: this.duplicates,
+      rejected: this.rejected,
+      errors: this.errors,
+      ...(this.unpriced.size > 0 ? { unpricedModels: [...this.unpriced].sort() } : {}),
+    };
+  }
+}
+
+/** Counts the bytes a stream yields, for progress and results. */
+async function* counted(source: AsyncIterable<Buffer | string>, into: { bytes: number }): AsyncGenerator<Buffer | string> {
+  for await (const chunk of source) {
+    into.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    yield chunk;
+  }
+}
+
+/**
+ * Usage data of a workspace: batch and streaming ingestion, the synthetic demo workload, and summaries. Knows
+ * nothing of HTTP: the gateway hands it parsed bodies and byte streams.
+ */
+export class UsageService {
+  readonly writer: UsageWriter;
+
+  constructor(
+    private readonly db: Db,
+    catalog: CatalogService,
+  ) {
+    this.writer = new UsageWriter(db, catalog);
+  }
+
+  /** `POST /usage-events`: each event validated on its own; the valid ones are stored in one batch. */
+  async ingest(userId: string, body: IngestUsageBody): Promise<IngestResult> {
+    const tally = new Tally();
+    const valid: UsageEventInput[] = [];
+    for (const [index, value] of body.events.entries()) {
+      const checked = validateEvent(value);
+      if (checked.ok) valid.push(checked.event);
+      else tally.reject({ index, ...checked.rejection });
+    }
+    const written = await this.writer.write(userId, valid);
+    tally.accepted = written.inserted;
+    tally.duplicates = valid.length - written.inserted;
+    for (const m of written.unpricedModels) tally.unpriced.add(m);
+    return tally.result();
+  }
+
+  /**
+   * Streams a JSONL or CSV body into the database in constant memory: records are parsed as bytes arrive,
+   * stored IMPORT_BATCH at a time, with at most one batch being written while the next is parsed (the source is
+   * not read further until then, so a fast client is held back by TCP flow control). Bad records are reported
+   * by line number; good ones are kept.
+   */
+  async import(userId: string, source: AsyncIterable<Buffer | string>, options: ImportOptions): Promise<ImportResult> {
+    const started = performance.now();
+    const size = { bytes: 0 };
+    const tally = new Tally();
+    const batchSize = options.batchSize ?? IMPORT_BATCH;
+    const progressEveryMs = options.progressEveryMs ?? 500;
+    let lines = 0;
+    let lastProgress = 0;
+    let batch: UsageEventInput[] = [];
+    let inFlight: Promise<void> | undefined;
+
+    const progress = (): ImportProgress => ({
+      type: 'progress',
+      lines,
+      accepted: tally.accepted,
+      duplicates: tally.duplicates,
+      rejected: tally.rejected,
+      bytes: size.bytes,
+    });
+    const flush = async (events: UsageEventInput[]) => {
+      const written = await this.writer.write(userId, events);
+      tally.accepted += written.inserted;
+      tally.duplicates += events.length - written.inserted;
+      for (const m of written.unpricedModels) tally.unpriced.add(m);
+      if (options.onProgress && performance.now() - lastProgress >= progressEveryMs) {
+        lastProgress = performance.now();
+        await options.onProgress(progress());
+      }
+    };
+    const submit = async () => {
+      const events = batch;
+      batch = [];
+      try {
+        await inFlight;
+      } catch (error) {
+        throw new ImportFailedError(error, progress());
+      }
+      inFlight = flush(events);
+      // Observed by the next submit or the final await; keeps an early failure from being "unhandled".
+      inFlight.catch(() => undefined);
+    };
+
+    const records: AsyncIterable<RawRecord> = options.format === 'csv' ? csvRecords(counted(source, size)) : jsonLines(counted(source, size));
+    try {
+      for await (const record of records) {
+        lines = Math.max(lines, record.line);
+        if ('error' in record) {
+          tally.reject({ line: record.line, message: record.error });
+          continue;
+        }
+        const checked = validateEvent(record.value);
+        if (!checked.ok) {
+          tally.reject({ line: record.line, ...checked.rejection });
+          continue;
+        }
+        batch.push(checked.event);
+        if (batch.length >= batchSize) await submit();
+      }
+    } catch (error) {
+      await inFlight?.catch(() => undefined);
+      if (error instanceof CsvHeaderError) throw new ValidationError(error.message, [{ path: ['header'], code: 'custom', message: error.message }]);
+      throw error;
+    }
+    if (batch.length > 0) await submit();
+    try {
+      await inFlight;
+    } catch (error) {
+      throw new ImportFailedError(error, progress());
+    }
+    return {
+      ...tally.result(),
+      format: options.format,
+      lines,
+      bytes: size.bytes,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  /** `POST /usage-events/synthetic`: the demo workload, generated and stored batch by batch. */
+  async synthetic(userId: string, body: SyntheticUsageBody, now = new Date()): Promise<SyntheticUsageResult> {
+    if (body.days * body.requestsPerDay > MAX_SYNTHETIC_EVENTS) {
+      throw new ValidationError(`days × requestsPerDay must be at most ${MAX_SYNTHETIC_EVENTS.toLocaleString('en-US')}`, [
+        { path: ['requestsPerDay'], code: 'too_big', message: `days × requestsPerDay > ${MAX_SYNTHETIC_EVENTS}` },
+      ]);
+    }
+    const tally = new Tally();
+    let generated = 0;
+    let batch: UsageEventInput[] = [];
+    const options = { ...body, now };
+    for (const event of syntheticEvents(options)) {
+      generated += 1;
+      batch.push(event);
+      if (batch.length >= IMPORT_BATCH) {
+        const written = await this.writer.write(userId, batch);
+        tally.accepted += written.inserted;
+        tally.duplicates += batch.length - written.inserted;
+        batch = [];
+      }
+    }
+    const written = await this.writer.write(userId, batch);
+    tally.accepted += written.inserted;
+    tally.duplicates += batch.length - written.inserted;
+    return { ...tally.result(), generated, window: syntheticWindow(options) };
+  }
+
+  /** `GET /usage/summary`: defaults to the 30 days before now. */
+  async summary(userId: string, query: UsageSummaryQuery, now = new Date()): Promise<UsageSummary> {
+    const to = query.to ? new Date(query.to) : now;
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
+    if (from.getTime() > to.getTime()) {
+      throw new ValidationError('from must not be after to', [{ path: ['from'], code: 'custom', message: 'from > to' }]);
+    }
+    return summarize(this.db, userId, { from, to });
+  }
+}
