@@ -68,7 +68,7 @@ export class SupervisorWorker {
       names: this.names,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
     });
-    const llm = new LlmClient({ provider: new LocalProvider({ delayMs: config.LLM_LOCAL_DELAY_MS }) });
+    const llm = new LlmClient({ local: new LocalProvider({ delayMs: config.LLM_LOCAL_DELAY_MS }) });
     this.processor = new RunProcessor({ db: this.db, events, llm, scheduler });
 
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
