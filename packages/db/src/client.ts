@@ -7,6 +7,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Entries of Prisma's query plan cache. Default 32 (see below). */
+  queryPlanCacheMaxSize?: number;
 }
 
 /**
@@ -22,7 +24,10 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  return new PrismaClient({ adapter });
+  // Prisma caches compiled plans by query — raw queries included, with their parameter values. A bulk insert's
+  // parameter is a whole batch (~0.5 MB), so the default 128 entries would pin ~60 MB of old batches; 32 keeps
+  // every hot query shape of an app cached while bounding that to ~15 MB.
+  return new PrismaClient({ adapter, queryPlanCacheMaxSize: options.queryPlanCacheMaxSize ?? 32 });
 }
 
 export type Db = PrismaClient;

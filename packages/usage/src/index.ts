@@ -1,4 +1,4 @@
-export { UsageService, ImportFailedError, MAX_REPORTED_ERRORS, IMPORT_BATCH, MAX_SYNTHETIC_EVENTS, type ImportFormat, type ImportOptions } from './service.js';
+export { UsageService, ImportFailedError, MAX_REPORTED_ERRORS, IMPORT_BATCH, IMPORT_IN_FLIGHT, MAX_SYNTHETIC_EVENTS, type ImportFormat, type ImportOptions } from './service.js';
 export { UsageWriter, type WriteResult } from './ingest.js';
 export { CatalogService, PriceBook, canonicalModel, costOf, PRICE_BOOK_TTL_MS, type ModelPrice } from './catalog.js';
 export { CATALOG_SEED, CATALOG_SOURCE_DATE } from './catalog-seed.js';

@@ -21,8 +21,13 @@ import { syntheticEvents, syntheticWindow } from './synthetic.js';
 
 /** Rejections listed in a result (the count is always complete). */
 export const MAX_REPORTED_ERRORS = 100;
-/** Events per INSERT of an import: large enough to amortise the round trip, small enough to stay in memory. */
-export const IMPORT_BATCH = 2_000;
+/**
+ * Events per INSERT of an import: large enough to amortise the round trip, small enough that the batches held
+ * at once (two in flight, plus Prisma's bounded history of recent query arguments) stay a few tens of MB.
+ */
+export const IMPORT_BATCH = 1_000;
+/** Batches written concurrently by one import (on separate pooled connections). */
+export const IMPORT_IN_FLIGHT = 2;
 /** At most this many synthetic events per request (days × requestsPerDay, anomalies aside). */
 export const MAX_SYNTHETIC_EVENTS = 1_000_000;
 
@@ -112,9 +117,10 @@ export class UsageService {
 
   /**
    * Streams a JSONL or CSV body into the database in constant memory: records are parsed as bytes arrive,
-   * stored IMPORT_BATCH at a time, with at most one batch being written while the next is parsed (the source is
-   * not read further until then, so a fast client is held back by TCP flow control). Bad records are reported
-   * by line number; good ones are kept.
+   * stored IMPORT_BATCH at a time, with at most IMPORT_IN_FLIGHT batches being written while the next is parsed
+   * (the source is not read further until then). Bad records are reported by line number; good ones are kept.
+   * Batches are committed as they go: if the import stops part-way, what was stored stays, and sending the
+   * file again stores only the rest (ids are deduplicated).
    */
   async import(userId: string, source: AsyncIterable<Buffer | string>, options: ImportOptions): Promise<ImportResult> {
     const started = performance.now();
@@ -125,7 +131,7 @@ export class UsageService {
     let lines = 0;
     let lastProgress = 0;
     let batch: UsageEventInput[] = [];
-    let inFlight: Promise<void> | undefined;
+    const inFlight: Promise<void>[] = [];
 
     const progress = (): ImportProgress => ({
       type: 'progress',
@@ -145,17 +151,22 @@ export class UsageService {
         await options.onProgress(progress());
       }
     };
-    const submit = async () => {
-      const events = batch;
-      batch = [];
+    const settle = async (count: number) => {
       try {
-        await inFlight;
+        while (inFlight.length > count) await inFlight.shift();
       } catch (error) {
         throw new ImportFailedError(error, progress());
       }
-      inFlight = flush(events);
-      // Observed by the next submit or the final await; keeps an early failure from being "unhandled".
-      inFlight.catch(() => undefined);
+    };
+    const submit = async () => {
+      const events = batch;
+      batch = [];
+      // Reading stops here until a slot is free: the client is held back by TCP flow control.
+      await settle(IMPORT_IN_FLIGHT - 1);
+      const write = flush(events);
+      // Observed by settle(); keeps an early failure from being reported as "unhandled" meanwhile.
+      write.catch(() => undefined);
+      inFlight.push(write);
     };
 
     const records: AsyncIterable<RawRecord> = options.format === 'csv' ? csvRecords(counted(source, size)) : jsonLines(counted(source, size));
@@ -175,16 +186,12 @@ export class UsageService {
         if (batch.length >= batchSize) await submit();
       }
     } catch (error) {
-      await inFlight?.catch(() => undefined);
+      await Promise.allSettled(inFlight);
       if (error instanceof CsvHeaderError) throw new ValidationError(error.message, [{ path: ['header'], code: 'custom', message: error.message }]);
       throw error;
     }
     if (batch.length > 0) await submit();
-    try {
-      await inFlight;
-    } catch (error) {
-      throw new ImportFailedError(error, progress());
-    }
+    await settle(0);
     return {
       ...tally.result(),
       format: options.format,
