@@ -7,8 +7,6 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
-  /** Entries of Prisma's query plan cache. Default 32 (see below). */
-  queryPlanCacheMaxSize?: number;
 }
 
 /**
@@ -24,10 +22,7 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // Prisma caches compiled plans by query — raw queries included, with their parameter values. A bulk insert's
-  // parameter is a whole batch (~0.5 MB), so the default 128 entries would pin ~60 MB of old batches; 32 keeps
-  // every hot query shape of an app cached while bounding that to ~15 MB.
-  return new PrismaClient({ adapter, queryPlanCacheMaxSize: options.queryPlanCacheMaxSize ?? 32 });
+  return new PrismaClient({ adapter });
 }
 
 export type Db = PrismaClient;
