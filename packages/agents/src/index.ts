@@ -4,5 +4,5 @@ export { AgentInputError } from './types.js';
 export * from './schemas.js';
 export { classify, parseWindow, triageByRules } from './agents/triage.js';
 export { renderSummary } from './agents/reporting.js';
-export { monthly, TRIM_SHARE } from './agents/optimization.js';
+export { TRIM_SHARE } from './agents/optimization.js';
 export * as tools from './tools/index.js';

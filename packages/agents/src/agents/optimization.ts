@@ -7,14 +7,6 @@ import { perMonth } from '../tools/metrics.js';
 import { simulateRouting, type RoutingOption } from '../tools/routing.js';
 import { upstream, type Agent } from '../types.js';
 
-const DAY_MS = 86_400_000;
-
-/** Scales a window's cost to a 30-day month (by the window's length). */
-export function monthly(costUsd: number, window: { from: string; to: string }): number {
-  const days = Math.max((Date.parse(window.to) - Date.parse(window.from)) / DAY_MS, 1 / 24);
-  return (costUsd / days) * 30;
-}
-
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
