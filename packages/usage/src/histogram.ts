@@ -9,16 +9,6 @@
 export const GROWTH = 1.04;
 const LN_GROWTH = Math.log(GROWTH);
 
-/** A sparse histogram: bucket → count. */
-export type Histogram = Map<number, number>;
-
-export function latencyBucket(ms: number): number {
-  if (!(ms >= 1)) return 0;
-  const b = Math.floor(Math.log(ms) / LN_GROWTH) + 1;
-  // Guard against floating-point edges: the bucket's lower bound must not exceed the value.
-  return bucketLow(b) > ms ? b - 1 : b;
-}
-
 export function bucketLow(bucket: number): number {
   return bucket <= 0 ? 0 : GROWTH ** (bucket - 1);
 }
@@ -27,54 +17,67 @@ export function bucketHigh(bucket: number): number {
   return bucket <= 0 ? 1 : GROWTH ** bucket;
 }
 
-export function addTo(target: Histogram, bucket: number, count: number): void {
-  if (count === 0) return;
-  target.set(bucket, (target.get(bucket) ?? 0) + count);
+/** Latencies are at most an hour (the contract's limit): buckets 0..MAX_BUCKET. */
+export const MAX_BUCKET = Math.floor(Math.log(3_600_000) / LN_GROWTH) + 1;
+
+export function latencyBucket(ms: number): number {
+  if (!(ms >= 1)) return 0;
+  const b = Math.min(Math.floor(Math.log(ms) / LN_GROWTH) + 1, MAX_BUCKET);
+  // Guard against floating-point edges: the bucket's lower bound must not exceed the value.
+  return bucketLow(b) > ms ? b - 1 : b;
 }
 
-export function mergeInto(target: Histogram, source: Histogram): void {
-  for (const [bucket, count] of source) addTo(target, bucket, count);
-}
-
-/** The JSON stored in `usage_rollups.latency_hist`. */
-export function toJson(histogram: Histogram): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [bucket, count] of histogram) out[String(bucket)] = count;
-  return out;
-}
-
-export function fromJson(value: unknown): Histogram {
-  const out: Histogram = new Map();
-  if (value === null || typeof value !== 'object') return out;
-  for (const [key, count] of Object.entries(value as Record<string, unknown>)) {
-    const bucket = Number(key);
-    if (Number.isInteger(bucket) && typeof count === 'number') addTo(out, bucket, count);
-  }
-  return out;
-}
+/** A sparse histogram as stored in `usage_rollups.latency_hist`: `{"<bucket>": count}`. */
+export type HistogramJson = Record<string, number>;
 
 /**
- * The p-quantile (0..1) in the manner of `percentile_cont`: the value at rank p·(n−1), found in its bucket and
- * interpolated linearly between the bucket's bounds. 0 for an empty histogram.
+ * A dense histogram (one slot per bucket), for adding up thousands of sparse ones quickly: a summary merges each
+ * rollup row into several groupings, which is a few array additions per stored bucket.
  */
-export function quantile(histogram: Histogram, p: number): number {
-  let total = 0;
-  for (const count of histogram.values()) total += count;
-  if (total === 0) return 0;
-  const rank = p * (total - 1);
-  const buckets = [...histogram.keys()].sort((a, b) => a - b);
-  let seen = 0;
-  for (const bucket of buckets) {
-    const count = histogram.get(bucket) ?? 0;
-    if (rank < seen + count) {
-      if (bucket === 0) return 0;
-      const lo = bucketLow(bucket);
-      const hi = bucketHigh(bucket);
-      // Spread the bucket's values evenly over its range; the k-th of n sits at (k + 0.5) / n.
-      return lo + ((rank - seen + 0.5) / count) * (hi - lo);
-    }
-    seen += count;
+export class LatencyHistogram {
+  readonly counts = new Float64Array(MAX_BUCKET + 1);
+
+  add(bucket: number, count: number): void {
+    this.counts[Math.max(0, Math.min(MAX_BUCKET, bucket))]! += count;
   }
-  const last = buckets[buckets.length - 1] ?? 0;
-  return bucketHigh(last);
+
+  toJson(): HistogramJson {
+    const out: HistogramJson = {};
+    for (const [bucket, count] of this.counts.entries()) if (count > 0) out[String(bucket)] = count;
+    return out;
+  }
+
+  /**
+   * The p-quantile (0..1) in the manner of `percentile_cont`: the value at rank p·(n−1), found in its bucket and
+   * interpolated linearly between the bucket's bounds (the bucket's values spread evenly). 0 when empty.
+   */
+  quantile(p: number): number {
+    let total = 0;
+    for (const count of this.counts) total += count;
+    if (total === 0) return 0;
+    const rank = p * (total - 1);
+    let seen = 0;
+    for (let bucket = 0; bucket <= MAX_BUCKET; bucket++) {
+      const count = this.counts[bucket]!;
+      if (count === 0) continue;
+      if (rank < seen + count) {
+        if (bucket === 0) return 0;
+        const lo = bucketLow(bucket);
+        return lo + ((rank - seen + 0.5) / count) * (bucketHigh(bucket) - lo);
+      }
+      seen += count;
+    }
+    return bucketHigh(MAX_BUCKET);
+  }
+}
+
+/** The (bucket, count) pairs of a stored sparse histogram; anything malformed is skipped. */
+export function entriesOf(value: unknown): [bucket: number, count: number][] {
+  if (value === null || typeof value !== 'object') return [];
+  const out: [number, number][] = [];
+  for (const [key, count] of Object.entries(value as Record<string, unknown>)) {
+    const bucket = Number(key);
+    if (Number.isInteger(bucket) && typeof count === 'number') out.push([bucket, count]);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { UsageSummary } from '@netra/contracts';
 import type { Db } from '@netra/db';
-import { addTo, fromJson, mergeInto, quantile, type Histogram } from './histogram.js';
+import { entriesOf, LatencyHistogram } from './histogram.js';
 
 const DAY_MS = 86_400_000;
 
@@ -19,15 +19,15 @@ export class Aggregate {
   promptTokens = 0;
   completionTokens = 0;
   costUsd = 0;
-  readonly hist: Histogram = new Map();
+  readonly hist = new LatencyHistogram();
 
-  add(row: PartRow, hist: Histogram): void {
+  add(row: PartRow, hist: readonly [bucket: number, count: number][]): void {
     this.requests += row.requests;
     this.errors += row.errors;
     this.promptTokens += row.promptTokens;
     this.completionTokens += row.completionTokens;
     this.costUsd += row.costUsd;
-    mergeInto(this.hist, hist);
+    for (const [bucket, count] of hist) this.hist.add(bucket, count);
   }
 
   stats() {
@@ -37,9 +37,9 @@ export class Aggregate {
       completionTokens: this.completionTokens,
       costUsd: this.costUsd,
       errorRate: this.requests === 0 ? 0 : this.errors / this.requests,
-      p50LatencyMs: quantile(this.hist, 0.5),
-      p95LatencyMs: quantile(this.hist, 0.95),
-      p99LatencyMs: quantile(this.hist, 0.99),
+      p50LatencyMs: this.hist.quantile(0.5),
+      p95LatencyMs: this.hist.quantile(0.95),
+      p99LatencyMs: this.hist.quantile(0.99),
     };
   }
 }
@@ -119,7 +119,7 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
     byDayModel: new Map(),
     byWorkload: new Map(),
   };
-  const add = (row: PartRow, hist: Histogram) => {
+  const add = (row: PartRow, hist: readonly [number, number][]) => {
     result.total.add(row, hist);
     entry(result.byModel, row.model, () => new Aggregate()).add(row, hist);
     entry(result.byApp, row.app, () => new Aggregate()).add(row, hist);
@@ -130,12 +130,11 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
   for (const r of rollups) {
     add(
       { day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd },
-      fromJson(r.latency_hist),
+      entriesOf(r.latency_hist),
     );
   }
   for (const r of edges) {
-    const hist: Histogram = new Map();
-    addTo(hist, r.bucket, r.requests);
+    const hist: [number, number][] = [[r.bucket, r.requests]];
     add({ day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd }, hist);
   }
   return result;
