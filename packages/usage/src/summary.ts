@@ -142,11 +142,9 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
 
 const byCost = <T extends { costUsd: number }>(key: (t: T) => string) => (a: T, b: T) => b.costUsd - a.costUsd || key(a).localeCompare(key(b));
 
-/** `GET /usage/summary`: the window's usage by model, app, day and day × model. */
-export async function summarize(db: Db, userId: string, window: Window): Promise<UsageSummary> {
-  const b = await breakdown(db, userId, window);
+/** The breakdown as lists: most expensive first (by day: in day order). */
+export function views(b: Breakdown) {
   return {
-    window: { from: window.from.toISOString(), to: window.to.toISOString() },
     totals: b.total.stats(),
     byModel: [...b.byModel].map(([model, a]) => ({ model, ...a.stats() })).sort(byCost((x) => x.model)),
     byApp: [...b.byApp].map(([app, a]) => ({ app, ...a.stats() })).sort(byCost((x) => x.app)),
@@ -164,5 +162,14 @@ export async function summarize(db: Db, userId: string, window: Window): Promise
         }),
       )
       .sort((x, y) => x.day.localeCompare(y.day) || x.model.localeCompare(y.model)),
+    workloads: [...b.byWorkload]
+      .flatMap(([app, models]) => [...models].map(([model, a]) => ({ app, model, ...a.stats() })))
+      .sort(byCost((x) => `${x.app}/${x.model}`)),
   };
+}
+
+/** `GET /usage/summary`: the window's usage by model, app, day and day × model. */
+export async function summarize(db: Db, userId: string, window: Window): Promise<UsageSummary> {
+  const { workloads: _workloads, ...lists } = views(await breakdown(db, userId, window));
+  return { window: { from: window.from.toISOString(), to: window.to.toISOString() }, ...lists };
 }

@@ -4,8 +4,7 @@ import { detectAnomalies } from '../tools/anomalies.js';
 import { cacheOpportunity } from '../tools/cache.js';
 import { observedDays, workloadMetrics } from '../tools/metrics.js';
 import { upstream, type Agent } from '../types.js';
-
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+import { usd } from '../format.js';
 
 /** Reads the workspace's usage for the triaged window with the metric tools: real SQL, no LLM. */
 export const dataAgent: Agent<'data'> = {

@@ -6,10 +6,9 @@ import { growthWhatIf, peakLoad } from '../tools/growth.js';
 import { perMonth } from '../tools/metrics.js';
 import { simulateRouting, type RoutingOption } from '../tools/routing.js';
 import { upstream, type Agent } from '../types.js';
+import { usd, pct } from '../format.js';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
 /** Share of prompt tokens a prompt-trimming pass is assumed to remove (stated in the recommendation). */
 export const TRIM_SHARE = 0.2;

@@ -1,8 +1,7 @@
 import { Report } from '@netra/contracts';
 import { upstream, type Agent } from '../types.js';
 import type { DataOutput, OptimizationOutput } from '../schemas.js';
-
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+import { usd } from '../format.js';
 
 /** The report's prose when written without a remote model: every number comes from the tools. */
 export function renderSummary(request: string, data: DataOutput, optimization: OptimizationOutput, previous: Report | null = null): string {

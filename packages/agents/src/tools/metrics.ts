@@ -1,5 +1,5 @@
 import type { Db } from '@netra/db';
-import { breakdown, type Aggregate, type Window } from '@netra/usage';
+import { breakdown, views, type Window } from '@netra/usage';
 import type { AppMetrics, DayMetrics, ModelMetrics, Totals, WorkloadMetrics } from '../schemas.js';
 
 export type { Window };
@@ -13,32 +13,13 @@ export interface WorkloadReport {
   workloads: WorkloadMetrics[];
 }
 
-const byCostDesc = <T extends { costUsd: number }>(key: (t: T) => string) => (a: T, b: T) => b.costUsd - a.costUsd || key(a).localeCompare(key(b));
-
-function stats(a: Aggregate): Totals {
-  return a.stats();
-}
-
 /**
  * Requests, tokens, cost, p50/p95/p99 latency and error rate of a workspace over a window, in total and by model,
  * app, day and workload (app × model). Same numbers as `GET /usage/summary` (one implementation: @netra/usage).
  */
 export async function workloadMetrics(db: Db, userId: string, window: Window): Promise<WorkloadReport> {
-  const b = await breakdown(db, userId, window);
-  return {
-    totals: stats(b.total),
-    byModel: [...b.byModel].map(([model, a]) => ({ model, ...stats(a) })).sort(byCostDesc((x) => x.model)),
-    byApp: [...b.byApp].map(([app, a]) => ({ app, ...stats(a) })).sort(byCostDesc((x) => x.app)),
-    byDay: [...b.byDay]
-      .map(([day, a]) => {
-        const s = stats(a);
-        return { day, requests: s.requests, costUsd: s.costUsd, p95LatencyMs: s.p95LatencyMs, errorRate: s.errorRate };
-      })
-      .sort((x, y) => x.day.localeCompare(y.day)),
-    workloads: [...b.byWorkload]
-      .flatMap(([app, models]) => [...models].map(([model, a]) => ({ app, model, ...stats(a) })))
-      .sort(byCostDesc((x) => `${x.app}/${x.model}`)),
-  };
+  const { totals, byModel, byApp, byDay, workloads } = views(await breakdown(db, userId, window));
+  return { totals, byModel, byApp, byDay, workloads };
 }
 
 /** Days of data in the window, counting partial days at its edges by the fraction they cover. */
