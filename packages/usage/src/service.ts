@@ -14,7 +14,7 @@ import {
 } from '@netra/contracts';
 import type { Db } from '@netra/db';
 import type { CatalogService } from './catalog.js';
-import { UsageWriter } from './ingest.js';
+import { UsageWriter, type WriteResult } from './ingest.js';
 import { csvRecords, CsvHeaderError, jsonLines, validateEvent, type RawRecord } from './parse.js';
 import { summarize } from './summary.js';
 import { syntheticEvents, syntheticWindow } from './synthetic.js';
@@ -61,6 +61,13 @@ class Tally {
   readonly errors: IngestRejection[] = [];
   unpriced = new Set<string>();
 
+  /** Counts a stored batch: what was inserted, and the rest as duplicates. */
+  stored(sent: number, written: WriteResult): void {
+    this.accepted += written.inserted;
+    this.duplicates += sent - written.inserted;
+    for (const m of written.unpricedModels) this.unpriced.add(m);
+  }
+
   reject(rejection: IngestRejection): void {
     this.rejected += 1;
     if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(rejection);
@@ -82,6 +89,61 @@ async function* counted(source: AsyncIterable<Buffer | string>, into: { bytes: n
   for await (const chunk of source) {
     into.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     yield chunk;
+  }
+}
+
+/**
+ * Batches events into the writer: IMPORT_BATCH at a time, at most IMPORT_IN_FLIGHT batches being written at once.
+ * `push` waits while all slots are busy, which is what holds a streaming source back (backpressure).
+ */
+class BatchPipeline {
+  private batch: UsageEventInput[] = [];
+  private readonly inFlight: Promise<void>[] = [];
+
+  constructor(
+    private readonly writer: UsageWriter,
+    private readonly userId: string,
+    private readonly tally: Tally,
+    private readonly onFailure: (error: unknown) => Error,
+    private readonly afterBatch: () => Promise<void> = async () => undefined,
+    private readonly batchSize = IMPORT_BATCH,
+  ) {}
+
+  async push(event: UsageEventInput): Promise<void> {
+    this.batch.push(event);
+    if (this.batch.length >= this.batchSize) await this.submit();
+  }
+
+  /** Writes what is left and waits for every batch; throws the first failure (via `onFailure`). */
+  async finish(): Promise<void> {
+    if (this.batch.length > 0) await this.submit();
+    await this.settle(0);
+  }
+
+  /** Waits for the batches in flight, ignoring their outcome (the caller is failing already). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+  }
+
+  private async settle(slots: number): Promise<void> {
+    try {
+      while (this.inFlight.length > slots) await this.inFlight.shift();
+    } catch (error) {
+      throw this.onFailure(error);
+    }
+  }
+
+  private async submit(): Promise<void> {
+    const events = this.batch;
+    this.batch = [];
+    await this.settle(IMPORT_IN_FLIGHT - 1);
+    const write = this.writer.write(this.userId, events).then(async (written) => {
+      this.tally.stored(events.length, written);
+      await this.afterBatch();
+    });
+    // Observed by settle(); keeps an early failure from being reported as "unhandled" meanwhile.
+    write.catch(() => undefined);
+    this.inFlight.push(write);
   }
 }
 
@@ -108,10 +170,7 @@ export class UsageService {
       if (checked.ok) valid.push(checked.event);
       else tally.reject({ index, ...checked.rejection });
     }
-    const written = await this.writer.write(userId, valid);
-    tally.accepted = written.inserted;
-    tally.duplicates = valid.length - written.inserted;
-    for (const m of written.unpricedModels) tally.unpriced.add(m);
+    tally.stored(valid.length, await this.writer.write(userId, valid));
     return tally.result();
   }
 
@@ -126,13 +185,9 @@ export class UsageService {
     const started = performance.now();
     const size = { bytes: 0 };
     const tally = new Tally();
-    const batchSize = options.batchSize ?? IMPORT_BATCH;
     const progressEveryMs = options.progressEveryMs ?? 500;
     let lines = 0;
     let lastProgress = 0;
-    let batch: UsageEventInput[] = [];
-    const inFlight: Promise<void>[] = [];
-
     const progress = (): ImportProgress => ({
       type: 'progress',
       lines,
@@ -141,33 +196,19 @@ export class UsageService {
       rejected: tally.rejected,
       bytes: size.bytes,
     });
-    const flush = async (events: UsageEventInput[]) => {
-      const written = await this.writer.write(userId, events);
-      tally.accepted += written.inserted;
-      tally.duplicates += events.length - written.inserted;
-      for (const m of written.unpricedModels) tally.unpriced.add(m);
-      if (options.onProgress && performance.now() - lastProgress >= progressEveryMs) {
-        lastProgress = performance.now();
-        await options.onProgress(progress());
-      }
-    };
-    const settle = async (count: number) => {
-      try {
-        while (inFlight.length > count) await inFlight.shift();
-      } catch (error) {
-        throw new ImportFailedError(error, progress());
-      }
-    };
-    const submit = async () => {
-      const events = batch;
-      batch = [];
-      // Reading stops here until a slot is free: the client is held back by TCP flow control.
-      await settle(IMPORT_IN_FLIGHT - 1);
-      const write = flush(events);
-      // Observed by settle(); keeps an early failure from being reported as "unhandled" meanwhile.
-      write.catch(() => undefined);
-      inFlight.push(write);
-    };
+    const pipeline = new BatchPipeline(
+      this.writer,
+      userId,
+      tally,
+      (error) => new ImportFailedError(error, progress()),
+      async () => {
+        if (options.onProgress && performance.now() - lastProgress >= progressEveryMs) {
+          lastProgress = performance.now();
+          await options.onProgress(progress());
+        }
+      },
+      options.batchSize,
+    );
 
     const records: AsyncIterable<RawRecord> = options.format === 'csv' ? csvRecords(counted(source, size)) : jsonLines(counted(source, size));
     try {
@@ -182,16 +223,15 @@ export class UsageService {
           tally.reject({ line: record.line, ...checked.rejection });
           continue;
         }
-        batch.push(checked.event);
-        if (batch.length >= batchSize) await submit();
+        // Reading stops here while every write slot is busy: the client is held back by TCP flow control.
+        await pipeline.push(checked.event);
       }
     } catch (error) {
-      await Promise.allSettled(inFlight);
+      await pipeline.abandon();
       if (error instanceof CsvHeaderError) throw new ValidationError(error.message, [{ path: ['header'], code: 'custom', message: error.message }]);
       throw error;
     }
-    if (batch.length > 0) await submit();
-    await settle(0);
+    await pipeline.finish();
     return {
       ...tally.result(),
       format: options.format,
@@ -210,21 +250,18 @@ export class UsageService {
     }
     const tally = new Tally();
     let generated = 0;
-    let batch: UsageEventInput[] = [];
     const options = { ...body, now };
-    for (const event of syntheticEvents(options)) {
-      generated += 1;
-      batch.push(event);
-      if (batch.length >= IMPORT_BATCH) {
-        const written = await this.writer.write(userId, batch);
-        tally.accepted += written.inserted;
-        tally.duplicates += batch.length - written.inserted;
-        batch = [];
+    const pipeline = new BatchPipeline(this.writer, userId, tally, (error) => (error instanceof Error ? error : new Error(String(error))));
+    try {
+      for (const event of syntheticEvents(options)) {
+        generated += 1;
+        await pipeline.push(event);
       }
+    } catch (error) {
+      await pipeline.abandon();
+      throw error;
     }
-    const written = await this.writer.write(userId, batch);
-    tally.accepted += written.inserted;
-    tally.duplicates += batch.length - written.inserted;
+    await pipeline.finish();
     return { ...tally.result(), generated, window: syntheticWindow(options) };
   }
 

@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createPrismaClient, dropDatabase, migrate } from '@netra/db';
+import { summarize } from '@netra/usage';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const base = process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -167,6 +168,22 @@ async function main(): Promise<void> {
     }
     const warm = times.slice(5).sort((a, b) => a - b);
     console.log(`usage summary over ${requests.toLocaleString('en-US')} events (by model, app, day, day×model, p50/p95/p99): p50 ${percentile(warm, 0.5).toFixed(0)} ms, p95 ${percentile(warm, 0.95).toFixed(0)} ms, first ${times[0]?.toFixed(0)} ms (HTTP, 20 warm calls)`);
+
+    // The same summary in this process: wall time, and this process's CPU time (less sensitive to a busy machine).
+    const [user] = await db.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE subject = 'bench'`;
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const c0 = process.cpuUsage();
+      started = performance.now();
+      await summarize(db, user?.id ?? '', { from: new Date(from), to: new Date(to) });
+      wall.push(performance.now() - started);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+    wall.splice(0, 5);
+    cpu.splice(0, 5);
+    console.log(`  in-process summarize(): p50 ${percentile(wall.sort((a, b) => a - b), 0.5).toFixed(0)} ms wall, ${percentile(cpu.sort((a, b) => a - b), 0.5).toFixed(0)} ms Node CPU`);
 
     started = performance.now();
     await db.$queryRaw`SELECT model, count(*), sum(cost_usd), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
