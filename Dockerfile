@@ -9,6 +9,8 @@ COPY packages/config/package.json packages/config/
 COPY packages/observability/package.json packages/observability/
 COPY packages/db/package.json packages/db/
 COPY packages/bus/package.json packages/bus/
+COPY packages/runs/package.json packages/runs/
+COPY packages/usage/package.json packages/usage/
 COPY packages/llm/package.json packages/llm/
 COPY packages/agents/package.json packages/agents/
 COPY scripts/package.json scripts/

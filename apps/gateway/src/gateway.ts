@@ -7,6 +7,7 @@ import { QueueDepth } from './services/queue-depth.js';
 import { RunScheduler } from '@netra/runs';
 import { createPrismaClient, type Db } from '@netra/db';
 import { logger } from '@netra/observability';
+import { CatalogService, UsageService } from '@netra/usage';
 import { TicketStore } from './auth/tickets.js';
 import { TokenVerifier } from './auth/tokens.js';
 import { createApp } from './http/app.js';
@@ -83,6 +84,9 @@ export class Gateway {
     const messages = new MessageService(db, depth, scheduler);
     const runs = new RunService(db, scheduler);
     const streams = new EventStreams(db, eventLog, subscriber);
+    const catalog = new CatalogService(db);
+    const usage = new UsageService(db, catalog);
+    await catalog.seed();
 
     const app = createApp({
       verifier,
@@ -93,6 +97,8 @@ export class Gateway {
       runs,
       streams,
       accepting: () => this.accepting,
+      usage,
+      catalog,
       devLogin: {
         enabled: config.AUTH_DEV_LOGIN,
         secret: config.JWT_SECRET,

@@ -3,12 +3,14 @@ import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
 import { ControlChannel, createRedis, createRunQueue, RedisNames, RunEventLog, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { createPrismaClient, type Db } from '@netra/db';
-import { LlmClient, LocalProvider } from '@netra/llm';
+import { createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { Reconciler, RunScheduler } from '@netra/runs';
+import { CatalogService, UsageWriter } from '@netra/usage';
 import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
 import { AgentFailedError, RunProcessor } from './processor.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 export interface SupervisorWorkerOptions {
   config: Config;
@@ -30,6 +32,9 @@ export class SupervisorWorker {
   private controlConnection: Redis | undefined;
   private queue: RunQueue | undefined;
   private reconciler: Reconciler | undefined;
+  private llmConnection: Redis | undefined;
+  private llm: LlmClient | undefined;
+  private recorder: UsageRecorder | undefined;
   private worker: Worker<RunJobData, void, 'run'> | undefined;
   private http: WorkerHttpServer | undefined;
   private processor: RunProcessor | undefined;
@@ -48,12 +53,19 @@ export class SupervisorWorker {
     this.queueConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker:${process.pid}` });
     this.eventsConnection = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-events:${process.pid}` });
     this.controlConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker-control:${process.pid}` });
+    // The LLM cache fails fast (`request`): a Redis blip makes a call uncached, never stuck.
+    this.llmConnection = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:worker-llm:${process.pid}` });
     await Promise.all([
       waitForRedis(this.queueConnection),
       waitForRedis(this.eventsConnection),
       waitForRedis(this.controlConnection),
+      waitForRedis(this.llmConnection),
       this.db.$queryRaw`SELECT 1`,
     ]);
+    const catalog = new CatalogService(this.db);
+    await catalog.seed();
+    this.llm = createLlmClient(config, this.llmConnection);
+    this.recorder = new UsageRecorder(this.llm, new UsageWriter(this.db, catalog), catalog);
 
     const events = new RunEventLog(this.eventsConnection, this.names, {
       retentionSeconds: config.EVENT_RETENTION_SECONDS,
@@ -68,8 +80,7 @@ export class SupervisorWorker {
       names: this.names,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
     });
-    const llm = new LlmClient({ provider: new LocalProvider({ delayMs: config.LLM_LOCAL_DELAY_MS }) });
-    this.processor = new RunProcessor({ db: this.db, events, llm, scheduler });
+    this.processor = new RunProcessor({ db: this.db, events, llm: this.llm, scheduler });
 
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
     const control = new ControlChannel(this.names);
@@ -121,7 +132,7 @@ export class SupervisorWorker {
     this.reconciler.start();
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
     await worker.waitUntilReady();
-    this.log.info('worker ready', { concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue });
+    this.log.info('worker ready', { concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue, llm: this.llm.models });
   }
 
   private async abortCancelledRuns(): Promise<void> {
@@ -192,11 +203,14 @@ export class SupervisorWorker {
     }
     await this.reconciler?.close();
     await this.http?.close();
+    await this.recorder?.close();
+    this.llm?.close();
     await this.queue?.close();
     await Promise.allSettled([
       this.queueConnection?.quit(),
       this.eventsConnection?.quit(),
       this.controlConnection?.quit(),
+      this.llmConnection?.quit(),
       this.db?.$disconnect(),
     ]);
     this.log.info('worker closed');

@@ -12,6 +12,8 @@ export const TriageOutput = z.object({
     maxLatencyMs: z.number().positive().optional(),
     minQuality: z.number().min(0).max(100).optional(),
     monthlyBudgetUsd: z.number().positive().optional(),
+    /** The provider's requests-per-minute limit, for growth headroom. */
+    rateLimitRpm: z.number().positive().optional(),
   }),
   /** "+N% traffic" questions. */
   growthPct: z.number().optional(),
@@ -49,22 +51,93 @@ export const DayMetrics = z.object({
 });
 export type DayMetrics = z.infer<typeof DayMetrics>;
 
+export const WorkloadMetrics = Totals.extend({ app: z.string(), model: z.string() });
+export type WorkloadMetrics = z.infer<typeof WorkloadMetrics>;
+
+export const CacheByWorkload = z.object({
+  app: z.string(),
+  model: z.string(),
+  requests: z.number().int().nonnegative(),
+  repeats: z.number().int().nonnegative(),
+  repeatCostUsd: z.number().nonnegative(),
+});
+
+export const AnomalyOutput = z.object({
+  day: z.string(),
+  metric: z.enum(['requests', 'costUsd', 'errorRate', 'p95LatencyMs']),
+  value: z.number(),
+  expected: z.number(),
+  score: z.number(),
+});
+
 export const DataOutput = z.object({
   window: TimeWindow,
   dataAvailable: z.boolean(),
+  /** Days of data in the window (partial days counted by the fraction covered): the base of monthly figures. */
+  observedDays: z.number().nonnegative(),
   totals: Totals,
   byModel: z.array(ModelMetrics),
   byApp: z.array(AppMetrics),
   byDay: z.array(DayMetrics),
+  workloads: z.array(WorkloadMetrics),
   /** Share of requests whose prompt hash was already seen in the window, and what they cost. */
   duplicatePrompts: z.object({ share: z.number().min(0).max(1), requests: z.number().int(), costUsd: z.number() }),
+  cacheByWorkload: z.array(CacheByWorkload),
+  anomalies: z.array(AnomalyOutput),
 });
 export type DataOutput = z.infer<typeof DataOutput>;
+
+export const RoutingOptionOutput = z.object({
+  app: z.string(),
+  fromModel: z.string(),
+  toModel: z.string(),
+  toProvider: z.string(),
+  requests: z.number().int(),
+  currentCostUsd: z.number(),
+  projectedCostUsd: z.number(),
+  savingsUsd: z.number(),
+  qualityFrom: z.number(),
+  qualityTo: z.number(),
+  latencyFromMs: z.number().nullable(),
+  latencyToMs: z.number().nullable(),
+  qualityFloor: z.number(),
+  latencyCeilingMs: z.number().nullable(),
+});
+
+export const BatchingOutput = z.object({
+  app: z.string(),
+  requests: z.number().int(),
+  costUsd: z.number(),
+  peakHoursShare: z.number(),
+  taggedBatchShare: z.number(),
+  eligible: z.boolean(),
+  savingsUsd: z.number(),
+});
+
+export const GrowthOutput = z.object({
+  growthPct: z.number(),
+  monthlyCostUsd: z.number(),
+  projectedMonthlyCostUsd: z.number(),
+  byModel: z.array(
+    z.object({
+      model: z.string(),
+      peakRpm: z.number(),
+      projectedPeakRpm: z.number(),
+      peakTpm: z.number(),
+      projectedPeakTpm: z.number(),
+      rpmHeadroomPct: z.number().nullable(),
+    }),
+  ),
+});
 
 export const OptimizationOutput = z.object({
   /** Cost of the window scaled to 30 days. */
   monthlyCostUsd: z.number().nonnegative(),
   recommendations: z.array(Recommendation),
+  /** The simulations behind the recommendations, for inspection and reproduction. */
+  routing: z.array(RoutingOptionOutput),
+  batching: z.array(BatchingOutput),
+  growth: GrowthOutput.optional(),
 });
 export type OptimizationOutput = z.infer<typeof OptimizationOutput>;
 

@@ -1,4 +1,4 @@
-import { classify, monthly, parseWindow } from '@netra/agents';
+import { classify, parseWindow } from '@netra/agents';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 
@@ -18,9 +18,5 @@ describe('triage rules', () => {
     expect(parseWindow('past 2 weeks', now).from).toBe('2026-11-13T12:00:00.000Z');
     expect(parseWindow('anything', now).from).toBe('2026-10-28T12:00:00.000Z');
     expect(parseWindow('last 5000 days', now).from).toBe(new Date(now.getTime() - 366 * 86_400_000).toISOString());
-  });
-
-  it('scales a window cost to 30 days', () => {
-    expect(monthly(70, { from: '2026-11-20T12:00:00.000Z', to: '2026-11-27T12:00:00.000Z' })).toBeCloseTo(300);
   });
 });

@@ -58,6 +58,9 @@ export const configSchema = z.object({
   LLM_API_KEY: z.string().min(1).optional(),
   LLM_MODELS: list.default([]),
   LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  LLM_MAX_RETRIES: int(0, 10).default(2),
+  LLM_CACHE_TTL_SECONDS: int(0, 30 * 86_400).default(86_400),
+  LLM_BREAKER_RESET_MS: int(100, 3_600_000).default(30_000),
   LLM_LOCAL_DELAY_MS: int(0, 600_000).default(0),
   RECONCILE_INTERVAL_MS: int(200, 600_000).default(5_000),
 });
@@ -99,7 +102,10 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['LLM_BASE_URL', '—', 'base URL of the OpenAI-compatible server'],
   ['LLM_API_KEY', '—', 'API key for the provider'],
   ['LLM_MODELS', '—', 'comma-separated fallback chain of models, first is preferred'],
-  ['LLM_TIMEOUT_MS', '30000', 'timeout of one LLM call'],
+  ['LLM_TIMEOUT_MS', '30000', 'timeout of one LLM attempt (streaming included)'],
+  ['LLM_MAX_RETRIES', '2', 'retries of one model on 429/5xx/timeouts/network errors before the next model of the chain'],
+  ['LLM_CACHE_TTL_SECONDS', '86400', 'lifetime of cached LLM answers in Redis; 0 turns the cache off'],
+  ['LLM_BREAKER_RESET_MS', '30000', 'how long an opened circuit breaker waits before a half-open probe'],
   ['LLM_LOCAL_DELAY_MS', '0', 'simulated model latency of the `local` provider per call (demos, load and fault tests)'],
   ['RECONCILE_INTERVAL_MS', '5000', 'how often a worker repairs runs left behind by crashes or a Redis data loss'],
 ];

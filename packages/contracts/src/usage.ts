@@ -47,6 +47,8 @@ export const IngestResult = z.object({
   rejected: z.number().int().nonnegative(),
   /** The first rejections with their reasons (capped; `rejected` is the full count). */
   errors: z.array(IngestRejection),
+  /** Models of stored events that had no `costUsd` and are not in the catalog: stored with cost 0. */
+  unpricedModels: z.array(z.string()).optional(),
 });
 export type IngestResult = z.infer<typeof IngestResult>;
 
@@ -69,6 +71,17 @@ export const ImportProgress = z.object({
   bytes: z.number().int().nonnegative(),
 });
 export type ImportProgress = z.infer<typeof ImportProgress>;
+
+/** The lines of an NDJSON import response: progress lines, then exactly one `result` or `error` line. */
+export const ImportStreamLine = z.discriminatedUnion('type', [
+  ImportProgress,
+  ImportResult.extend({ type: z.literal('result') }),
+  z.object({
+    type: z.literal('error'),
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  }),
+]);
+export type ImportStreamLine = z.infer<typeof ImportStreamLine>;
 
 export const SyntheticUsageBody = z.object({
   days: z.number().int().min(1).max(365).default(30),
@@ -137,3 +150,4 @@ export const UpdateModelBody = CreateModelBody.partial().refine((b) => Object.ke
 export type UpdateModelBody = z.infer<typeof UpdateModelBody>;
 
 export const ModelList = z.object({ data: z.array(ModelCatalogEntry) });
+export type ModelList = z.infer<typeof ModelList>;

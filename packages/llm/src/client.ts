@@ -1,40 +1,185 @@
 import { EventEmitter } from 'node:events';
-import { LocalProvider } from './local.js';
-import type { LlmProvider, LlmRequest, LlmResult } from './types.js';
+import { errorFields, logger, metrics } from '@netra/observability';
+import { Breakers, type BreakerOptions } from './breaker.js';
+import { cacheKey, type LlmCache } from './cache.js';
+import { LlmCallError } from './errors.js';
+import { abortableDelay, LocalProvider } from './local.js';
+import { backoffDelay, type BackoffOptions } from './retry.js';
+import type { ChainTarget, LlmRequest, LlmResult, LlmUsage, ProviderAnswer } from './types.js';
 
 export interface LlmClientOptions {
-  /** Provider serving the models of `models`. Default: the local provider. */
-  provider?: LlmProvider;
-  /** Fallback chain, preferred model first. Default `['local']`. */
-  models?: string[];
+  /** Remote models, preferred first; the deterministic `local` provider always ends the chain. Default none. */
+  chain?: ChainTarget[];
+  cache?: LlmCache;
+  breakers?: BreakerOptions;
+  /** Retries of one model after a retryable failure (429, 5xx, timeout, network). Default 2. */
+  maxRetries?: number;
+  /** Timeout of one attempt, streaming included. Default 30 s. */
+  timeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** A Retry-After longer than this moves on to the next model instead of waiting. Default 10 s. */
+  maxRetryAfterMs?: number;
+  /** The deterministic provider ending the chain (e.g. with a simulated delay). Default: no delay. */
+  local?: LocalProvider;
+}
+
+export type CallOutcome = 'ok' | 'error' | 'timeout' | 'aborted' | 'breaker_open' | 'cached';
+
+/** One attempt at one model (or a cache hit): what metrics and Netra's own usage records are made of. */
+export interface LlmCallRecord {
+  purpose: string;
+  workspace?: string;
+  provider: string;
+  model: string;
+  outcome: CallOutcome;
+  latencyMs: number;
+  usage: LlmUsage;
+  at: Date;
+  error?: string;
 }
 
 export interface LlmClientEvents {
-  /** Every finished call, for metrics and usage recording. */
-  call: [result: LlmResult & { purpose: string }];
+  call: [record: LlmCallRecord];
 }
 
+const NO_USAGE: LlmUsage = { promptTokens: 0, completionTokens: 0 };
+
 /**
- * The one LLM client every agent call goes through, so that caching, circuit breaking and fallback live in one
- * place. Serves the request with the first model of the chain.
+ * The one LLM client every agent call goes through. For each model of the chain, in order:
+ *   Redis cache → circuit breaker (per provider+model) → attempts with a per-attempt timeout, retried with
+ *   jittered exponential backoff on 429/5xx/network errors (honouring Retry-After) →
+ * and when the model's breaker is open or its retries are exhausted, the next model; finally the deterministic
+ * `local` provider, so a run never fails because a model is down. The caller's AbortSignal stops everything at
+ * once (no fallback for a cancelled run).
  */
 export class LlmClient extends EventEmitter<LlmClientEvents> {
-  private readonly provider: LlmProvider;
-  private readonly models: string[];
-  private readonly local = new LocalProvider();
+  private readonly chain: ChainTarget[];
+  private readonly local: LocalProvider;
+  private readonly breakers: Breakers;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly log = logger.child({ component: 'llm' });
 
-  constructor(options: LlmClientOptions = {}) {
+  constructor(private readonly options: LlmClientOptions = {}) {
     super();
-    this.provider = options.provider ?? this.local;
-    this.models = options.models && options.models.length > 0 ? options.models : ['local'];
+    this.chain = (options.chain ?? []).filter((t) => t.provider.name !== 'local');
+    this.local = options.local ?? new LocalProvider();
+    this.breakers = new Breakers(options.breakers);
+    this.maxRetries = options.maxRetries ?? 2;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+  }
+
+  /** `provider:model` of each link, `local` last. */
+  get models(): string[] {
+    return [...this.chain.map((t) => `${t.provider.name}:${t.model}`), 'local:local'];
+  }
+
+  breakerState(provider: string, model: string): 'closed' | 'open' | 'halfOpen' {
+    return this.breakers.state(provider, model);
   }
 
   async complete(request: LlmRequest): Promise<LlmResult> {
     const started = performance.now();
-    const model = this.models[0] ?? 'local';
-    const answer = await this.provider.complete(request, model);
-    const result: LlmResult = { ...answer, latencyMs: performance.now() - started, fallback: false, cached: false };
-    this.emit('call', { ...result, purpose: request.purpose });
-    return result;
+    for (const [index, target] of this.chain.entries()) {
+      request.signal?.throwIfAborted();
+      const { name: provider } = target.provider;
+      const key = this.options.cache ? cacheKey(provider, target.model, request) : undefined;
+      if (key && this.options.cache) {
+        const hit = await this.options.cache.get(key);
+        if (hit && (!request.accept || request.accept(hit.text))) {
+          this.record(request, { provider, model: target.model, outcome: 'cached', latencyMs: performance.now() - started, usage: hit.usage });
+          request.onToken?.(hit.text);
+          return { ...hit, latencyMs: performance.now() - started, fallback: index > 0, cached: true };
+        }
+      }
+      try {
+        const answer = await this.breakers.run(provider, target.model, () => this.attempts(target, request));
+        // Truncated or rejected answers are returned (the caller decides) but never cached.
+        if (key && this.options.cache && answer.finishReason !== 'length' && (!request.accept || request.accept(answer.text))) {
+          await this.options.cache.set(key, answer);
+        }
+        return { ...answer, latencyMs: performance.now() - started, fallback: index > 0, cached: false };
+      } catch (error) {
+        if (request.signal?.aborted) throw request.signal.reason ?? error;
+        if (error instanceof LlmCallError && error.failure === 'breaker_open') {
+          this.record(request, { provider, model: target.model, outcome: 'breaker_open', latencyMs: 0, usage: NO_USAGE, error: error.message });
+        }
+        metrics.llmFallbacks.inc({ provider, model: target.model });
+        this.log.warn('model failed; trying the next in the chain', { purpose: request.purpose, provider, model: target.model, ...errorFields(error) });
+      }
+    }
+    const neverAborted = new AbortController().signal;
+    const answer = await this.local.complete(request, 'local', request.signal ?? neverAborted);
+    this.record(request, { provider: answer.provider, model: answer.model, outcome: 'ok', latencyMs: performance.now() - started, usage: answer.usage });
+    return { ...answer, latencyMs: performance.now() - started, fallback: this.chain.length > 0, cached: false };
+  }
+
+  /** Attempts at one model: per-attempt timeout, retries with backoff. Throws the last failure. */
+  private async attempts(target: ChainTarget, request: LlmRequest): Promise<ProviderAnswer> {
+    const { name: provider } = target.provider;
+    for (let attempt = 1; ; attempt++) {
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new LlmCallError('timeout', `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
+      const t0 = performance.now();
+      let failure: unknown;
+      try {
+        const answer = await target.provider.complete(request, target.model, signal);
+        this.record(request, { provider, model: target.model, outcome: 'ok', latencyMs: performance.now() - t0, usage: answer.usage });
+        return answer;
+      } catch (error) {
+        failure = error;
+      } finally {
+        clearTimeout(timer);
+      }
+      const error =
+        request.signal?.aborted
+          ? new LlmCallError('aborted', 'cancelled by the caller', { cause: failure })
+          : timeout.signal.aborted
+            ? new LlmCallError('timeout', `no answer within ${this.timeoutMs} ms`, { retryable: true, cause: failure })
+            : failure;
+      const outcome: CallOutcome =
+        error instanceof LlmCallError ? (error.failure === 'timeout' ? 'timeout' : error.failure === 'aborted' ? 'aborted' : 'error') : 'error';
+      this.record(request, {
+        provider,
+        model: target.model,
+        outcome,
+        latencyMs: performance.now() - t0,
+        usage: NO_USAGE,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (!(error instanceof LlmCallError) || !error.retryable || attempt > this.maxRetries) throw error;
+      const delay = backoffDelay(attempt, this.options.backoff, error.retryAfterMs);
+      if (delay > this.maxRetryAfterMs) throw error;
+      metrics.llmRetries.inc({ provider, model: target.model });
+      try {
+        await abortableDelay(delay, request.signal);
+      } catch (abort) {
+        throw new LlmCallError('aborted', 'cancelled by the caller', { cause: abort });
+      }
+    }
+  }
+
+  private record(request: LlmRequest, call: Omit<LlmCallRecord, 'purpose' | 'workspace' | 'at'>): void {
+    const labels = { provider: call.provider, model: call.model, outcome: call.outcome };
+    metrics.llmCalls.inc(labels);
+    if (call.outcome !== 'breaker_open' && call.outcome !== 'cached') metrics.llmCallDuration.observe(labels, call.latencyMs / 1000);
+    if (call.outcome === 'ok') {
+      metrics.llmTokens.inc({ provider: call.provider, model: call.model, kind: 'prompt' }, call.usage.promptTokens);
+      metrics.llmTokens.inc({ provider: call.provider, model: call.model, kind: 'completion' }, call.usage.completionTokens);
+    }
+    this.emit('call', {
+      ...call,
+      purpose: request.purpose,
+      ...(request.workspace === undefined ? {} : { workspace: request.workspace }),
+      at: new Date(),
+    });
+  }
+
+  /** Stops the breakers' timers. */
+  close(): void {
+    this.breakers.shutdown();
   }
 }

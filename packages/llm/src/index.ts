@@ -1,3 +1,10 @@
-export { LlmClient, type LlmClientOptions, type LlmClientEvents } from './client.js';
+export { LlmClient, type LlmClientOptions, type LlmClientEvents, type LlmCallRecord, type CallOutcome } from './client.js';
+export { createLlmClient, type LlmConfig } from './factory.js';
 export { LocalProvider, abortableDelay, estimateTokens, type LocalProviderOptions } from './local.js';
-export type { ChatMessage, LlmProvider, LlmRequest, LlmResult, LlmUsage } from './types.js';
+export { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai.js';
+export { RedisLlmCache, cacheKey, type LlmCache } from './cache.js';
+export { Breakers, type BreakerOptions } from './breaker.js';
+export { LlmCallError, isRetryableStatus, type LlmFailure } from './errors.js';
+export { backoffDelay, parseRetryAfter, type BackoffOptions } from './retry.js';
+export { repairJson, checkJson, completeJson, type JsonAnswer, type JsonCheck } from './json.js';
+export type { ChatMessage, ChainTarget, FinishReason, LlmProvider, LlmRequest, LlmResult, LlmUsage, ProviderAnswer } from './types.js';

@@ -1,4 +1,4 @@
-import type { LlmProvider, LlmRequest, LlmResult } from './types.js';
+import type { LlmProvider, LlmRequest, ProviderAnswer } from './types.js';
 
 /** Rough token count (≈ 4 characters per token), used where no tokenizer is available. */
 export function estimateTokens(text: string): number {
@@ -29,16 +29,16 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
 
 /**
  * The deterministic, offline provider: it answers with the text the caller computed from real numbers.
- * Default when no API key is configured; used by the tests; the final fallback of every chain.
+ * Default when no remote provider is configured; used by the tests; the final fallback of every chain.
  */
 export class LocalProvider implements LlmProvider {
   readonly name = 'local';
 
   constructor(private readonly options: LocalProviderOptions = {}) {}
 
-  async complete(request: LlmRequest, model: string): Promise<Omit<LlmResult, 'fallback' | 'cached' | 'latencyMs'>> {
-    request.signal?.throwIfAborted();
-    await abortableDelay(this.options.delayMs ?? 0, request.signal);
+  async complete(request: LlmRequest, model: string, signal: AbortSignal): Promise<ProviderAnswer> {
+    signal.throwIfAborted();
+    await abortableDelay(this.options.delayMs ?? 0, signal);
     const text = request.deterministic();
     const prompt = request.messages.map((m) => m.content).join('\n');
     return {
@@ -46,6 +46,7 @@ export class LocalProvider implements LlmProvider {
       provider: this.name,
       model,
       usage: { promptTokens: estimateTokens(prompt), completionTokens: estimateTokens(text) },
+      finishReason: 'stop',
     };
   }
 }

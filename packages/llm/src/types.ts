@@ -26,13 +26,25 @@ export interface LlmRequest {
   signal?: AbortSignal;
   /** Receives streamed text as it arrives (providers that stream). */
   onToken?: (delta: string) => void;
+  /** An answer this rejects (e.g. JSON that does not validate) is returned but not cached. */
+  accept?: (text: string) => boolean;
+  /** The workspace (user id) the call works for; Netra's own usage is recorded under it. */
+  workspace?: string;
 }
 
-export interface LlmResult {
+/** Why a model stopped: `length` means the answer was cut off (never cached). */
+export type FinishReason = 'stop' | 'length' | 'other';
+
+/** What a provider returns for one request to one model. */
+export interface ProviderAnswer {
   text: string;
   provider: string;
   model: string;
   usage: LlmUsage;
+  finishReason: FinishReason;
+}
+
+export interface LlmResult extends ProviderAnswer {
   latencyMs: number;
   /** True when the preferred model did not answer and a later one in the chain did. */
   fallback: boolean;
@@ -42,5 +54,12 @@ export interface LlmResult {
 /** A backend that can answer a request with one model. */
 export interface LlmProvider {
   readonly name: string;
-  complete(request: LlmRequest, model: string): Promise<Omit<LlmResult, 'fallback' | 'cached' | 'latencyMs'>>;
+  /** `signal` combines the caller's signal with the per-attempt timeout. */
+  complete(request: LlmRequest, model: string, signal: AbortSignal): Promise<ProviderAnswer>;
+}
+
+/** A link of the fallback chain. */
+export interface ChainTarget {
+  provider: LlmProvider;
+  model: string;
 }

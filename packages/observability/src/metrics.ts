@@ -45,4 +45,17 @@ export const metrics = {
     'outcome',
   ] as const),
   runsFinished: counter('netra_runs_finished_total', 'Runs that reached a terminal state', ['status'] as const),
+  // LLM layer. `model` values come from the configured chain (LLM_MODELS) plus `local`: bounded.
+  llmCalls: counter('netra_llm_calls_total', 'LLM provider attempts by outcome (ok, error, timeout, aborted, breaker_open, cached)', [
+    'provider',
+    'model',
+    'outcome',
+  ] as const),
+  llmCallDuration: histogram('netra_llm_call_duration_seconds', 'LLM provider attempt latency by outcome', ['provider', 'model', 'outcome'] as const),
+  llmTokens: counter('netra_llm_tokens_total', 'Tokens used by Netra\'s own LLM calls', ['provider', 'model', 'kind'] as const),
+  llmCostUsd: counter('netra_llm_cost_usd_total', 'Cost of Netra\'s own LLM calls, priced from the model catalog', ['provider', 'model'] as const),
+  llmCache: counter('netra_llm_cache_total', 'LLM response cache lookups (hit, miss, error)', ['result'] as const),
+  llmBreakerState: gauge('netra_llm_breaker_state', 'Circuit breaker per provider+model: 0 closed, 1 half-open, 2 open', ['provider', 'model'] as const),
+  llmRetries: counter('netra_llm_retries_total', 'LLM attempts retried after a retryable failure', ['provider', 'model'] as const),
+  llmFallbacks: counter('netra_llm_fallbacks_total', 'Calls that moved on from a model to the next in the chain', ['provider', 'model'] as const),
 };

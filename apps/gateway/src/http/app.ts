@@ -7,12 +7,15 @@ import type { MessageService } from '../services/messages.js';
 import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
 import type { UserDirectory } from '../services/users.js';
+import type { CatalogService, UsageService } from '@netra/usage';
 import { authenticate, errorHandler, notFound, requestContext } from './middleware.js';
 import { authRoutes, type DevLoginOptions } from './routes/auth.js';
 import { healthRoutes, type HealthOptions } from './routes/health.js';
 import { runRoutes } from './routes/runs.js';
+import { modelRoutes } from './routes/models.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { threadRoutes } from './routes/threads.js';
+import { usageRoutes } from './routes/usage.js';
 
 export interface AppDeps {
   verifier: TokenVerifier;
@@ -22,12 +25,16 @@ export interface AppDeps {
   messages: MessageService;
   runs: RunService;
   streams: EventStreams;
+  usage: UsageService;
+  catalog: CatalogService;
   /** False once shutdown began: new requests get 503. */
   accepting: () => boolean;
   devLogin: DevLoginOptions;
   health: HealthOptions;
   /** Largest JSON body accepted. Default 1 MB. */
   bodyLimit?: string;
+  /** Largest `POST /usage-events` body (up to 5,000 events). Default 16 MB. */
+  usageBodyLimit?: string;
 }
 
 /** The HTTP API: thin handlers over the services; every body and query parsed by its contract schema. */
@@ -48,12 +55,17 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
-  api.use(express.json({ limit: deps.bodyLimit ?? '1mb' }));
+  // JSON bodies only: JSONL/CSV imports keep their Content-Type and are streamed by their route, unread here.
+  const json = express.json({ limit: deps.bodyLimit ?? '1mb' });
+  const usageJson = express.json({ limit: deps.usageBodyLimit ?? '16mb' });
+  api.use((req, res, next) => (req.path === '/usage-events' ? usageJson : json)(req, res, next));
   api.use(authRoutes(deps.devLogin));
   api.use(authenticate(deps.verifier, deps.users));
   api.use(ticketRoutes(deps.tickets));
   api.use(threadRoutes(deps.threads, deps.messages));
   api.use(runRoutes(deps.runs, deps.streams));
+  api.use(usageRoutes(deps.usage));
+  api.use(modelRoutes(deps.catalog));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -1,8 +1,12 @@
+import { CatalogService, canonicalModel } from '@netra/usage';
 import { DataOutput } from '../schemas.js';
-import { duplicatePrompts, metricsByApp, metricsByDay, metricsByModel, workloadTotals } from '../tools/metrics.js';
+import { detectAnomalies } from '../tools/anomalies.js';
+import { cacheOpportunity } from '../tools/cache.js';
+import { observedDays, workloadMetrics } from '../tools/metrics.js';
 import { upstream, type Agent } from '../types.js';
+import { usd } from '../format.js';
 
-/** Reads the workspace's usage events for the triaged window with real SQL. */
+/** Reads the workspace's usage for the triaged window with the metric tools: real SQL, no LLM. */
 export const dataAgent: Agent<'data'> = {
   name: 'data',
   output: DataOutput,
@@ -10,24 +14,29 @@ export const dataAgent: Agent<'data'> = {
   async run(ctx) {
     const { window } = upstream(ctx, 'data', 'triage');
     const range = { from: new Date(window.from), to: new Date(window.to) };
-    const [totals, byModel, byApp, byDay, dupes] = await Promise.all([
-      workloadTotals(ctx.db, ctx.userId, range),
-      metricsByModel(ctx.db, ctx.userId, range),
-      metricsByApp(ctx.db, ctx.userId, range),
-      metricsByDay(ctx.db, ctx.userId, range),
-      duplicatePrompts(ctx.db, ctx.userId, range),
+    const [metrics, cache, catalog] = await Promise.all([
+      workloadMetrics(ctx.db, ctx.userId, range),
+      cacheOpportunity(ctx.db, ctx.userId, range),
+      new CatalogService(ctx.db).list(),
     ]);
+    ctx.signal.throwIfAborted();
+    const providers = new Map(catalog.map((m) => [canonicalModel(m.model), m.provider]));
     const output: DataOutput = {
       window,
-      dataAvailable: totals.requests > 0,
-      totals,
-      byModel,
-      byApp,
-      byDay,
-      duplicatePrompts: dupes,
+      dataAvailable: metrics.totals.requests > 0,
+      observedDays: observedDays(metrics.byDay, window),
+      totals: metrics.totals,
+      byModel: metrics.byModel.map((m) => ({ ...m, provider: providers.get(canonicalModel(m.model)) ?? null })),
+      byApp: metrics.byApp,
+      byDay: metrics.byDay,
+      workloads: metrics.workloads,
+      duplicatePrompts: { share: cache.share, requests: cache.repeats, costUsd: cache.repeatCostUsd },
+      cacheByWorkload: cache.byWorkload,
+      anomalies: detectAnomalies(metrics.byDay),
     };
+    const t = metrics.totals;
     const summary = output.dataAvailable
-      ? `${totals.requests.toLocaleString('en-US')} requests, $${totals.costUsd.toFixed(2)}, p95 ${Math.round(totals.p95LatencyMs)} ms across ${byModel.length} models`
+      ? `${t.requests.toLocaleString('en-US')} requests, ${usd(t.costUsd)}, p95 ${Math.round(t.p95LatencyMs)} ms across ${metrics.byModel.length} models and ${metrics.byApp.length} apps; ${(cache.share * 100).toFixed(1)}% repeated prompts; ${output.anomalies.length} anomalies`
       : 'No usage events in the window';
     return { output, summary };
   },

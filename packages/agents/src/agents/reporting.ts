@@ -1,18 +1,20 @@
 import { Report } from '@netra/contracts';
 import { upstream, type Agent } from '../types.js';
 import type { DataOutput, OptimizationOutput } from '../schemas.js';
-
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+import { usd } from '../format.js';
 
 /** The report's prose when written without a remote model: every number comes from the tools. */
-export function renderSummary(request: string, data: DataOutput, optimization: OptimizationOutput): string {
+export function renderSummary(request: string, data: DataOutput, optimization: OptimizationOutput, previous: Report | null = null): string {
   if (!data.dataAvailable) {
     return [
       '### No usage data yet',
       `There are no LLM usage events for ${data.window.from.slice(0, 10)} – ${data.window.to.slice(0, 10)}, so nothing can be measured yet.`,
       '',
-      'Send one event per LLM call your applications make (`POST /api/v1/usage-events`, or import JSONL/CSV, or generate a demo workload with `POST /api/v1/usage-events/synthetic`).',
-      'Netra will then compute cost, tokens and p50/p95/p99 latency per model, app and day, the share of repeated prompts, and the savings of routing, caching and batching.',
+      '**What to send**: one event per LLM call your applications make — `id`, `timestamp`, `app`, `model`, `promptTokens`, `completionTokens`, `latencyMs`, `status`, and optionally `costUsd` (else priced from the model catalog) and `promptHash` (sha256 of the normalised prompt, for cache analysis).',
+      '',
+      '**How**: `POST /api/v1/usage-events` with `{"events": [...]}` (up to 5,000 at a time), stream a JSONL or CSV export to `POST /api/v1/usage-events/import`, or generate a demo month with `POST /api/v1/usage-events/synthetic`.',
+      '',
+      '**What Netra then computes**: cost, tokens, p50/p95/p99 latency and error rate per model, app and day; the share and cost of repeated prompts; anomalous days; and ranked savings from model routing, caching, batching and prompt trimming, with an action plan.',
     ].join('\n');
   }
   const t = data.totals;
@@ -22,12 +24,28 @@ export function renderSummary(request: string, data: DataOutput, optimization: O
   ];
   const top = data.byModel[0];
   if (top) lines.push(`The most expensive model is \`${top.model}\` (${usd(top.costUsd)}, ${top.requests.toLocaleString('en-US')} requests).`);
+  if (previous?.dataAvailable) {
+    const before = previous.currentState.totalCostUsd;
+    lines.push(`Compared with the previous report in this thread (${usd(before)} for ${previous.window.from.slice(0, 10)} – ${previous.window.to.slice(0, 10)}), spend is ${t.costUsd >= before ? 'up' : 'down'} ${usd(Math.abs(t.costUsd - before))}.`);
+  }
   const best = optimization.recommendations[0];
-  if (best) {
+  if (best && best.estimatedMonthlySavingsUsd > 0) {
     const total = optimization.recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0);
-    lines.push('', `**${optimization.recommendations.length} recommendations** could save about **${usd(total)} per month**; the largest is *${best.title}* (${usd(best.estimatedMonthlySavingsUsd)}).`);
+    lines.push('', `**${optimization.recommendations.length} recommendations** could save up to **${usd(Math.min(total, optimization.monthlyCostUsd))} per month**; the largest is *${best.title}* (${usd(best.estimatedMonthlySavingsUsd)}).`);
   } else {
     lines.push('', 'No optimization strategy applies to this data yet.');
+  }
+  const g = optimization.growth;
+  if (g) {
+    const busiest = [...g.byModel].sort((a, b) => b.projectedPeakRpm - a.projectedPeakRpm)[0];
+    lines.push(
+      '',
+      `**What if traffic grows ${g.growthPct}%**: monthly cost goes from ${usd(g.monthlyCostUsd)} to **${usd(g.projectedMonthlyCostUsd)}**${busiest ? `; the busiest model, \`${busiest.model}\`, peaks at ${busiest.projectedPeakRpm.toLocaleString('en-US')} requests/minute (now ${busiest.peakRpm.toLocaleString('en-US')})${busiest.rpmHeadroomPct === null ? '' : `, leaving ${busiest.rpmHeadroomPct.toFixed(0)}% of your rate limit`}` : ''}.`,
+    );
+  }
+  if (data.anomalies.length > 0) {
+    const a = data.anomalies[0]!;
+    lines.push('', `${data.anomalies.length} anomal${data.anomalies.length === 1 ? 'y' : 'ies'} stand out; the largest: ${a.metric} on ${a.day} was ${Math.round(a.value * 100) / 100} against a trend of ${Math.round(a.expected * 100) / 100}.`);
   }
   return lines.join('\n');
 }
@@ -36,26 +54,49 @@ export function renderSummary(request: string, data: DataOutput, optimization: O
 export const reportingAgent: Agent<'reporting'> = {
   name: 'reporting',
   output: Report,
-  input: (ctx) => ({ intent: upstream(ctx, 'reporting', 'triage').intent }),
+  input: (ctx) => ({ intent: upstream(ctx, 'reporting', 'triage').intent, followUp: ctx.previousReport !== null }),
   async run(ctx) {
     const triage = upstream(ctx, 'reporting', 'triage');
     const data = upstream(ctx, 'reporting', 'data');
     const optimization = upstream(ctx, 'reporting', 'optimization');
     const plan = upstream(ctx, 'reporting', 'actions');
-    const deterministic = () => renderSummary(ctx.request, data, optimization);
+    const deterministic = () => renderSummary(ctx.request, data, optimization, ctx.previousReport);
+    const facts = {
+      request: ctx.request,
+      window: data.window,
+      totals: data.totals,
+      monthlyCostUsd: optimization.monthlyCostUsd,
+      byModel: data.byModel.slice(0, 8).map((m) => ({ model: m.model, requests: m.requests, costUsd: m.costUsd, p95LatencyMs: m.p95LatencyMs })),
+      recommendations: optimization.recommendations.map((r) => ({ title: r.title, monthlySavingsUsd: r.estimatedMonthlySavingsUsd, qualityRisk: r.qualityRisk })),
+      growth: optimization.growth ?? null,
+      anomalies: data.anomalies.slice(0, 3),
+      previous: ctx.previousReport ? { window: ctx.previousReport.window, totalCostUsd: ctx.previousReport.currentState.totalCostUsd } : null,
+    };
     const llm = await ctx.llm.complete({
       purpose: 'reporting',
       messages: [
-        { role: 'system', content: 'Write a short executive summary in markdown. Use only the numbers given.' },
-        { role: 'user', content: JSON.stringify({ request: ctx.request, totals: data.totals, recommendations: optimization.recommendations }) },
+        {
+          role: 'system',
+          content:
+            'You write the executive summary of an LLM cost and latency report, in markdown, under 200 words. Use only the numbers in the JSON you are given, exactly as given; never estimate or invent a number. If there is no data, explain what data to send and what will be computed.',
+        },
+        { role: 'user', content: JSON.stringify(facts) },
       ],
+      temperature: 0.2,
       deterministic,
       signal: ctx.signal,
+      workspace: ctx.userId,
+      accept: (text) => text.trim().length > 0,
       ...(ctx.onToken ? { onToken: (delta: string) => ctx.onToken?.('reporting', delta) } : {}),
     });
-    const totalSavings = optimization.recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0);
+    // A truncated or empty answer is not a summary: the deterministic one is.
+    const summaryText = llm.finishReason === 'length' || llm.text.trim().length === 0 ? deterministic() : llm.text;
+    const totalSavings = Math.min(
+      optimization.recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0),
+      optimization.monthlyCostUsd,
+    );
     const report: Report = {
-      summary: llm.text,
+      summary: summaryText,
       intent: triage.intent,
       window: data.window,
       dataAvailable: data.dataAvailable,
@@ -79,7 +120,11 @@ export const reportingAgent: Agent<'reporting'> = {
       actions: plan.actions,
       risks: plan.risks,
       kpis: plan.kpis,
-      generatedBy: { provider: llm.provider, model: llm.model, fallback: llm.fallback },
+      generatedBy: {
+        provider: summaryText === llm.text ? llm.provider : 'local',
+        model: summaryText === llm.text ? llm.model : 'local',
+        fallback: llm.fallback || summaryText !== llm.text,
+      },
     };
     const summary = data.dataAvailable
       ? `Report ready: ${optimization.recommendations.length} recommendations, ≈ ${usd(totalSavings)}/month`

@@ -1,4 +1,6 @@
-import type { Intent } from '@netra/contracts';
+import { z } from 'zod';
+import { Intent, type Report } from '@netra/contracts';
+import { completeJson } from '@netra/llm';
 import { TriageOutput } from '../schemas.js';
 import type { Agent } from '../types.js';
 
@@ -49,6 +51,8 @@ function constraints(text: string): TriageOutput['constraints'] {
   if (quality) out.minQuality = Math.min(100, Number(quality[1]));
   const budget = /\$\s?(\d[\d,]*(?:\.\d+)?)\s*(?:\/|per)?\s*(?:mo|month)/i.exec(text);
   if (budget?.[1]) out.monthlyBudgetUsd = Number(budget[1].replace(/,/g, ''));
+  const rpm = /(\d[\d,]*)\s*(?:rpm|requests?\s*(?:per|\/)\s*min(?:ute)?)/i.exec(text);
+  if (rpm?.[1]) out.rateLimitRpm = Number(rpm[1].replace(/,/g, ''));
   return out;
 }
 
@@ -60,29 +64,98 @@ const METRIC_WORDS: [TriageOutput['metrics'][number], RegExp][] = [
   ['tokens', /\btoken/i],
 ];
 
-/** Classifies the request with rules; the LLM-assisted variant refines these in a later step. */
+/** True when the text names a time window (otherwise a follow-up keeps the previous report's window). */
+function namesWindow(text: string): boolean {
+  return /\b(?:last|past|previous)\s+(\d{1,5})?\s*(day|week|month)s?\b/i.test(text);
+}
+
+const MODEL_NAMES = /\b(gpt-[\w.-]+|o\d[\w.-]*|claude-[\w.-]+|gemini-[\w.-]+|llama-?[\w.-]*|mistral-[\w.-]+|deepseek-[\w.-]+)\b/gi;
+
+/** The rule-based triage: the fallback of the LLM, and its whole answer with the `local` provider. */
+export function triageByRules(text: string, now: Date, previous: Report | null): Omit<TriageOutput, 'method'> {
+  let intent = classify(text);
+  const growthPct = growth(text);
+  if (previous && (intent === 'general' || (intent === 'workload_analysis' && growthPct !== undefined))) {
+    // "and what if traffic doubles?" continues the previous analysis.
+    intent = growthPct !== undefined ? 'workload_analysis' : previous.intent;
+  }
+  const metrics = METRIC_WORDS.filter(([, re]) => re.test(text)).map(([m]) => m);
+  return {
+    intent,
+    window: previous && !namesWindow(text) ? previous.window : parseWindow(text, now),
+    models: Array.from(new Set((text.match(MODEL_NAMES) ?? []).map((m) => m.toLowerCase()))),
+    metrics: metrics.length > 0 ? metrics : ['cost', 'latency'],
+    constraints: constraints(text),
+    ...(growthPct === undefined ? {} : { growthPct }),
+    followUp: previous !== null,
+  };
+}
+
+/** What the model is asked for: the same fields, the window as a number of days. */
+const TriageAnswer = z.object({
+  intent: Intent,
+  days: z.number().int().min(1).max(366).nullable(),
+  models: z.array(z.string().max(64)).max(20),
+  metrics: TriageOutput.shape.metrics,
+  constraints: TriageOutput.shape.constraints,
+  growthPct: z.number().min(-100).max(10_000).nullable(),
+});
+
+const SYSTEM = [
+  'You classify requests to Netra, which analyses a team\'s LLM usage (cost, latency, quality).',
+  `Answer with one JSON object: {"intent": one of ${Intent.options.join('|')}, "days": analysis window in days or null,`,
+  '"models": model names mentioned, "metrics": subset of cost|latency|quality|errors|tokens,',
+  '"constraints": {"maxLatencyMs"?, "minQuality"? (0-100), "monthlyBudgetUsd"?, "rateLimitRpm"?}, "growthPct": traffic growth in % or null}.',
+  'Only extract what the user said; never invent numbers.',
+].join(' ');
+
+/** Classifies the request with the LLM, falling back to the rules when the answer is unusable. */
 export const triageAgent: Agent<'triage'> = {
   name: 'triage',
   output: TriageOutput,
   input: (ctx) => ({ request: ctx.request, followUp: ctx.previousReport !== null }),
   async run(ctx) {
-    const text = ctx.request;
-    const intent = classify(text);
-    const metrics = METRIC_WORDS.filter(([, re]) => re.test(text)).map(([m]) => m);
-    const models = Array.from(new Set(text.match(/\b(gpt-[\w.-]+|o\d[\w.-]*|claude-[\w.-]+|gemini-[\w.-]+|llama-?[\w.-]*|mistral-[\w.-]+)\b/gi) ?? []))
-      .map((m) => m.toLowerCase());
-    const growthPct = growth(text);
+    const rules = triageByRules(ctx.request, ctx.now, ctx.previousReport);
+    const days = Math.round((Date.parse(rules.window.to) - Date.parse(rules.window.from)) / DAY_MS);
+    const deterministic = () =>
+      JSON.stringify({
+        intent: rules.intent,
+        days: namesWindow(ctx.request) ? days : null,
+        models: rules.models,
+        metrics: rules.metrics,
+        constraints: rules.constraints,
+        growthPct: rules.growthPct ?? null,
+      });
+    const context = ctx.previousReport ? `\nPrevious question's intent: ${ctx.previousReport.intent}.` : '';
+    const answer = await completeJson(
+      ctx.llm,
+      {
+        purpose: 'triage',
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: `${ctx.request}${context}` },
+        ],
+        temperature: 0,
+        deterministic,
+        signal: ctx.signal,
+        workspace: ctx.userId,
+      },
+      TriageAnswer,
+    );
+    const a = answer.value;
+    const window = a.days === null ? rules.window : { from: new Date(ctx.now.getTime() - a.days * DAY_MS).toISOString(), to: ctx.now.toISOString() };
     const output: TriageOutput = {
-      intent,
-      window: parseWindow(text, ctx.now),
-      models,
-      metrics: metrics.length > 0 ? metrics : ['cost', 'latency'],
-      constraints: constraints(text),
-      ...(growthPct === undefined ? {} : { growthPct }),
-      followUp: ctx.previousReport !== null,
-      method: 'rules',
+      intent: a.intent,
+      window,
+      models: a.models.map((m) => m.toLowerCase()),
+      metrics: a.metrics.length > 0 ? a.metrics : rules.metrics,
+      constraints: a.constraints,
+      ...(a.growthPct === null ? {} : { growthPct: a.growthPct }),
+      followUp: rules.followUp,
+      method: answer.source === 'model' ? 'llm' : 'rules',
     };
-    const days = Math.round((Date.parse(output.window.to) - Date.parse(output.window.from)) / DAY_MS);
-    return { output, summary: `Intent ${intent.replace(/_/g, ' ')}, last ${days} days` };
+    const span = Math.round((Date.parse(output.window.to) - Date.parse(output.window.from)) / DAY_MS);
+    const extra = output.growthPct === undefined ? '' : `, what if traffic ${output.growthPct >= 0 ? '+' : ''}${output.growthPct}%`;
+    return { output, summary: `Intent ${output.intent.replace(/_/g, ' ')}, ${span} days${extra}${output.followUp ? ' (follow-up)' : ''}` };
   },
 };

@@ -1,0 +1,61 @@
+import type { Db } from '@netra/db';
+import type { Window } from '@netra/usage';
+
+export interface PeakLoad {
+  model: string;
+  /** Busiest minute in the window: requests and tokens (prompt + completion). */
+  peakRpm: number;
+  peakTpm: number;
+}
+
+/** The busiest minute of each model in the window (what rate limits are measured against). */
+export async function peakLoad(db: Db, userId: string, window: Window): Promise<PeakLoad[]> {
+  const rows = await db.$queryRaw<{ model: string; rpm: number; tpm: number }[]>`
+    WITH minutes AS (
+      SELECT model, date_trunc('minute', ts) AS m, count(*) AS n, sum(prompt_tokens + completion_tokens) AS tokens
+        FROM usage_events
+       WHERE user_id = ${userId}::uuid AND ts >= ${window.from} AND ts < ${window.to}
+       GROUP BY model, m
+    )
+    SELECT model, max(n)::int AS rpm, max(tokens)::float8 AS tpm FROM minutes GROUP BY model ORDER BY model`;
+  return rows.map((r) => ({ model: r.model, peakRpm: r.rpm, peakTpm: r.tpm }));
+}
+
+export interface GrowthProjection {
+  growthPct: number;
+  monthlyCostUsd: number;
+  projectedMonthlyCostUsd: number;
+  byModel: {
+    model: string;
+    peakRpm: number;
+    projectedPeakRpm: number;
+    peakTpm: number;
+    projectedPeakTpm: number;
+    /** Share of the stated rate limit left at the projected peak (null without a stated limit). */
+    rpmHeadroomPct: number | null;
+  }[];
+}
+
+/**
+ * "+N% traffic": cost scales linearly with requests (same mix), and so do the busiest minutes; headroom is what
+ * remains of a stated requests-per-minute limit at the projected peak.
+ */
+export function growthWhatIf(growthPct: number, monthlyCostUsd: number, peaks: readonly PeakLoad[], rpmLimit?: number): GrowthProjection {
+  const factor = 1 + growthPct / 100;
+  return {
+    growthPct,
+    monthlyCostUsd,
+    projectedMonthlyCostUsd: monthlyCostUsd * factor,
+    byModel: peaks.map((p) => {
+      const projectedPeakRpm = Math.ceil(p.peakRpm * factor);
+      return {
+        model: p.model,
+        peakRpm: p.peakRpm,
+        projectedPeakRpm,
+        peakTpm: p.peakTpm,
+        projectedPeakTpm: Math.ceil(p.peakTpm * factor),
+        rpmHeadroomPct: rpmLimit === undefined ? null : ((rpmLimit - projectedPeakRpm) / rpmLimit) * 100,
+      };
+    }),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Latency histograms with logarithmic buckets. Percentiles over millions of events are answered from per-day
+ * histograms instead of sorting the events; a bucket is at most 4% wide, and values are interpolated inside it,
+ * so a percentile is within ~2% of the exact one.
+ *
+ * Bucket 0 holds 0 ms; bucket b ≥ 1 holds [GROWTH^(b-1), GROWTH^b). The bucket of each event is stored with it
+ * (`usage_events.latency_bucket`), so partial days and rollups use exactly the same buckets.
+ */
+export const GROWTH = 1.04;
+const LN_GROWTH = Math.log(GROWTH);
+
+export function bucketLow(bucket: number): number {
+  return bucket <= 0 ? 0 : GROWTH ** (bucket - 1);
+}
+
+export function bucketHigh(bucket: number): number {
+  return bucket <= 0 ? 1 : GROWTH ** bucket;
+}
+
+/** Latencies are at most an hour (the contract's limit): buckets 0..MAX_BUCKET. */
+export const MAX_BUCKET = Math.floor(Math.log(3_600_000) / LN_GROWTH) + 1;
+
+export function latencyBucket(ms: number): number {
+  if (!(ms >= 1)) return 0;
+  const b = Math.min(Math.floor(Math.log(ms) / LN_GROWTH) + 1, MAX_BUCKET);
+  // Guard against floating-point edges: the bucket's lower bound must not exceed the value.
+  return bucketLow(b) > ms ? b - 1 : b;
+}
+
+/** A sparse histogram as stored in `usage_rollups.latency_hist`: `{"<bucket>": count}`. */
+export type HistogramJson = Record<string, number>;
+
+/**
+ * A dense histogram (one slot per bucket), for adding up thousands of sparse ones quickly: a summary merges each
+ * rollup row into several groupings, which is a few array additions per stored bucket.
+ */
+export class LatencyHistogram {
+  readonly counts = new Float64Array(MAX_BUCKET + 1);
+
+  add(bucket: number, count: number): void {
+    this.counts[Math.max(0, Math.min(MAX_BUCKET, bucket))]! += count;
+  }
+
+  toJson(): HistogramJson {
+    const out: HistogramJson = {};
+    for (const [bucket, count] of this.counts.entries()) if (count > 0) out[String(bucket)] = count;
+    return out;
+  }
+
+  /**
+   * The p-quantile (0..1) in the manner of `percentile_cont`: the value at rank p·(n−1), found in its bucket and
+   * interpolated linearly between the bucket's bounds (the bucket's values spread evenly). 0 when empty.
+   */
+  quantile(p: number): number {
+    let total = 0;
+    for (const count of this.counts) total += count;
+    if (total === 0) return 0;
+    const rank = p * (total - 1);
+    let seen = 0;
+    for (let bucket = 0; bucket <= MAX_BUCKET; bucket++) {
+      const count = this.counts[bucket]!;
+      if (count === 0) continue;
+      if (rank < seen + count) {
+        if (bucket === 0) return 0;
+        const lo = bucketLow(bucket);
+        return lo + ((rank - seen + 0.5) / count) * (bucketHigh(bucket) - lo);
+      }
+      seen += count;
+    }
+    return bucketHigh(MAX_BUCKET);
+  }
+}
+
+/** The (bucket, count) pairs of a stored sparse histogram; anything malformed is skipped. */
+export function entriesOf(value: unknown): [bucket: number, count: number][] {
+  if (value === null || typeof value !== 'object') return [];
+  const out: [number, number][] = [];
+  for (const [key, count] of Object.entries(value as Record<string, unknown>)) {
+    const bucket = Number(key);
+    if (Number.isInteger(bucket) && typeof count === 'number') out.push([bucket, count]);
+  }
+  return out;
+}

@@ -1,0 +1,175 @@
+import type { UsageSummary } from '@netra/contracts';
+import type { Db } from '@netra/db';
+import { entriesOf, LatencyHistogram } from './histogram.js';
+
+const DAY_MS = 86_400_000;
+
+/** A UTC calendar day as `YYYY-MM-DD` (passed as text: a timestamp cast to date would use the session time zone). */
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/** Requests, tokens, cost, errors and a latency histogram: what every grouping of the summary adds up. */
+export class Aggregate {
+  requests = 0;
+  errors = 0;
+  promptTokens = 0;
+  completionTokens = 0;
+  costUsd = 0;
+  readonly hist = new LatencyHistogram();
+
+  add(row: PartRow, hist: readonly [bucket: number, count: number][]): void {
+    this.requests += row.requests;
+    this.errors += row.errors;
+    this.promptTokens += row.promptTokens;
+    this.completionTokens += row.completionTokens;
+    this.costUsd += row.costUsd;
+    for (const [bucket, count] of hist) this.hist.add(bucket, count);
+  }
+
+  stats() {
+    return {
+      requests: this.requests,
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+      costUsd: this.costUsd,
+      errorRate: this.requests === 0 ? 0 : this.errors / this.requests,
+      p50LatencyMs: this.hist.quantile(0.5),
+      p95LatencyMs: this.hist.quantile(0.95),
+      p99LatencyMs: this.hist.quantile(0.99),
+    };
+  }
+}
+
+/** One (day, model, app) part of the window, from a rollup row or from raw events of a partial day. */
+export interface PartRow {
+  day: string;
+  model: string;
+  app: string;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+/** The grouped aggregates of a window; `summarize` and the agents' tools both read these. */
+export interface Breakdown {
+  total: Aggregate;
+  byModel: Map<string, Aggregate>;
+  byApp: Map<string, Aggregate>;
+  byDay: Map<string, Aggregate>;
+  byDayModel: Map<string, Map<string, Aggregate>>;
+  /** Per (app, model): the unit a routing rule applies to. */
+  byWorkload: Map<string, Map<string, Aggregate>>;
+}
+
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * The usage of a window, split by model, app, day, day × model and app × model. Whole UTC days come from
+ * `usage_rollups` (a few rows per day whatever the traffic); the partial days at the window's edges from the
+ * events themselves, grouped by their stored latency bucket — so counts, tokens and cost are exact for any window
+ * and percentiles come from the same histograms.
+ */
+export async function breakdown(db: Db, userId: string, window: Window): Promise<Breakdown> {
+  const from = window.from.getTime();
+  const to = Math.max(window.to.getTime(), from);
+  const firstFull = Math.ceil(from / DAY_MS) * DAY_MS;
+  const endFull = Math.floor(to / DAY_MS) * DAY_MS;
+  const hasFull = firstFull < endFull;
+  // Edges: [from, firstFull) and [endFull, to), or the whole window when it holds no full day.
+  const edgeA: [Date, Date] = hasFull ? [new Date(from), new Date(firstFull)] : [new Date(from), new Date(to)];
+  const edgeB: [Date, Date] = hasFull ? [new Date(endFull), new Date(to)] : [new Date(to), new Date(to)];
+
+  const [rollups, edges] = await Promise.all([
+    hasFull
+      ? db.$queryRaw<(Omit<PartRow, 'promptTokens' | 'completionTokens'> & { prompt_tokens: number; completion_tokens: number; cost_usd: number; latency_hist: unknown })[]>`
+          SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
+                 prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist
+            FROM usage_rollups
+           WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date`
+      : Promise.resolve([]),
+    db.$queryRaw<{ day: string; model: string; app: string; bucket: number; requests: number; errors: number; prompt_tokens: number; completion_tokens: number; cost_usd: number }[]>`
+      SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, app, latency_bucket::int AS bucket,
+             count(*)::int AS requests, (count(*) FILTER (WHERE status = 'error'))::int AS errors,
+             sum(prompt_tokens)::float8 AS prompt_tokens, sum(completion_tokens)::float8 AS completion_tokens,
+             sum(cost_usd)::float8 AS cost_usd
+        FROM usage_events
+       WHERE user_id = ${userId}::uuid
+         AND ((ts >= ${edgeA[0]} AND ts < ${edgeA[1]}) OR (ts >= ${edgeB[0]} AND ts < ${edgeB[1]}))
+       GROUP BY 1, 2, 3, 4`,
+  ]);
+
+  const result: Breakdown = {
+    total: new Aggregate(),
+    byModel: new Map(),
+    byApp: new Map(),
+    byDay: new Map(),
+    byDayModel: new Map(),
+    byWorkload: new Map(),
+  };
+  const add = (row: PartRow, hist: readonly [number, number][]) => {
+    result.total.add(row, hist);
+    entry(result.byModel, row.model, () => new Aggregate()).add(row, hist);
+    entry(result.byApp, row.app, () => new Aggregate()).add(row, hist);
+    entry(result.byDay, row.day, () => new Aggregate()).add(row, hist);
+    entry(entry(result.byDayModel, row.day, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
+    entry(entry(result.byWorkload, row.app, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
+  };
+  for (const r of rollups) {
+    add(
+      { day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd },
+      entriesOf(r.latency_hist),
+    );
+  }
+  for (const r of edges) {
+    const hist: [number, number][] = [[r.bucket, r.requests]];
+    add({ day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd }, hist);
+  }
+  return result;
+}
+
+const byCost = <T extends { costUsd: number }>(key: (t: T) => string) => (a: T, b: T) => b.costUsd - a.costUsd || key(a).localeCompare(key(b));
+
+/** The breakdown as lists: most expensive first (by day: in day order). */
+export function views(b: Breakdown) {
+  return {
+    totals: b.total.stats(),
+    byModel: [...b.byModel].map(([model, a]) => ({ model, ...a.stats() })).sort(byCost((x) => x.model)),
+    byApp: [...b.byApp].map(([app, a]) => ({ app, ...a.stats() })).sort(byCost((x) => x.app)),
+    byDay: [...b.byDay]
+      .map(([day, a]) => {
+        const s = a.stats();
+        return { day, requests: s.requests, costUsd: s.costUsd, p95LatencyMs: s.p95LatencyMs, errorRate: s.errorRate };
+      })
+      .sort((x, y) => x.day.localeCompare(y.day)),
+    byDayAndModel: [...b.byDayModel]
+      .flatMap(([day, models]) =>
+        [...models].map(([model, a]) => {
+          const s = a.stats();
+          return { day, model, requests: s.requests, costUsd: s.costUsd, p95LatencyMs: s.p95LatencyMs };
+        }),
+      )
+      .sort((x, y) => x.day.localeCompare(y.day) || x.model.localeCompare(y.model)),
+    workloads: [...b.byWorkload]
+      .flatMap(([app, models]) => [...models].map(([model, a]) => ({ app, model, ...a.stats() })))
+      .sort(byCost((x) => `${x.app}/${x.model}`)),
+  };
+}
+
+/** `GET /usage/summary`: the window's usage by model, app, day and day × model. */
+export async function summarize(db: Db, userId: string, window: Window): Promise<UsageSummary> {
+  const { workloads: _workloads, ...lists } = views(await breakdown(db, userId, window));
+  return { window: { from: window.from.toISOString(), to: window.to.toISOString() }, ...lists };
+}

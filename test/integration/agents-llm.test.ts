@@ -1,0 +1,92 @@
+import { Report, type Thread } from '@netra/contracts';
+import type { TriageOutput } from '@netra/agents';
+import { FakeLlmServer } from '../support/fake-llm.js';
+import { Stack, waitForRunStatus } from '../support/stack.js';
+
+let stack: Stack;
+let server: FakeLlmServer;
+let failPreferred = false;
+
+const SUMMARY = 'Your spend is concentrated on one model. Routing it saves money; caching helps too.';
+
+beforeAll(async () => {
+  server = new FakeLlmServer();
+  const baseURL = await server.start();
+  server.script = (model, _n, request) => {
+    if (failPreferred && model === 'fake-a') return { kind: 'status', status: 500 };
+    const system = request.messages[0]?.content ?? '';
+    if (system.includes('You classify requests')) {
+      return { kind: 'ok', content: '```json\n{"intent": "latency_optimization", "days": 14, "models": ["gpt-4o"], "metrics": ["latency"], "constraints": {"maxLatencyMs": 2000}, "growthPct": null,}\n```' };
+    }
+    return { kind: 'ok', content: SUMMARY, usage: { prompt: 900, completion: 40 } };
+  };
+  stack = await Stack.start('agentsllm', {
+    env: {
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: baseURL,
+      LLM_API_KEY: 'test-key',
+      LLM_MODELS: 'fake-a,fake-b',
+      LLM_MAX_RETRIES: '1',
+      LLM_TIMEOUT_MS: '2000',
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await server?.stop();
+});
+
+describe('the worker with an OpenAI-compatible provider', () => {
+  it('triages with the model, streams the summary as agent_token events, and records its own usage', async () => {
+    const api = await stack.api('llm-user');
+    const thread = (await api.post<Thread>('/api/v1/threads', {})).body;
+    const client = await stack.ws('llm-user');
+    client.send({ type: 'user_message', threadId: thread.id, text: 'why are we slow?', clientMessageId: 'q1' });
+    const accepted = await client.next((f) => f.type === 'message_accepted');
+    if (accepted.type !== 'message_accepted') throw new Error('unreachable');
+    const done = await client.next((f) => f.type === 'agent_completed' && f.runId === accepted.runId);
+    if (done.type !== 'agent_completed') throw new Error('unreachable');
+
+    const report = Report.parse(done.report);
+    expect(report.summary).toBe(SUMMARY);
+    expect(report.generatedBy).toEqual({ provider: 'openai', model: 'fake-a', fallback: false });
+    // The model's triage was repaired (fence, trailing comma) and used.
+    const triage = (await stack.db.runStep.findUniqueOrThrow({ where: { runId_agent: { runId: accepted.runId, agent: 'triage' } } })).output as TriageOutput;
+    expect(triage).toMatchObject({ method: 'llm', intent: 'latency_optimization', constraints: { maxLatencyMs: 2000 } });
+    expect(Date.parse(triage.window.to) - Date.parse(triage.window.from)).toBe(14 * 86_400_000);
+
+    // The streamed summary reached the socket as throttled agent_token events, in order, before completion.
+    const tokens = client.runEvents(accepted.runId).filter((e) => e.type === 'agent_token');
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(tokens.map((t) => (t.type === 'agent_token' ? t.delta : '')).join('')).toBe(SUMMARY);
+    expect(server.requests.some((r) => r.stream)).toBe(true);
+
+    // Netra's own calls become usage events of app "netra" in the user's workspace (batched by the recorder).
+    const deadline = Date.now() + 10_000;
+    let own: { model: string; prompt_tokens: number; status: string }[] = [];
+    while (Date.now() < deadline) {
+      own = await stack.db.$queryRaw`SELECT e.model, e.prompt_tokens, e.status::text AS status FROM usage_events e JOIN users u ON u.id = e.user_id
+                                     WHERE u.subject = 'llm-user' AND e.app = 'netra' ORDER BY e.ts`;
+      if (own.length >= 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(own.map((e) => [e.model, e.status])).toEqual([
+      ['fake-a', 'ok'],
+      ['fake-a', 'ok'],
+    ]);
+    expect(own[1]?.prompt_tokens).toBe(900);
+  });
+
+  it('falls back to the next model when the preferred one fails, and says so in the report', async () => {
+    failPreferred = true;
+    const api = await stack.api('llm-user2');
+    const thread = (await api.post<Thread>('/api/v1/threads', {})).body;
+    const posted = await api.post<{ runId: string }>(`/api/v1/threads/${thread.id}/messages`, { text: 'how much do we spend?' });
+    expect(await waitForRunStatus(stack.db, posted.body.runId)).toBe('completed');
+    const run = await api.get<{ report: unknown }>(`/api/v1/runs/${posted.body.runId}`);
+    const report = Report.parse(run.body.report);
+    expect(report.generatedBy).toEqual({ provider: 'openai', model: 'fake-b', fallback: true });
+    expect(server.count('fake-a')).toBeGreaterThanOrEqual(2);
+  });
+});
