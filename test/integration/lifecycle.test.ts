@@ -1,5 +1,6 @@
 import type { CancelResult, MessageAccepted, Thread } from '@netra/contracts';
 import { tokenFor, type WsClient } from '../support/clients.js';
+import { FakeLlmServer } from '../support/fake-llm.js';
 import { Stack, waitForRunStatus } from '../support/stack.js';
 
 // Every `local` LLM call takes 1.5 s, so runs are in flight long enough to double-text and cancel them.
@@ -147,6 +148,36 @@ describe('cancellation', () => {
     // Someone else's run does not exist.
     const other = await stack.api('frank');
     expect((await other.post(`/api/v1/runs/${third.runId}/cancel`)).status).toBe(404);
+  });
+});
+
+describe('cancellation of a real, slow LLM call', () => {
+  it('stop_agent aborts the HTTP request to the model within 1 s (OpenAI-compatible provider, hanging server)', async () => {
+    const llm = new FakeLlmServer();
+    const baseUrl = await llm.start();
+    // Triage answers; the reporting call hangs until the client gives up.
+    llm.script = (_model, _n, request) =>
+      request.messages.some((m) => /executive summary/i.test(m.content)) ? { kind: 'hang' } : { kind: 'ok', content: '{"intent":"cost_optimization"}' };
+    const slow = await Stack.start('cancelhttp', {
+      env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: baseUrl, LLM_API_KEY: 'test', LLM_MODELS: 'slow-model', LLM_TIMEOUT_MS: '60000' },
+    });
+    try {
+      const t = (await (await slow.api('vic')).post<Thread>('/api/v1/threads', { title: 'slow' })).body;
+      const client = await slow.ws('vic');
+      const run = accepted(await send(client, t.id, 'h1'));
+      await client.next((f) => f.type === 'sub_agent_update' && f.runId === run.runId && f.agent === 'reporting' && f.status === 'running', 30_000);
+      await eventually(async () => llm.requests.length, () => llm.requests.some((r) => r.messages.some((m) => /executive summary/i.test(m.content))));
+      const asked = Date.now();
+      client.send({ type: 'stop_agent', runId: run.runId });
+      await client.next((f) => f.type === 'agent_stopped' && f.runId === run.runId);
+      const abandonedAt = await eventually(async () => llm.abandoned[0], (at) => at !== undefined);
+      expect(abandonedAt).toBeDefined();
+      expect((abandonedAt ?? Infinity) - asked).toBeLessThan(1_000);
+      expect((await slow.db.run.findUniqueOrThrow({ where: { id: run.runId } })).status).toBe('cancelled');
+    } finally {
+      await slow.stop();
+      await llm.stop();
+    }
   });
 });
 

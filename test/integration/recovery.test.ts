@@ -83,6 +83,42 @@ describe('resume after a disconnect, on another gateway', () => {
   });
 });
 
+describe('crash recovery', () => {
+  it('a run whose worker is SIGKILLed during reporting resumes on another worker after its last completed sub-agent', async () => {
+    const stack = await Stack.start('resumeckpt', { workers: 1, env: { LLM_LOCAL_DELAY_MS: '3000', RUN_LOCK_MS: '1500' } });
+    try {
+      const t = await thread(stack, 'una');
+      const client = await stack.ws('una');
+      client.send({ type: 'user_message', threadId: t.id, text: 'cut cost', clientMessageId: 'k1' });
+      const { runId } = await acceptedOf(client, 'k1');
+      await client.next((f) => f.type === 'sub_agent_update' && f.runId === runId && f.agent === 'reporting' && f.status === 'running', 30_000);
+      const before = await stack.db.runStep.findMany({ where: { runId, status: 'completed' } });
+      stack.workers[0]!.process.signal('SIGKILL');
+      await stack.addWorker();
+      await client.next((f) => f.type === 'agent_completed' && f.runId === runId, 30_000);
+
+      const run = await stack.db.run.findUniqueOrThrow({ where: { id: runId }, include: { steps: { orderBy: { position: 'asc' } }, assistantMessage: true } });
+      expect(run.status).toBe('completed');
+      expect(run.attempts).toBe(2);
+      expect(run.assistantMessage).not.toBeNull();
+      // The checkpointed agents were not run again: same attempt, same start time; only reporting ran twice.
+      expect(before.map((s) => s.agent).sort()).toEqual(['actions', 'data', 'optimization', 'triage']);
+      for (const step of run.steps.filter((s) => s.agent !== 'reporting')) {
+        expect(step.attempt).toBe(1);
+        expect(step.startedAt).toEqual(before.find((b) => b.agent === step.agent)?.startedAt);
+      }
+      expect(run.steps.find((s) => s.agent === 'reporting')?.attempt).toBe(2);
+      // The client saw the takeover (a second agent_started) and every event once, in order.
+      const events = client.runEvents(runId);
+      expect(events.filter((e) => e.type === 'agent_started').map((e) => (e.type === 'agent_started' ? e.attempt : 0))).toEqual([1, 2]);
+      const ids = events.map((e) => e.eventId);
+      expect(ids).toEqual([...new Set(ids)].sort());
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
 describe('a run that keeps killing workers', () => {
   it('ends failed with the reason after a bounded number of attempts, and lands in the failed jobs list', async () => {
     const stack = await Stack.start('poison', {

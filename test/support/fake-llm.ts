@@ -23,6 +23,8 @@ export interface SeenRequest {
  */
 export class FakeLlmServer {
   readonly requests: SeenRequest[] = [];
+  /** When the client gave up on a hanging request (closed the connection): epoch ms, in order. */
+  readonly abandoned: number[] = [];
   private readonly server: http.Server;
   private readonly counts = new Map<string, number>();
   private readonly hanging = new Set<http.ServerResponse>();
@@ -42,7 +44,9 @@ export class FakeLlmServer {
   }
 
   async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
+    const hanging = [...this.hanging];
+    this.hanging.clear();
+    for (const res of hanging) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -70,7 +74,9 @@ export class FakeLlmServer {
 
     if (behaviour.kind === 'hang') {
       this.hanging.add(res);
-      res.on('close', () => this.hanging.delete(res));
+      res.on('close', () => {
+        if (this.hanging.delete(res)) this.abandoned.push(Date.now());
+      });
       return;
     }
     if (behaviour.kind === 'status') {
