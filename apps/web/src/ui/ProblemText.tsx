@@ -1,0 +1,15 @@
+import type { Problem } from '../state/problem';
+import { retryHint } from '../state/problem';
+import { useNow } from './context';
+
+/** A problem as a sentence, with a live "try again in N s" when the server gave a retry time. */
+export function ProblemText({ problem }: { problem: Problem }) {
+  const now = useNow(problem.retryAt !== null && problem.retryAt > Date.now());
+  const hint = retryHint(problem, now);
+  return (
+    <span className="problem-text">
+      <strong>{problem.title}.</strong> {problem.message}
+      {hint ? ` ${hint}` : ''}
+    </span>
+  );
+}
