@@ -13,6 +13,7 @@ import { healthRoutes, type HealthOptions } from './routes/health.js';
 import { runRoutes } from './routes/runs.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { threadRoutes } from './routes/threads.js';
+import { webClient } from './static.js';
 
 export interface AppDeps {
   verifier: TokenVerifier;
@@ -28,6 +29,8 @@ export interface AppDeps {
   health: HealthOptions;
   /** Largest JSON body accepted. Default 1 MB. */
   bodyLimit?: string;
+  /** Directory of the built web client (`apps/web/dist`), served at `/` when it exists. */
+  webRoot?: string;
 }
 
 /** The HTTP API: thin handlers over the services; every body and query parsed by its contract schema. */
@@ -55,6 +58,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(threadRoutes(deps.threads, deps.messages));
   api.use(runRoutes(deps.runs, deps.streams));
   app.use('/api/v1', api);
+
+  const web = deps.webRoot ? webClient(deps.webRoot) : undefined;
+  if (web) app.use(web);
 
   app.use(notFound);
   app.use(errorHandler);
