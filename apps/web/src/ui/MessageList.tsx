@@ -16,6 +16,8 @@ export function MessageList({ threadId }: { threadId: string }) {
   const top = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const heightBefore = useRef<number | null>(null);
+  const answers = useRef<number | null>(null);
+  const answerCount = chat?.messages.filter((m) => m.role === 'assistant').length ?? 0;
 
   // Keep the view pinned to the newest content unless the reader scrolled up.
   const onScroll = () => {
@@ -27,10 +29,17 @@ export function MessageList({ threadId }: { threadId: string }) {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    const newAnswer = answers.current !== null && answerCount > answers.current;
+    answers.current = answerCount;
     if (heightBefore.current !== null) {
       // Older messages were added above: keep what the reader was looking at in place.
       el.scrollTop += el.scrollHeight - heightBefore.current;
       heightBefore.current = null;
+    } else if (newAnswer && stickToBottom.current) {
+      // A report just arrived: show its beginning, not its end.
+      const reports = el.querySelectorAll('[data-testid="report"]');
+      reports[reports.length - 1]?.scrollIntoView({ block: 'start' });
+      stickToBottom.current = false;
     } else if (stickToBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
