@@ -241,6 +241,13 @@ describe('the web client in a real browser', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'Thread not found' }).first();
     await alert.waitFor();
     expect(await alert.textContent()).not.toMatch(/[{}]/);
+    // A message sent there is refused by the gateway (error frame with its clientMessageId): shown on the message.
+    await ask(page, 'anyone there?');
+    const bubble = page.getByTestId('user-message').filter({ hasText: 'anyone there?' });
+    await bubble.getByRole('alert').filter({ hasText: 'Not found. Thread not found' }).waitFor();
+    expect(await bubble.textContent()).toContain('Not sent');
+    await bubble.getByRole('button', { name: 'Discard' }).click();
+    expect(await page.getByTestId('user-message').count()).toBe(0);
     await page.close();
   }, 60_000);
 
