@@ -30,8 +30,10 @@ async function userIdOf(subject: string): Promise<string> {
 }
 
 async function newConversation(page: Page): Promise<string> {
+  const before = page.url();
   await page.getByRole('button', { name: '+ New conversation' }).click();
-  await page.waitForURL(/\/threads\/[0-9a-f-]{36}$/);
+  await page.waitForURL((url) => url.href !== before && /^\/threads\/[0-9a-f-]{36}$/.test(url.pathname));
+  await page.getByRole('heading', { name: 'Try one of these' }).waitFor();
   return new URL(page.url()).pathname.split('/').pop() as string;
 }
 
@@ -47,7 +49,7 @@ describe('the web client in a real browser', () => {
     await signIn(page, stack.gateway.url, 'alice');
     await page.getByText('No conversations yet.').waitFor();
     const userId = await userIdOf('alice');
-    await seedUsage(stack.db, userId, { days: 5, perDay: 40 });
+    await seedUsage(await stack.api('alice'), stack.db, userId, { days: 5, perDay: 40 });
 
     const threadId = await newConversation(page);
     // An empty conversation offers the example questions.
@@ -107,9 +109,15 @@ describe('the web client in a real browser', () => {
     // the report is not cut by its scrolling container).
     await page.getByTestId('user-message').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('chat') });
-    await page.setViewportSize({ width: 1100, height: 2400 });
-    await shown.scrollIntoViewIfNeeded();
-    await shown.screenshot({ path: screenshotPath('report') });
+    await page.setViewportSize({ width: 1100, height: 1700 });
+    await shown.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    const box = await shown.boundingBox();
+    const visible = await page.getByTestId('messages').boundingBox();
+    if (!box || !visible) throw new Error('report not on screen');
+    await page.screenshot({
+      path: screenshotPath('report'),
+      clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, visible.y + visible.height - box.y) },
+    });
     await page.setViewportSize({ width: 1280, height: 860 });
 
     // A reload (the token is in sessionStorage) shows the same conversation from history.
@@ -209,7 +217,7 @@ describe('the web client in a real browser', () => {
       });
     });
     await signIn(page, stack.gateway.url, 'carol');
-    await seedUsage(stack.db, await userIdOf('carol'), { days: 3, perDay: 20 });
+    await seedUsage(await stack.api('carol'), stack.db, await userIdOf('carol'), { days: 3, perDay: 20 });
     await newConversation(page);
     await ask(page, 'Where does my latency come from?');
     await page.locator('[data-testid="connection"].connection-waiting').waitFor({ timeout: 5_000 });

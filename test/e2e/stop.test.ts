@@ -23,8 +23,11 @@ afterEach(() => {
 });
 
 async function askInNewConversation(page: Page, text: string): Promise<void> {
+  const before = page.url();
   await page.getByRole('button', { name: '+ New conversation' }).click();
-  await page.waitForURL(/\/threads\//);
+  // A new conversation: a new URL, and its empty view with the example questions.
+  await page.waitForURL((url) => url.href !== before && url.pathname.startsWith('/threads/'));
+  await page.getByRole('heading', { name: 'Try one of these' }).waitFor();
   const box = page.getByLabel('Your question');
   await box.fill(text);
   await box.press('Enter');

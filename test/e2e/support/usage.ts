@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '@netra/db';
+import type { Api } from '../../support/clients.js';
 
 export interface SeedOptions {
   /** Days back from now that the events cover (they all lie inside "the last 7 days"). */
@@ -16,15 +17,40 @@ const MODELS = [
 const APPS = ['support-bot', 'rag-search', 'summarizer'];
 
 /**
- * A small, deterministic workload written straight into `usage_events` (test data, like a fixture: the product
- * under test then reads it with its own SQL). Returns how many rows were written.
+ * A small, deterministic workload for a user, sent through `POST /api/v1/usage-events` as a client would. A gateway
+ * without that endpoint (before the usage API existed) gets the same rows written straight into `usage_events`.
+ * Returns how many events were stored.
  */
-export async function seedUsage(db: Db, userId: string, options: SeedOptions = {}): Promise<number> {
+export async function seedUsage(api: Api, db: Db, userId: string, options: SeedOptions = {}): Promise<number> {
+  const rows = usageRows(userId, options);
+  const events = rows.map((r) => ({
+    id: r.eventId,
+    timestamp: r.ts.toISOString(),
+    app: r.app,
+    model: r.model,
+    provider: r.provider,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    latencyMs: r.latencyMs,
+    status: r.status,
+    costUsd: r.costUsd,
+    promptHash: r.promptHash,
+  }));
+  const res = await api.post<{ accepted: number }>('/api/v1/usage-events', { events });
+  if (res.status === 200 || res.status === 201) {
+    if (res.body.accepted !== rows.length) throw new Error(`usage-events accepted ${res.body.accepted} of ${rows.length}: ${JSON.stringify(res.body)}`);
+    return rows.length;
+  }
+  if (res.status !== 404) throw new Error(`POST /api/v1/usage-events answered ${res.status}: ${JSON.stringify(res.body)}`);
+  await db.usageEvent.createMany({ data: rows });
+  return rows.length;
+}
+
+function usageRows(userId: string, options: SeedOptions) {
   const days = options.days ?? 5;
   const perDay = options.perDay ?? 40;
   const now = (options.now ?? new Date()).getTime();
   const rows = [];
-  let n = 0;
   for (let d = 0; d < days; d += 1) {
     for (let i = 0; i < perDay; i += 1) {
       const m = MODELS[(d + i) % MODELS.length] as (typeof MODELS)[number];
@@ -47,11 +73,9 @@ export async function seedUsage(db: Db, userId: string, options: SeedOptions = {
         // A few prompts repeat, so caching has something to find.
         promptHash: createHash('sha256').update(`prompt-${i % 12}`).digest('hex'),
       });
-      n += 1;
     }
   }
-  await db.usageEvent.createMany({ data: rows });
-  return n;
+  return rows;
 }
 
 /** Requests and cost of a user's events in a window, straight from SQL: what the report must agree with. */
