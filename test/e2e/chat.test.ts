@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { AGENTS, Report, ServerFrame, type Run } from '@netra/contracts';
 import type { Page } from 'playwright-core';
 import { Stack } from '../support/stack.js';
-import { Browser, screenshotPath, shownNumber, signIn } from './support/browser.js';
+import { ask, Browser, expectCleanPages, newConversation, screenshotPath, shownNumber, signIn } from './support/browser.js';
 import { seedUsage, usageTotals } from './support/usage.js';
 
 let stack: Stack;
@@ -18,30 +18,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-afterEach(() => {
-  // Whatever a test did, the page never threw and never broke the strict CSP.
-  expect(browser.pageErrors).toEqual([]);
-  expect(browser.cspViolations).toEqual([]);
-});
+afterEach(() => expectCleanPages(browser));
 
 async function userIdOf(subject: string): Promise<string> {
   const user = await stack.db.user.findFirstOrThrow({ where: { subject } });
   return user.id;
 }
 
-async function newConversation(page: Page): Promise<string> {
-  const before = page.url();
-  await page.getByRole('button', { name: '+ New conversation' }).click();
-  await page.waitForURL((url) => url.href !== before && /^\/threads\/[0-9a-f-]{36}$/.test(url.pathname));
-  await page.getByRole('heading', { name: 'Try one of these' }).waitFor();
-  return new URL(page.url()).pathname.split('/').pop() as string;
-}
 
-async function ask(page: Page, text: string): Promise<void> {
-  const box = page.getByLabel('Your question');
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 describe('the web client in a real browser', () => {
   it('signs in, asks, shows the five stages complete and a report whose numbers match the database', async () => {

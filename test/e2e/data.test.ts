@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { UsageSummary } from '@netra/contracts';
 import { Stack } from '../support/stack.js';
-import { Browser, screenshotPath, shownNumber, signIn } from './support/browser.js';
+import { Browser, expectCleanPages, screenshotPath, shownNumber, signIn } from './support/browser.js';
 
 // The data page against the usage endpoints (POST /usage-events/import, /usage-events/synthetic, GET /usage/summary).
 
@@ -21,10 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-afterEach(() => {
-  expect(browser.pageErrors).toEqual([]);
-  expect(browser.cspViolations).toEqual([]);
-});
+afterEach(() => expectCleanPages(browser));
 
 /** Ten valid usage events over the last days, then one line that is not an event (line 11). */
 function jsonl(): { text: string; costUsd: number } {

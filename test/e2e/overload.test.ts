@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { Stack } from '../support/stack.js';
-import { Browser, signIn } from './support/browser.js';
+import { askInNewConversation, Browser, expectCleanPages, signIn } from './support/browser.js';
 
 // Backpressure as a person sees it: a message refused with `overloaded` says so in words with the time to retry,
 // and goes through once there is room again.
@@ -18,21 +18,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-afterEach(() => {
-  expect(browser.pageErrors).toEqual([]);
-  expect(browser.cspViolations).toEqual([]);
-});
+afterEach(() => expectCleanPages(browser));
 
-async function askInNewConversation(page: Page, text: string): Promise<void> {
-  const before = page.url();
-  await page.getByRole('button', { name: '+ New conversation' }).click();
-  // A new conversation: a new URL, and its empty view with the example questions.
-  await page.waitForURL((url) => url.href !== before && url.pathname.startsWith('/threads/'));
-  await page.getByRole('heading', { name: 'Try one of these' }).waitFor();
-  const box = page.getByLabel('Your question');
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 describe('an overloaded Netra, in the browser', () => {
   it('shows "at capacity" with the retry time, then sends the message once there is room', async () => {

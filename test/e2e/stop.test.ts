@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { Stack, waitForRunStatus } from '../support/stack.js';
-import { Browser, signIn } from './support/browser.js';
+import { askInNewConversation, Browser, expectCleanPages, signIn } from './support/browser.js';
 
 // Stopping runs from the browser (`stop_agent`, SPEC §3 cancellation): a queued run, and a slow one mid-model-call.
 
@@ -17,21 +17,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-afterEach(() => {
-  expect(browser.pageErrors).toEqual([]);
-  expect(browser.cspViolations).toEqual([]);
-});
+afterEach(() => expectCleanPages(browser));
 
-async function askInNewConversation(page: Page, text: string): Promise<void> {
-  const before = page.url();
-  await page.getByRole('button', { name: '+ New conversation' }).click();
-  // A new conversation: a new URL, and its empty view with the example questions.
-  await page.waitForURL((url) => url.href !== before && url.pathname.startsWith('/threads/'));
-  await page.getByRole('heading', { name: 'Try one of these' }).waitFor();
-  const box = page.getByLabel('Your question');
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** Clicks Stop and waits for the run to end stopped; a refusal shown instead fails with the page's own words. */
 async function stopAndExpectStopped(page: Page): Promise<string> {

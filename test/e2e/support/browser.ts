@@ -96,6 +96,34 @@ export async function signIn(page: Page, baseUrl: string, userId: string): Promi
   await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
 }
 
+/** Starts a new conversation and waits for its empty view (a new URL, the example questions). Returns its id. */
+export async function newConversation(page: Page): Promise<string> {
+  const before = page.url();
+  await page.getByRole('button', { name: '+ New conversation' }).click();
+  await page.waitForURL((url) => url.href !== before && /^\/threads\/[0-9a-f-]{36}$/.test(url.pathname));
+  await page.getByRole('heading', { name: 'Try one of these' }).waitFor();
+  return new URL(page.url()).pathname.split('/').pop() as string;
+}
+
+/** Types a question in the composer and sends it with Enter. */
+export async function ask(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Your question');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** A new conversation with one question in it. */
+export async function askInNewConversation(page: Page, text: string): Promise<void> {
+  await newConversation(page);
+  await ask(page, text);
+}
+
+/** Whatever a test did, the page never threw and never broke the strict CSP. */
+export function expectCleanPages(browser: Browser): void {
+  expect(browser.pageErrors).toEqual([]);
+  expect(browser.cspViolations).toEqual([]);
+}
+
 /** Parses "$1,234.56" / "1,234" / "12 ms" as shown on the page. */
 export function shownNumber(text: string | null): number {
   const cleaned = (text ?? '').replace(/[^0-9.-]/g, '');

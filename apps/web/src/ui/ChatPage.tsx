@@ -1,14 +1,15 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Thread } from '@netra/contracts';
 import { problemFrom } from '../app/controller';
 import { navigate } from '../app/router';
 import type { Problem } from '../state/problem';
 import { activeRun } from '../state/thread';
 import { Composer } from './Composer';
-import { useApp, useController } from './context';
+import { useAction, useApp, useController } from './context';
 import { EXAMPLE_PROMPTS } from './examples';
 import { MessageList } from './MessageList';
-import { ProblemText } from './ProblemText';
+import { Alert } from './ProblemText';
+import { RenameForm } from './RenameForm';
 
 const DEFAULT_TITLE = 'New conversation';
 
@@ -19,20 +20,14 @@ export function ChatPage({ threadId }: { threadId: string | null }) {
 /** No conversation selected: start one, from scratch or from an example. */
 function Home() {
   const controller = useController();
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
 
-  async function start(prompt?: { label: string; text: string }) {
-    setBusy(true);
-    setProblem(null);
-    try {
+  function start(prompt?: { label: string; text: string }) {
+    void run(async () => {
       const thread = await controller.createThread(prompt?.label);
       navigate({ name: 'thread', threadId: thread.id });
       if (prompt) controller.send(thread.id, prompt.text);
-    } catch (e) {
-      setProblem(problemFrom(e));
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -42,16 +37,12 @@ function Home() {
         Five agents (triage, data, optimization, actions, reporting) read your usage data and answer with a report: what you spend
         and where, what to change, and how much it saves. No data yet? Add some on the <a href="/data" onClick={(e) => { e.preventDefault(); navigate({ name: 'data' }); }}>Data page</a>.
       </p>
-      <button type="button" className="primary" disabled={busy} onClick={() => void start()}>
+      <button type="button" className="primary" disabled={busy} onClick={() => start()}>
         Start a new conversation
       </button>
       <h2>Or start from an example</h2>
-      <Examples disabled={busy} onPick={(p) => void start(p)} />
-      {problem ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
+      <Examples disabled={busy} onPick={(p) => start(p)} />
+      <Alert problem={problem} />
     </section>
   );
 }
@@ -113,11 +104,7 @@ function Conversation({ threadId }: { threadId: string }) {
         <ThreadTitle threadId={threadId} title={thread?.title ?? ''} onRenamed={setFetched} />
         {thread?.archived ? <span className="badge">Archived</span> : null}
       </header>
-      {problem && !thread ? (
-        <p className="callout callout-warn" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
+      {thread ? null : <Alert problem={problem} kind="callout" />}
       <MessageList threadId={threadId} />
       {empty ? (
         <div className="empty-thread">
@@ -136,61 +123,31 @@ function titleFrom(text: string): string {
 }
 
 function ThreadTitle({ threadId, title, onRenamed }: { threadId: string; title: string; onRenamed: (t: Thread) => void }) {
-  const controller = useController();
   const [editing, setEditing] = useState(false);
-  const [value, setValue] = useState(title);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const id = useId();
-
-  if (!editing) {
+  if (editing) {
     return (
-      <div className="title-row">
-        <h1 id="conversation-title">{title || 'Conversation'}</h1>
-        <button
-          type="button"
-          className="small secondary"
-          onClick={() => {
-            setValue(title);
-            setEditing(true);
+      <div className="title-edit">
+        <h1 id="conversation-title" className="visually-hidden">
+          {title}
+        </h1>
+        <RenameForm
+          thread={{ id: threadId, title }}
+          label="Conversation title"
+          className="title-row"
+          onDone={(renamed) => {
+            if (renamed) onRenamed(renamed);
+            setEditing(false);
           }}
-        >
-          Rename
-        </button>
+        />
       </div>
     );
   }
   return (
-    <form
-      className="title-row"
-      onSubmit={(e) => {
-        e.preventDefault();
-        controller.renameThread(threadId, value.trim()).then(
-          (t) => {
-            onRenamed(t);
-            setEditing(false);
-          },
-          (err: unknown) => setProblem(problemFrom(err)),
-        );
-      }}
-    >
-      <h1 id="conversation-title" className="visually-hidden">
-        {title}
-      </h1>
-      <label htmlFor={id} className="visually-hidden">
-        Conversation title
-      </label>
-      <input id={id} value={value} maxLength={200} required autoFocus onChange={(e) => setValue(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setEditing(false)} />
-      <button type="submit" className="small">
-        Save
+    <div className="title-row">
+      <h1 id="conversation-title">{title || 'Conversation'}</h1>
+      <button type="button" className="small secondary" onClick={() => setEditing(true)}>
+        Rename
       </button>
-      <button type="button" className="small secondary" onClick={() => setEditing(false)}>
-        Cancel
-      </button>
-      {problem ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
-    </form>
+    </div>
   );
 }

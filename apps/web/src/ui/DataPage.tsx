@@ -4,8 +4,8 @@ import { problemFrom } from '../app/controller';
 import { int, ms, ratioPct, usd } from '../state/format';
 import type { Problem } from '../state/problem';
 import { seriesByModel } from '../state/usage';
-import { useController } from './context';
-import { ProblemText } from './ProblemText';
+import { useAction, useController } from './context';
+import { Alert } from './ProblemText';
 import { TimeChart } from './TimeChart';
 
 const RANGES = [7, 30, 90] as const;
@@ -65,11 +65,7 @@ export function DataPage() {
           </button>
         </div>
       </div>
-      {problem ? (
-        <p className="callout callout-warn" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
+      <Alert problem={problem} kind="callout" />
       {summary ? <SummaryView summary={summary} /> : null}
     </section>
   );
@@ -208,11 +204,7 @@ function UploadCard({ onDone }: { onDone: () => void }) {
           <span>{sentAll ? 'Uploaded; the server is storing the events…' : `${percent}% uploaded`}</span>
         </div>
       ) : null}
-      {problem ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
+      <Alert problem={problem} />
       {result ? (
         <div className="result" role="status" data-testid="import-result">
           <p>
@@ -240,27 +232,20 @@ function SyntheticCard({ onDone }: { onDone: () => void }) {
   const [days, setDays] = useState(30);
   const [perDay, setPerDay] = useState(2000);
   const [seed, setSeed] = useState(42);
-  const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<SyntheticUsageResult | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
+  const { busy, problem, run } = useAction();
 
-  async function generate(event: FormEvent) {
+  function generate(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setProblem(null);
     setResult(null);
-    try {
+    void run(async () => {
       setResult(await controller.generateSynthetic({ days, requestsPerDay: perDay, seed }));
       onDone();
-    } catch (e) {
-      setProblem(problemFrom(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <form className="card" onSubmit={(e) => void generate(e)} data-testid="synthetic-form">
+    <form className="card" onSubmit={generate} data-testid="synthetic-form">
       <h2>Generate a demo workload</h2>
       <p className="help">Several apps and models with realistic latencies, repeated prompts and a few anomalous days. The same seed gives the same data.</p>
       <div className="fields">
@@ -274,11 +259,7 @@ function SyntheticCard({ onDone }: { onDone: () => void }) {
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Generating…' : 'Generate'}
       </button>
-      {problem ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
+      <Alert problem={problem} />
       {result ? (
         <p className="result" role="status" data-testid="synthetic-result">
           <strong>{int(result.generated)}</strong> events generated ({int(result.accepted)} new, {int(result.duplicates)} already there).

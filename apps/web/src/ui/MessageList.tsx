@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { answerOf, type ChatMessage, type ThreadChat } from '../state/thread';
 import { useApp, useController } from './context';
-import { ProblemText } from './ProblemText';
+import { Alert, ProblemText } from './ProblemText';
 import { ReportView } from './ReportView';
 import { RunProgress } from './RunProgress';
 
@@ -71,11 +71,7 @@ export function MessageList({ threadId }: { threadId: string }) {
         </button>
       ) : null}
       {chat?.history.loading && !chat.history.loaded ? <p className="muted center">Loading the conversation…</p> : null}
-      {chat?.history.problem ? (
-        <p className="callout callout-warn" role="alert">
-          <ProblemText problem={chat.history.problem} />
-        </p>
-      ) : null}
+      <Alert problem={chat?.history.problem} kind="callout" />
       {chat ? <Items chat={chat} /> : null}
     </div>
   );

@@ -13,3 +13,13 @@ export function ProblemText({ problem }: { problem: Problem }) {
     </span>
   );
 }
+
+/** A problem as an alert next to what failed: `field` under a form field or control, `callout` for a section. */
+export function Alert({ problem, kind = 'field' }: { problem: Problem | null | undefined; kind?: 'field' | 'callout' }) {
+  if (!problem) return null;
+  return (
+    <p className={kind === 'field' ? 'field-error' : 'callout callout-warn'} role="alert">
+      <ProblemText problem={problem} />
+    </p>
+  );
+}

@@ -1,11 +1,12 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Thread } from '@netra/contracts';
 import { problemFrom } from '../app/controller';
 import { navigate, onLinkClick, useRoute } from '../app/router';
 import type { Problem } from '../state/problem';
-import { useApp, useController } from './context';
+import { useAction, useApp, useController } from './context';
 import { Icon } from './Icons';
-import { ProblemText } from './ProblemText';
+import { Alert } from './ProblemText';
+import { RenameForm } from './RenameForm';
 
 /** The user's conversations: search, new, rename, archive/restore, loaded page by page as the list scrolls. */
 export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -73,11 +74,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
             <input type="checkbox" checked={list.archived} onChange={(e) => controller.setThreadFilter(query, e.target.checked)} />
             Show archived
           </label>
-          {problem ? (
-            <p className="field-error" role="alert">
-              <ProblemText problem={problem} />
-            </p>
-          ) : null}
+          <Alert problem={problem} />
         </div>
         <ul className="thread-list" data-testid="thread-list">
           {list.items.map((thread) => (
@@ -94,11 +91,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
             <li className="list-footer muted">{list.query ? 'No conversation matches.' : list.archived ? 'Nothing archived.' : 'No conversations yet.'}</li>
           ) : null}
         </ul>
-        {list.problem ? (
-          <p className="field-error" role="alert">
-            <ProblemText problem={list.problem} />
-          </p>
-        ) : null}
+        <Alert problem={list.problem} />
       </aside>
     </>
   );
@@ -107,64 +100,22 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
 function ThreadItem({ thread, current, onNavigate }: { thread: Thread; current: boolean; onNavigate: () => void }) {
   const controller = useController();
   const [editing, setEditing] = useState(false);
-  const [title, setTitle] = useState(thread.title);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const inputId = useId();
+  const { problem, run } = useAction();
 
-  async function rename(event: FormEvent) {
-    event.preventDefault();
-    setProblem(null);
-    try {
-      await controller.renameThread(thread.id, title.trim());
-      setEditing(false);
-    } catch (e) {
-      setProblem(problemFrom(e));
-    }
-  }
-
-  async function toggleArchive() {
-    setProblem(null);
-    try {
+  function toggleArchive() {
+    void run(async () => {
       if (thread.archived) await controller.restoreThread(thread.id);
       else {
         await controller.archiveThread(thread.id);
         if (current) navigate({ name: 'home' });
       }
-    } catch (e) {
-      setProblem(problemFrom(e));
-    }
+    });
   }
 
   if (editing) {
     return (
       <li className="thread-item editing">
-        <form onSubmit={(e) => void rename(e)} className="rename-form">
-          <label htmlFor={inputId} className="visually-hidden">
-            New title
-          </label>
-          <input
-            id={inputId}
-            value={title}
-            maxLength={200}
-            required
-            autoFocus
-            onChange={(e) => setTitle(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') setEditing(false);
-            }}
-          />
-          <button type="submit" className="small">
-            Save
-          </button>
-          <button type="button" className="small secondary" onClick={() => setEditing(false)}>
-            Cancel
-          </button>
-        </form>
-        {problem ? (
-          <p className="field-error" role="alert">
-            <ProblemText problem={problem} />
-          </p>
-        ) : null}
+        <RenameForm thread={thread} label="New title" className="rename-form" onDone={() => setEditing(false)} />
       </li>
     );
   }
@@ -186,26 +137,19 @@ function ThreadItem({ thread, current, onNavigate }: { thread: Thread; current: 
         <button
           type="button"
           className="icon-button"
-          onClick={() => {
-            setTitle(thread.title);
-            setEditing(true);
-          }}
+          onClick={() => setEditing(true)}
         >
           <Icon name="edit" />
           <span className="visually-hidden">Rename “{thread.title}”</span>
         </button>
-        <button type="button" className="icon-button" onClick={() => void toggleArchive()}>
+        <button type="button" className="icon-button" onClick={toggleArchive}>
           <Icon name={thread.archived ? 'restore' : 'archive'} />
           <span className="visually-hidden">
             {thread.archived ? 'Restore' : 'Archive'} “{thread.title}”
           </span>
         </button>
       </div>
-      {problem ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={problem} />
-        </p>
-      ) : null}
+      <Alert problem={problem} />
     </li>
   );
 }

@@ -1,8 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { problemFrom } from '../app/controller';
-import type { Problem } from '../state/problem';
-import { useApp, useController } from './context';
-import { ProblemText } from './ProblemText';
+import { useAction, useApp, useController } from './context';
+import { Alert } from './ProblemText';
 
 /**
  * Development: "sign in as" any user id (the gateway's dev-token endpoint, on unless NODE_ENV=production).
@@ -31,11 +29,7 @@ export function SignIn() {
       <div className="signin-card">
         <h1>Netra</h1>
         <p className="lead">Find out, with numbers, how to cut the cost and latency of your LLM workloads.</p>
-        {reason ? (
-          <p className="callout callout-warn" role="alert">
-            <ProblemText problem={reason} />
-          </p>
-        ) : null}
+        <Alert problem={reason} kind="callout" />
         {devAvailable === null ? <p aria-live="polite">Checking how this server signs users in…</p> : null}
         {devAvailable && mode === 'dev' ? <DevForm /> : null}
         {devAvailable === false || mode === 'token' ? <TokenForm /> : null}
@@ -61,23 +55,15 @@ function DevForm() {
   const controller = useController();
   const id = useId();
   const [userId, setUserId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Problem | null>(null);
+  const { busy, problem: error, run } = useAction();
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await controller.signInDev(userId);
-    } catch (e) {
-      setError(problemFrom(e));
-      setBusy(false);
-    }
+    void run(() => controller.signInDev(userId));
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-describedby={`${id}-help`} data-testid="dev-signin">
+    <form onSubmit={submit} aria-describedby={`${id}-help`} data-testid="dev-signin">
       <h2>Development sign-in</h2>
       <p id={`${id}-help`} className="help">
         This server allows signing in as any user id (AUTH_DEV_LOGIN). Each user id has its own conversations and data.
@@ -95,11 +81,7 @@ function DevForm() {
         value={userId}
         onChange={(e) => setUserId(e.target.value)}
       />
-      {error ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={error} />
-        </p>
-      ) : null}
+      <Alert problem={error} />
       <button type="submit" className="primary" disabled={busy || userId.trim() === ''}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
@@ -111,23 +93,15 @@ function TokenForm() {
   const controller = useController();
   const id = useId();
   const [token, setToken] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Problem | null>(null);
+  const { busy, problem: error, run } = useAction();
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await controller.signInToken(token);
-    } catch (e) {
-      setError(problemFrom(e));
-      setBusy(false);
-    }
+    void run(() => controller.signInToken(token));
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} data-testid="token-signin">
+    <form onSubmit={submit} data-testid="token-signin">
       <h2>Sign in with a token</h2>
       <p id={`${id}-help`} className="help">
         Paste the bearer token (a JWT) your identity provider issues for Netra. It is kept only in this browser tab and
@@ -145,11 +119,7 @@ function TokenForm() {
         value={token}
         onChange={(e) => setToken(e.target.value)}
       />
-      {error ? (
-        <p className="field-error" role="alert">
-          <ProblemText problem={error} />
-        </p>
-      ) : null}
+      <Alert problem={error} />
       <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
         {busy ? 'Checking…' : 'Sign in'}
       </button>
