@@ -41,6 +41,13 @@ const config: Config = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
+    {
+      // The web client in a real browser (Debian's Chromium via playwright-core) against the real gateway + worker.
+      ...common,
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+    },
   ],
 };
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '@netra/config';
 import { createRedis, createRunQueue, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { EventStreams } from './events/streams.js';
@@ -20,6 +21,8 @@ import { WsGateway } from './ws/server.js';
 export interface GatewayOptions {
   config: Config;
   version: string;
+  /** Where the built web client is; default `apps/web/dist` of this checkout. */
+  webRoot?: string;
 }
 
 /**
@@ -89,6 +92,8 @@ export class Gateway {
     await catalog.seed();
 
     const app = createApp({
+      // The browser client built next to this app (apps/gateway/dist → apps/web/dist).
+      webRoot: this.options.webRoot ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
       verifier,
       tickets,
       users,

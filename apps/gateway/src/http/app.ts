@@ -16,6 +16,7 @@ import { modelRoutes } from './routes/models.js';
 import { ticketRoutes } from './routes/tickets.js';
 import { threadRoutes } from './routes/threads.js';
 import { usageRoutes } from './routes/usage.js';
+import { webClient } from './static.js';
 
 export interface AppDeps {
   verifier: TokenVerifier;
@@ -35,6 +36,8 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Largest `POST /usage-events` body (up to 5,000 events). Default 16 MB. */
   usageBodyLimit?: string;
+  /** Directory of the built web client (`apps/web/dist`), served at `/` when it exists. */
+  webRoot?: string;
 }
 
 /** The HTTP API: thin handlers over the services; every body and query parsed by its contract schema. */
@@ -67,6 +70,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(usageRoutes(deps.usage));
   api.use(modelRoutes(deps.catalog));
   app.use('/api/v1', api);
+
+  const web = deps.webRoot ? webClient(deps.webRoot) : undefined;
+  if (web) app.use(web);
 
   app.use(notFound);
   app.use(errorHandler);

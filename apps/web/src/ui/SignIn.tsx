@@ -1,0 +1,128 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useAction, useApp, useController } from './context';
+import { Alert } from './ProblemText';
+
+/**
+ * Development: "sign in as" any user id (the gateway's dev-token endpoint, on unless NODE_ENV=production).
+ * Production: paste a bearer token (JWT) issued by the team's identity provider for this gateway.
+ */
+export function SignIn() {
+  const controller = useController();
+  const reason = useApp((s) => s.signInProblem);
+  const [devAvailable, setDevAvailable] = useState<boolean | null>(null);
+  const [mode, setMode] = useState<'dev' | 'token'>('dev');
+
+  useEffect(() => {
+    let live = true;
+    void controller.devLoginAvailable().then((available) => {
+      if (!live) return;
+      setDevAvailable(available);
+      if (!available) setMode('token');
+    });
+    return () => {
+      live = false;
+    };
+  }, [controller]);
+
+  return (
+    <main className="signin" id="main">
+      <div className="signin-card">
+        <h1>Netra</h1>
+        <p className="lead">Find out, with numbers, how to cut the cost and latency of your LLM workloads.</p>
+        <Alert problem={reason} kind="callout" />
+        {devAvailable === null ? <p aria-live="polite">Checking how this server signs users in…</p> : null}
+        {devAvailable && mode === 'dev' ? <DevForm /> : null}
+        {devAvailable === false || mode === 'token' ? <TokenForm /> : null}
+        {devAvailable ? (
+          <p className="switch-mode">
+            {mode === 'dev' ? (
+              <button type="button" className="link-button" onClick={() => setMode('token')}>
+                Sign in with a bearer token instead
+              </button>
+            ) : (
+              <button type="button" className="link-button" onClick={() => setMode('dev')}>
+                Use development sign-in instead
+              </button>
+            )}
+          </p>
+        ) : null}
+      </div>
+    </main>
+  );
+}
+
+function DevForm() {
+  const controller = useController();
+  const id = useId();
+  const [userId, setUserId] = useState('');
+  const { busy, problem: error, run } = useAction();
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void run(() => controller.signInDev(userId));
+  }
+
+  return (
+    <form onSubmit={submit} aria-describedby={`${id}-help`} data-testid="dev-signin">
+      <h2>Development sign-in</h2>
+      <p id={`${id}-help`} className="help">
+        This server allows signing in as any user id (AUTH_DEV_LOGIN). Each user id has its own conversations and data.
+      </p>
+      <label htmlFor={`${id}-user`}>Sign in as</label>
+      <input
+        id={`${id}-user`}
+        name="userId"
+        autoComplete="username"
+        required
+        maxLength={128}
+        pattern="[A-Za-z0-9._@:\-]+"
+        title="Letters, digits and . _ @ : -"
+        placeholder="e.g. alice"
+        value={userId}
+        onChange={(e) => setUserId(e.target.value)}
+      />
+      <Alert problem={error} />
+      <button type="submit" className="primary" disabled={busy || userId.trim() === ''}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}
+
+function TokenForm() {
+  const controller = useController();
+  const id = useId();
+  const [token, setToken] = useState('');
+  const { busy, problem: error, run } = useAction();
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void run(() => controller.signInToken(token));
+  }
+
+  return (
+    <form onSubmit={submit} data-testid="token-signin">
+      <h2>Sign in with a token</h2>
+      <p id={`${id}-help`} className="help">
+        Paste the bearer token (a JWT) your identity provider issues for Netra. It is kept only in this browser tab and
+        is forgotten when you sign out or close the tab.
+      </p>
+      <label htmlFor={`${id}-token`}>Bearer token</label>
+      <textarea
+        id={`${id}-token`}
+        name="token"
+        required
+        rows={4}
+        spellCheck={false}
+        autoComplete="off"
+        aria-describedby={`${id}-help`}
+        value={token}
+        onChange={(e) => setToken(e.target.value)}
+      />
+      <Alert problem={error} />
+      <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
+        {busy ? 'Checking…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}
