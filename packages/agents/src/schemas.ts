@@ -133,6 +133,8 @@ export const GrowthOutput = z.object({
 export const OptimizationOutput = z.object({
   /** Cost of the window scaled to 30 days. */
   monthlyCostUsd: z.number().nonnegative(),
+  /** What all recommendations save together (overlaps removed, see combinedSavings). */
+  combinedMonthlySavingsUsd: z.number().nonnegative(),
   recommendations: z.array(Recommendation),
   /** The simulations behind the recommendations, for inspection and reproduction. */
   routing: z.array(RoutingOptionOutput),

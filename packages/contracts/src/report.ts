@@ -41,6 +41,8 @@ export type CurrentState = z.infer<typeof CurrentState>;
 export const Recommendation = z.object({
   title: z.string(),
   strategy: Strategy,
+  /** The calling application (workload) it applies to; absent for fleet-wide advice. */
+  app: z.string().optional(),
   estimatedMonthlySavingsUsd: z.number(),
   latencyImpactPct: z.number().optional(),
   qualityRisk: QualityRisk,
@@ -94,6 +96,10 @@ export const Report = z.object({
   dataAvailable: z.boolean(),
   currentState: CurrentState,
   recommendations: z.array(Recommendation),
+  /**
+   * Applying every recommendation together. Savings of different strategies for one app overlap, so this is less
+   * than the sum of the recommendations' savings (see `combinedSavings` in @netra/agents).
+   */
   projected: z
     .object({
       monthlyCostUsd: z.number().nonnegative(),

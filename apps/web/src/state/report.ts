@@ -9,8 +9,9 @@ export function sortedRecommendations(report: Report): Recommendation[] {
     .map(({ r }) => r);
 }
 
+/** What the recommendations save together (the report's projection, which removes their overlap). */
 export function totalSavings(report: Report): number {
-  return report.recommendations.reduce((sum, r) => sum + r.estimatedMonthlySavingsUsd, 0);
+  return report.projected?.monthlySavingsUsd ?? 0;
 }
 
 /** Cost by model, most expensive first: the bars of the report's chart. */

@@ -109,7 +109,7 @@ export const actionsAgent: Agent<'actions'> = {
 
     const kpis: Kpi[] = data.dataAvailable
       ? [
-          { name: 'Monthly LLM cost', unit: 'USD', baseline: optimization.monthlyCostUsd, target: round(Math.max(0, optimization.monthlyCostUsd - recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0))) },
+          { name: 'Monthly LLM cost', unit: 'USD', baseline: optimization.monthlyCostUsd, target: round(Math.max(0, optimization.monthlyCostUsd - optimization.combinedMonthlySavingsUsd)) },
           { name: 'p95 latency', unit: 'ms', baseline: Math.round(data.totals.p95LatencyMs), target: null },
           { name: 'Error rate', unit: 'ratio', baseline: round(data.totals.errorRate, 4), target: null },
           { name: 'Repeated-prompt share', unit: 'ratio', baseline: round(data.duplicatePrompts.share, 4), target: null },

@@ -5,6 +5,7 @@ import { BATCH_DISCOUNT, batchingPotential } from '../tools/batching.js';
 import { growthWhatIf, peakLoad } from '../tools/growth.js';
 import { perMonth } from '../tools/metrics.js';
 import { simulateRouting, type RoutingOption } from '../tools/routing.js';
+import { combinedSavings } from '../tools/combine.js';
 import { upstream, type Agent } from '../types.js';
 import { usd, pct } from '../format.js';
 
@@ -22,6 +23,7 @@ function routingRecommendation(o: RoutingOption, perMonthUsd: (usd: number) => n
   return {
     title: `Route ${o.app} from ${o.fromModel} to ${o.toModel}`,
     strategy: 'model_routing',
+    app: o.app,
     estimatedMonthlySavingsUsd: round2(perMonthUsd(o.savingsUsd)),
     ...(latencyImpactPct === undefined ? {} : { latencyImpactPct }),
     qualityRisk: drop <= 0 ? 'none' : drop <= 3 ? 'low' : drop <= 8 ? 'medium' : 'high',
@@ -48,7 +50,10 @@ export const optimizationAgent: Agent<'optimization'> = {
     const perMonthUsd = (x: number) => perMonth(x, data.observedDays);
     const monthlyCostUsd = round2(perMonthUsd(data.totals.costUsd));
     if (!data.dataAvailable) {
-      return { output: { monthlyCostUsd: 0, recommendations: [], routing: [], batching: [] }, summary: 'No data to optimize yet' };
+      return {
+        output: { monthlyCostUsd: 0, combinedMonthlySavingsUsd: 0, recommendations: [], routing: [], batching: [] },
+        summary: 'No data to optimize yet',
+      };
     }
     const range = { from: new Date(data.window.from), to: new Date(data.window.to) };
     const [catalog, batching, peaks] = await Promise.all([
@@ -68,6 +73,7 @@ export const optimizationAgent: Agent<'optimization'> = {
       recommendations.push({
         title: `Send ${b.app} through a batch API`,
         strategy: 'batching',
+        app: b.app,
         estimatedMonthlySavingsUsd: round2(perMonthUsd(b.savingsUsd)),
         qualityRisk: 'none',
         rationale: `${b.app} is scheduled work (${pct(b.peakHoursShare)} of its ${b.requests.toLocaleString('en-US')} requests in three hours of the day${b.taggedBatchShare > 0 ? `, ${pct(b.taggedBatchShare)} tagged batch` : ''}); asynchronous batch APIs cost ${BATCH_DISCOUNT * 100}% less and answer within 24 h.`,
@@ -92,7 +98,16 @@ export const optimizationAgent: Agent<'optimization'> = {
     }
 
     recommendations.sort((a, b) => b.estimatedMonthlySavingsUsd - a.estimatedMonthlySavingsUsd || a.title.localeCompare(b.title));
-    const output: OptimizationOutput = { monthlyCostUsd, recommendations, routing, batching, ...(growth ? { growth } : {}) };
+    const costByApp = new Map(data.byApp.map((a) => [a.app, perMonthUsd(a.costUsd)]));
+    const combinedMonthlySavingsUsd = Math.min(monthlyCostUsd, combinedSavings(recommendations, costByApp));
+    const output: OptimizationOutput = {
+      monthlyCostUsd,
+      combinedMonthlySavingsUsd,
+      recommendations,
+      routing,
+      batching,
+      ...(growth ? { growth } : {}),
+    };
     const best = recommendations[0];
     const summary = best
       ? `${recommendations.length} strategies; best: ${best.title} (≈ ${usd(best.estimatedMonthlySavingsUsd)}/month)`
@@ -118,6 +133,7 @@ function cachingRecommendations(data: DataOutput, perMonthUsd: (x: number) => nu
     out.push({
       title: `Cache repeated prompts of ${app}`,
       strategy: 'caching',
+      app,
       estimatedMonthlySavingsUsd: round2(perMonthUsd(a.cost)),
       latencyImpactPct: -Math.round(share * 100),
       qualityRisk: 'low',
@@ -147,6 +163,7 @@ function trimmingRecommendations(data: DataOutput, catalog: readonly ModelCatalo
     out.push({
       title: `Trim ${app}'s prompts`,
       strategy: 'prompt_trimming',
+      app,
       estimatedMonthlySavingsUsd: round2(perMonthUsd(a.trimmable)),
       qualityRisk: 'medium',
       rationale: `${app}'s prompts average ${Math.round(avg).toLocaleString('en-US')} tokens. Removing ${TRIM_SHARE * 100}% of them (fewer or shorter retrieved chunks, deduplicated instructions) saves ${usd(a.trimmable)} in the window at catalog input prices; the ${TRIM_SHARE * 100}% is an assumption to validate.`,

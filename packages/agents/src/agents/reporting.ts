@@ -1,7 +1,7 @@
 import { Report } from '@netra/contracts';
 import { upstream, type Agent } from '../types.js';
 import type { DataOutput, OptimizationOutput } from '../schemas.js';
-import { usd } from '../format.js';
+import { pct, usd } from '../format.js';
 
 /** The report's prose when written without a remote model: every number comes from the tools. */
 export function renderSummary(request: string, data: DataOutput, optimization: OptimizationOutput, previous: Report | null = null): string {
@@ -30,8 +30,9 @@ export function renderSummary(request: string, data: DataOutput, optimization: O
   }
   const best = optimization.recommendations[0];
   if (best && best.estimatedMonthlySavingsUsd > 0) {
-    const total = optimization.recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0);
-    lines.push('', `**${optimization.recommendations.length} recommendations** could save up to **${usd(Math.min(total, optimization.monthlyCostUsd))} per month**; the largest is *${best.title}* (${usd(best.estimatedMonthlySavingsUsd)}).`);
+    const total = optimization.combinedMonthlySavingsUsd;
+    const share = optimization.monthlyCostUsd > 0 ? ` (${pct(total / optimization.monthlyCostUsd)} of the cost)` : '';
+    lines.push('', `Applied together, the **${optimization.recommendations.length} recommendations** save about **${usd(total)} per month**${share}; the largest single one is *${best.title}* (${usd(best.estimatedMonthlySavingsUsd)}).`);
   } else {
     lines.push('', 'No optimization strategy applies to this data yet.');
   }
@@ -91,10 +92,7 @@ export const reportingAgent: Agent<'reporting'> = {
     });
     // A truncated or empty answer is not a summary: the deterministic one is.
     const summaryText = llm.finishReason === 'length' || llm.text.trim().length === 0 ? deterministic() : llm.text;
-    const totalSavings = Math.min(
-      optimization.recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0),
-      optimization.monthlyCostUsd,
-    );
+    const totalSavings = optimization.combinedMonthlySavingsUsd;
     const report: Report = {
       summary: summaryText,
       intent: triage.intent,
