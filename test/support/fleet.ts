@@ -29,7 +29,7 @@ export async function startFleet(stack: Stack, options: FleetOptions): Promise<F
       const token = await tokenFor(subject);
       const api = new Api(gateway.url, token);
       const thread = (await api.post<Thread>('/api/v1/threads', { title: `fleet ${i}` })).body;
-      const client = await WsClient.as(gateway.wsUrl, token);
+      const client = stack.track(await WsClient.as(gateway.wsUrl, token));
       return { subject, client, api, thread, accepted: [] as MessageAccepted[] };
     }),
   );

@@ -71,6 +71,12 @@ export class Stack {
     return client;
   }
 
+  /** Closes `client` when the stack stops (for clients a test creates itself). */
+  track(client: WsClient): WsClient {
+    this.clients.push(client);
+    return client;
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled(this.clients.map((c) => c.close()));
     await Promise.allSettled([...this.gateways, ...this.workers].map((p) => p.process.stop('SIGTERM')));
