@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:runs` (also part of `npm run bench`): the run pipeline end to end, with real processes — one
+ * gateway and two workers against a scratch database and Redis prefix, the deterministic `local` provider, and
+ * real WebSocket clients:
+ *
+ *   1. `message_accepted` latency at a steady rate (BENCH_RATE messages/s for BENCH_SECONDS, spread over many
+ *      threads), measured from send to the accepted frame;
+ *   2. throughput: BENCH_RUNS messages sent as fast as the sockets allow into BENCH_THREADS threads, runs/s until
+ *      every run's agent_completed arrived; platform time per run from Postgres (started → finished, all of it
+ *      platform since the local provider answers at once) and queue wait (accepted → started).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { createPrismaClient, dropDatabase, migrate } from '@netra/db';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const base = process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const rate = Number(process.env.BENCH_RATE ?? 200);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const runs = Number(process.env.BENCH_RUNS ?? 3_000);
+const threads = Number(process.env.BENCH_THREADS ?? 300);
+const sockets = Number(process.env.BENCH_SOCKETS ?? 30);
+const id = randomBytes(4).toString('hex');
+const databaseUrl = `${base}/netra_bench_${id}`;
+const prefix = `bench_${id}`;
+const env = {
+  PATH: process.env.PATH ?? '',
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: prefix,
+  JWT_SECRET: `bench-secret-${randomBytes(16).toString('hex')}`,
+  AUTH_DEV_LOGIN: 'true',
+  HOST: '127.0.0.1',
+  QUEUE_MAX_WAITING: '1000000',
+  WS_MAX_SOCKETS_PER_USER: '1000',
+};
+
+function start(script: string, extra: Record<string, string>, ready: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [path.join(root, script)], { env: { ...env, LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      if (!text.includes(ready)) return;
+      clearTimeout(timer);
+      resolve({ child, line: JSON.parse(text) as Record<string, unknown> });
+    });
+  });
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+const summary = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  return `p50 ${percentile(s, 0.5).toFixed(1)} ms, p95 ${percentile(s, 0.95).toFixed(1)} ms, p99 ${percentile(s, 0.99).toFixed(1)} ms`;
+};
+
+interface Client {
+  socket: WebSocket;
+  onFrame: (frame: { type: string; clientMessageId?: string; runId?: string }) => void;
+}
+
+async function connect(url: string, token: string): Promise<Client> {
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const client: Client = { socket, onFrame: () => undefined };
+  socket.on('message', (data) => client.onFrame(JSON.parse(data.toString()) as { type: string }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    const first = (data: WebSocket.RawData) => {
+      if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_established') {
+        socket.off('message', first);
+        resolve();
+      }
+    };
+    socket.on('message', first);
+  });
+  return client;
+}
+
+async function main(): Promise<void> {
+  console.log(`Netra run benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores, Node ${process.version}`);
+  await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations') });
+  const processes: ChildProcess[] = [];
+  const db = createPrismaClient({ databaseUrl, poolSize: 2 });
+  try {
+    const gateway = await start('apps/gateway/dist/main.js', { PORT: '0' }, '"gateway listening"');
+    processes.push(gateway.child);
+    for (let i = 0; i < 2; i += 1) processes.push((await start('apps/worker/dist/main.js', { WORKER_HTTP_PORT: '0', WORKER_CONCURRENCY: '32' }, '"worker ready"')).child);
+    const http = `http://127.0.0.1:${String(gateway.line.port)}`;
+    const token = ((await (await fetch(`${http}/api/v1/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'bench' }) })).json()) as { token: string }).token;
+    const threadIds: string[] = [];
+    for (let i = 0; i < threads; i += 1) {
+      const res = await fetch(`${http}/api/v1/threads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      threadIds.push(((await res.json()) as { id: string }).id);
+    }
+    const clients = await Promise.all(Array.from({ length: sockets }, () => connect(`ws://127.0.0.1:${String(gateway.line.port)}/ws`, token)));
+
+    // 1. accept latency at a steady rate
+    const sentAt = new Map<string, number>();
+    const acceptMs: number[] = [];
+    const completed = new Set<string>();
+    for (const c of clients) {
+      c.onFrame = (f) => {
+        if (f.type === 'message_accepted' && f.clientMessageId) {
+          const t = sentAt.get(f.clientMessageId);
+          if (t !== undefined) acceptMs.push(performance.now() - t);
+        } else if (f.type === 'agent_completed' && f.runId) {
+          completed.add(f.runId);
+        }
+      };
+    }
+    const steady = rate * seconds;
+    const began = performance.now();
+    for (let i = 0; i < steady; i += 1) {
+      const due = began + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const cmid = randomUUID();
+      sentAt.set(cmid, performance.now());
+      clients[i % sockets]!.socket.send(JSON.stringify({ type: 'user_message', threadId: threadIds[i % threads], text: 'How can we cut cost?', clientMessageId: cmid }));
+    }
+    while (acceptMs.length < steady && performance.now() - began < seconds * 1000 + 30_000) await new Promise((r) => setTimeout(r, 50));
+    console.log(`message_accepted at ${rate} messages/s for ${seconds} s (${acceptMs.length} messages): ${summary(acceptMs)}`);
+    while (completed.size < steady && performance.now() - began < seconds * 1000 + 120_000) await new Promise((r) => setTimeout(r, 100));
+
+    // 2. throughput
+    completed.clear();
+    const burstStart = performance.now();
+    for (let i = 0; i < runs; i += 1) {
+      clients[i % sockets]!.socket.send(JSON.stringify({ type: 'user_message', threadId: threadIds[i % threads], text: 'How can we cut cost?', clientMessageId: randomUUID() }));
+    }
+    while (completed.size < runs && performance.now() - burstStart < 600_000) await new Promise((r) => setTimeout(r, 50));
+    const burstSeconds = (performance.now() - burstStart) / 1000;
+    console.log(`throughput: ${completed.size} runs in ${burstSeconds.toFixed(1)} s = ${(completed.size / burstSeconds).toFixed(0)} runs/s end to end (${threads} threads, 1 gateway, 2 workers × 32)`);
+
+    const rows = await db.$queryRaw<{ platform_ms: number; wait_ms: number }[]>`
+      SELECT extract(epoch FROM finished_at - started_at) * 1000 AS platform_ms,
+             extract(epoch FROM started_at - created_at) * 1000 AS wait_ms
+        FROM runs WHERE status = 'completed'`;
+    console.log(`platform time per run (claim → answer, local provider): ${summary(rows.map((r) => Number(r.platform_ms)))}`);
+    console.log(`queue wait per run (accepted → started; includes waiting for the thread's previous run): ${summary(rows.map((r) => Number(r.wait_ms)))}`);
+    for (const c of clients) c.socket.close();
+  } finally {
+    for (const p of processes) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1_000));
+    await db.$disconnect();
+    await dropDatabase(databaseUrl);
+    const redis = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
