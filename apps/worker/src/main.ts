@@ -1,35 +1,22 @@
 #!/usr/bin/env node
 // A supervisor worker process (`npm run worker`). Scale out by running more of them.
-import { createRequire } from 'node:module';
+//
+// Bootstrap order matters: the config is read and tracing started (when OTEL_* asks for it) BEFORE the worker's
+// modules are imported, because OpenTelemetry instruments ioredis/pg/undici as they are loaded. Hence the
+// dynamic import of ./start.js below; nothing here may import those libraries statically.
 import { loadConfig } from '@netra/config';
-import { collectDefaultMetrics, configureLogging, errorFields, logger } from '@netra/observability';
-import { SupervisorWorker } from './supervisor-worker.js';
+import { errorFields, logger, startTracing, tracingRequested } from '@netra/observability';
 
-const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
-async function main(): Promise<void> {
+try {
   const { config, warnings } = loadConfig();
-  configureLogging({ service: 'worker', level: config.LOG_LEVEL });
-  collectDefaultMetrics('worker');
-  for (const warning of warnings) logger.warn(warning);
-
-  const worker = new SupervisorWorker({ config, version });
-  const stop = (signal: string) => {
-    logger.info('signal received', { signal });
-    worker.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', errorFields(error));
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  await worker.start();
-}
-
-main().catch((error: unknown) => {
+  const tracing = await startTracing({
+    service: 'worker',
+    enabled: tracingRequested(config),
+    ...(config.OTEL_SERVICE_NAME ? { serviceName: config.OTEL_SERVICE_NAME } : {}),
+  });
+  const { start } = await import('./start.js');
+  await start({ config, warnings, tracing });
+} catch (error) {
   logger.error('worker failed to start', errorFields(error));
   process.exit(1);
-});
+}
