@@ -38,13 +38,16 @@ export const QueueOverview = z.object({
 });
 export type QueueOverview = z.infer<typeof QueueOverview>;
 
-/** A job of the `agent-runs` queue as operators see it: ids only, never prompts or secrets. */
+/**
+ * A job of the `agent-runs` queue as operators see it: ids only, never prompts or secrets. The ids are null for a
+ * job whose payload is not a valid run job (which is usually why it failed).
+ */
 export const AdminJob = z.object({
   id: z.string(),
-  runId: Uuid,
-  threadId: Uuid,
-  userId: Uuid,
-  acceptedAt: IsoDateTime,
+  runId: Uuid.nullable(),
+  threadId: Uuid.nullable(),
+  userId: Uuid.nullable(),
+  acceptedAt: IsoDateTime.nullable(),
   attemptsMade: z.number().int().nonnegative(),
   failedReason: z.string().nullable(),
   finishedAt: IsoDateTime.nullable(),

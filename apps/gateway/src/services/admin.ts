@@ -56,18 +56,19 @@ export class AdminService {
     ]);
     const data: AdminJob[] = [];
     for (const job of jobs) {
+      if (!job.id) continue;
       const parsed = RunJobData.safeParse(job.data);
-      if (!job.id || !parsed.success) continue;
+      const run = parsed.success ? parsed.data : null;
       data.push({
         id: job.id,
-        runId: parsed.data.runId,
-        threadId: parsed.data.threadId,
-        userId: parsed.data.userId,
-        acceptedAt: new Date(parsed.data.acceptedAt).toISOString(),
+        runId: run?.runId ?? null,
+        threadId: run?.threadId ?? null,
+        userId: run?.userId ?? null,
+        acceptedAt: run ? new Date(run.acceptedAt).toISOString() : null,
         attemptsMade: job.attemptsMade,
         failedReason: job.failedReason || null,
         finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-        traceId: parseTraceparent(parsed.data.traceparent)?.traceId ?? null,
+        traceId: parseTraceparent(run?.traceparent)?.traceId ?? null,
       });
     }
     return { data, total };
