@@ -45,16 +45,18 @@ export function docsRoutes(options: { version: string; serverUrl?: string }): Ro
     res.setHeader('cache-control', 'no-cache');
     res.type('application/json').send(document);
   });
-  // Relative asset URLs need the trailing slash.
-  router.get('/api/docs', (req, res, next) => {
-    if (req.originalUrl.split('?')[0]?.endsWith('/')) return next();
-    res.redirect(301, '/api/docs/');
-  });
-  router.get('/api/docs/', (_req, res) => {
+  router.get('/api/docs', (req, res) => {
+    // Relative asset URLs need the trailing slash.
+    if (!req.originalUrl.split('?')[0]?.endsWith('/')) {
+      res.redirect(301, '/api/docs/');
+      return;
+    }
     res.setHeader('cache-control', 'no-cache');
     res.type('html').send(INDEX_HTML);
   });
-  router.get('/api/docs/netra-docs.js', (_req, res) => {
+  // Assets of the page (not API routes): our initializer, then the swagger-ui-dist files.
+  router.use('/api/docs', (req, res, next) => {
+    if (req.path !== '/netra-docs.js') return next();
     res.type('application/javascript').send(INITIALIZER_JS);
   });
   router.use('/api/docs', express.static(SWAGGER_UI, { index: false, redirect: false, maxAge: '1h' }));
