@@ -66,7 +66,8 @@ export const metrics = {
   // Operations (issue 6). Workers seen by the queue, sampled with the queue depth.
   queueWorkers: gauge('netra_queue_workers', 'Worker processes connected to the agent-runs queue (sampled)', [] as const),
   adminActions: counter('netra_admin_actions_total', 'Admin actions (Bull Board and /api/v1/admin), by action', ['action'] as const),
-  // Names agreed with the security work (issue 5): `scope` is a limiter name, `kind` an event kind; both bounded.
-  rateLimited: counter('netra_rate_limited_total', 'Requests and frames refused by a rate limiter, by limiter scope', ['scope'] as const),
-  securityEvents: counter('netra_security_events_total', 'Security-relevant events (auth failures, forbidden, admin actions), by kind', ['kind'] as const),
+  // Security: the same definitions as the security work (issue 5) uses, so both branches agree on the names.
+  // `kind` and `limiter` are fixed enumerations in the gateway's code, never request data.
+  securityEvents: counter('netra_security_events_total', 'Security events (auth failures, rate-limit hits, forbidden, cross-tenant, admin actions) by kind', ['kind'] as const),
+  rateLimitRejections: counter('netra_rate_limit_rejections_total', 'Requests, frames and upgrades refused by a rate limit, by limiter', ['limiter'] as const),
 };
