@@ -1,22 +1,19 @@
 #!/usr/bin/env node
 // A gateway process (`npm run gateway`): HTTP API + WebSocket on PORT. Run several behind a load balancer.
 //
-// Bootstrap order matters: the config is read and tracing started (when OTEL_* asks for it) BEFORE the app's
-// modules are imported, because OpenTelemetry instruments express/ioredis/pg as they are loaded. Hence the
-// dynamic import of ./start.js below; nothing here may import those libraries statically.
+// Nothing here may import express, ioredis or pg statically: `launch` starts tracing first, and only then is the
+// gateway imported (dynamic import), so OpenTelemetry instruments those libraries as they load.
+import { createRequire } from 'node:module';
 import { loadConfig } from '@netra/config';
-import { errorFields, logger, startTracing, tracingRequested } from '@netra/observability';
+import { launch } from '@netra/observability';
 
-try {
-  const { config, warnings } = loadConfig();
-  const tracing = await startTracing({
-    service: 'gateway',
-    enabled: tracingRequested(config),
-    ...(config.OTEL_SERVICE_NAME ? { serviceName: config.OTEL_SERVICE_NAME } : {}),
-  });
-  const { start } = await import('./start.js');
-  await start({ config, warnings, tracing });
-} catch (error) {
-  logger.error('gateway failed to start', errorFields(error));
-  process.exit(1);
-}
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+await launch({
+  service: 'gateway',
+  loadConfig: () => loadConfig(),
+  create: async (config) => {
+    const { Gateway } = await import('./gateway.js');
+    return new Gateway({ config, version });
+  },
+});

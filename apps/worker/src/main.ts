@@ -1,22 +1,19 @@
 #!/usr/bin/env node
 // A supervisor worker process (`npm run worker`). Scale out by running more of them.
 //
-// Bootstrap order matters: the config is read and tracing started (when OTEL_* asks for it) BEFORE the worker's
-// modules are imported, because OpenTelemetry instruments ioredis/pg/undici as they are loaded. Hence the
-// dynamic import of ./start.js below; nothing here may import those libraries statically.
+// Nothing here may import ioredis, pg or the LLM client statically: `launch` starts tracing first, and only then
+// is the worker imported (dynamic import), so OpenTelemetry instruments those libraries as they load.
+import { createRequire } from 'node:module';
 import { loadConfig } from '@netra/config';
-import { errorFields, logger, startTracing, tracingRequested } from '@netra/observability';
+import { launch } from '@netra/observability';
 
-try {
-  const { config, warnings } = loadConfig();
-  const tracing = await startTracing({
-    service: 'worker',
-    enabled: tracingRequested(config),
-    ...(config.OTEL_SERVICE_NAME ? { serviceName: config.OTEL_SERVICE_NAME } : {}),
-  });
-  const { start } = await import('./start.js');
-  await start({ config, warnings, tracing });
-} catch (error) {
-  logger.error('worker failed to start', errorFields(error));
-  process.exit(1);
-}
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+await launch({
+  service: 'worker',
+  loadConfig: () => loadConfig(),
+  create: async (config) => {
+    const { SupervisorWorker } = await import('./supervisor-worker.js');
+    return new SupervisorWorker({ config, version });
+  },
+});

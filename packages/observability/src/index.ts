@@ -19,3 +19,4 @@ export {
   type TracingOptions,
 } from './tracing.js';
 export { metricsAuthorized } from './metrics-auth.js';
+export { launch, type Launchable, type LaunchConfig, type LaunchOptions } from './launch.js';
