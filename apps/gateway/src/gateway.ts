@@ -2,14 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@netra/config';
-import { createRedis, createRunQueue, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { createRedis, createRunQueue, queueWorkers, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { EventStreams } from './events/streams.js';
 import { QueueDepth } from './services/queue-depth.js';
 import { RunScheduler } from '@netra/runs';
 import { createPrismaClient, type Db } from '@netra/db';
 import { logger } from '@netra/observability';
 import { CatalogService, UsageService } from '@netra/usage';
+import { AdminSessions } from './auth/admin-sessions.js';
 import { TicketStore } from './auth/tickets.js';
+import { AdminService } from './services/admin.js';
 import { TokenVerifier } from './auth/tokens.js';
 import { createApp } from './http/app.js';
 import { MessageService } from './services/messages.js';
@@ -125,7 +127,19 @@ export class Gateway {
             const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
             return { name: names.runQueue, ...counts };
           },
+          // The fleet as the queue sees it (informational: no workers means runs wait, not that we are unready).
+          workers: async () => {
+            const workers = await queueWorkers(queue);
+            return { count: workers.length, workers };
+          },
         },
+      },
+      ops: {
+        version: this.options.version,
+        metricsToken: config.METRICS_TOKEN,
+        queue,
+        admin: new AdminService({ db, queue, redis, names }),
+        sessions: new AdminSessions(redis, names, config.ADMIN_SESSION_TTL_SECONDS),
       },
     });
 

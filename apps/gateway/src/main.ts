@@ -1,35 +1,19 @@
 #!/usr/bin/env node
 // A gateway process (`npm run gateway`): HTTP API + WebSocket on PORT. Run several behind a load balancer.
+//
+// Nothing here may import express, ioredis or pg statically: `launch` starts tracing first, and only then is the
+// gateway imported (dynamic import), so OpenTelemetry instruments those libraries as they load.
 import { createRequire } from 'node:module';
 import { loadConfig } from '@netra/config';
-import { collectDefaultMetrics, configureLogging, errorFields, logger } from '@netra/observability';
-import { Gateway } from './gateway.js';
+import { launch } from '@netra/observability';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-async function main(): Promise<void> {
-  const { config, warnings } = loadConfig();
-  configureLogging({ service: 'gateway', level: config.LOG_LEVEL });
-  collectDefaultMetrics('gateway');
-  for (const warning of warnings) logger.warn(warning);
-
-  const gateway = new Gateway({ config, version });
-  const stop = (signal: string) => {
-    logger.info('signal received', { signal });
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', errorFields(error));
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  await gateway.start();
-}
-
-main().catch((error: unknown) => {
-  logger.error('gateway failed to start', errorFields(error));
-  process.exit(1);
+await launch({
+  service: 'gateway',
+  loadConfig: () => loadConfig(),
+  create: async (config) => {
+    const { Gateway } = await import('./gateway.js');
+    return new Gateway({ config, version });
+  },
 });

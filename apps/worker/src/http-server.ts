@@ -1,11 +1,13 @@
 import http from 'node:http';
-import { registry, runHealthChecks, type HealthCheck } from '@netra/observability';
+import { metricsAuthorized, registry, runHealthChecks, type HealthCheck } from '@netra/observability';
 
 export interface WorkerHttpOptions {
   port: number;
   host?: string;
   checks: Record<string, HealthCheck>;
   version: string;
+  /** METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
 }
 
 /**
@@ -57,6 +59,10 @@ export class WorkerHttpServer {
         });
       }
       if (path === '/metrics') {
+        if (!metricsAuthorized(this.options.metricsToken, req.headers.authorization)) {
+          res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+          return json(401, { error: { code: 'unauthorized', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' } });
+        }
         const body = await registry.metrics();
         res.writeHead(200, { 'content-type': registry.contentType });
         res.end(body);

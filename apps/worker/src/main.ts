@@ -1,35 +1,19 @@
 #!/usr/bin/env node
 // A supervisor worker process (`npm run worker`). Scale out by running more of them.
+//
+// Nothing here may import ioredis, pg or the LLM client statically: `launch` starts tracing first, and only then
+// is the worker imported (dynamic import), so OpenTelemetry instruments those libraries as they load.
 import { createRequire } from 'node:module';
 import { loadConfig } from '@netra/config';
-import { collectDefaultMetrics, configureLogging, errorFields, logger } from '@netra/observability';
-import { SupervisorWorker } from './supervisor-worker.js';
+import { launch } from '@netra/observability';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-async function main(): Promise<void> {
-  const { config, warnings } = loadConfig();
-  configureLogging({ service: 'worker', level: config.LOG_LEVEL });
-  collectDefaultMetrics('worker');
-  for (const warning of warnings) logger.warn(warning);
-
-  const worker = new SupervisorWorker({ config, version });
-  const stop = (signal: string) => {
-    logger.info('signal received', { signal });
-    worker.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', errorFields(error));
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  await worker.start();
-}
-
-main().catch((error: unknown) => {
-  logger.error('worker failed to start', errorFields(error));
-  process.exit(1);
+await launch({
+  service: 'worker',
+  loadConfig: () => loadConfig(),
+  create: async (config) => {
+    const { SupervisorWorker } = await import('./supervisor-worker.js');
+    return new SupervisorWorker({ config, version });
+  },
 });

@@ -4,7 +4,7 @@ import type { RunEventLog } from '@netra/bus';
 import type { Db } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
 import type { RunScheduler } from '@netra/runs';
-import { errorFields, logger, metrics, withContext } from '@netra/observability';
+import { contextFromTraceparent, errorFields, logger, metrics, requestTraceId, SpanKind, withContext, withSpan } from '@netra/observability';
 import { CancelAbort } from './aborts.js';
 import { RunStore, type ClaimedRun, type StepError } from './run-store.js';
 import { TokenStream } from './token-stream.js';
@@ -52,8 +52,22 @@ export class RunProcessor {
 
   async process(jobData: unknown, jobId: string | undefined, signal: AbortSignal): Promise<ProcessOutcome> {
     const data = RunJobData.parse(jobData);
-    return withContext({ runId: data.runId, threadId: data.threadId, userId: data.userId, ...(jobId ? { jobId } : {}) }, () =>
-      this.run(data, signal),
+    // The run continues the trace of the request that accepted it (W3C traceparent carried in the job).
+    return withSpan(
+      'run',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(data.traceparent),
+        attributes: { 'netra.run_id': data.runId, 'netra.thread_id': data.threadId, 'messaging.system': 'bullmq', 'messaging.destination.name': 'agent-runs', ...(jobId ? { 'messaging.message.id': jobId } : {}) },
+      },
+      async (span) => {
+        const outcome = await withContext(
+          { runId: data.runId, threadId: data.threadId, userId: data.userId, traceId: requestTraceId(data.traceparent), ...(jobId ? { jobId } : {}) },
+          () => this.run(data, signal),
+        );
+        span.setAttribute('netra.run.outcome', outcome);
+        return outcome;
+      },
     );
   }
 
@@ -139,7 +153,8 @@ export class RunProcessor {
   }
 
   private async step(run: ClaimedRun, agent: AnyAgent, position: number, ctx: AgentContext, tokens: TokenStream): Promise<void> {
-    return withContext({ agent: agent.name }, async () => {
+    const attributes = { 'netra.agent': agent.name, 'netra.attempt': run.attempts };
+    return withSpan(`agent ${agent.name}`, { attributes }, () => withContext({ agent: agent.name }, async () => {
       const started = performance.now();
       await this.store.stepStarted(run.id, agent.name, position, run.attempts, agent.input(ctx));
       await this.deps.events.publish(run.userId, {
@@ -194,7 +209,7 @@ export class RunProcessor {
         summary: result.summary,
         durationMs: Math.round(ms),
       });
-    });
+    }));
   }
 
   /** Records the run `failed`, announces it once, and starts the thread's next run. */

@@ -1,7 +1,8 @@
+import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
-import { ControlChannel, createRedis, createRunQueue, RedisNames, RunEventLog, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { ControlChannel, createRedis, createRunQueue, LlmOps, RedisNames, RunEventLog, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { createPrismaClient, type Db } from '@netra/db';
 import { createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
@@ -39,8 +40,15 @@ export class SupervisorWorker {
   private http: WorkerHttpServer | undefined;
   private processor: RunProcessor | undefined;
   private closing: Promise<void> | undefined;
+  private llmOps: LlmOps | undefined;
+  private breakerHeartbeat: NodeJS.Timeout | undefined;
   /** The port the health/metrics server listens on (after start). */
   httpPort = 0;
+  /**
+   * This process in the fleet: BullMQ names the worker's Redis connection after it (`queue.getWorkers()` lists it
+   * in the gateway's readiness report), and the breaker reports are keyed by it.
+   */
+  readonly name = `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_');
 
   constructor(private readonly options: SupervisorWorkerOptions) {
     this.config = options.config;
@@ -85,6 +93,19 @@ export class SupervisorWorker {
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
     const control = new ControlChannel(this.names);
     control.on('cancel', ({ runId, reason }) => this.active.get(runId)?.abort(new CancelAbort(reason)));
+    // Breakers live here; their states go to Redis for the gateway's admin API, which sends commands back.
+    const llm = this.llm;
+    const llmOps = new LlmOps(this.eventsConnection, this.names);
+    this.llmOps = llmOps;
+    const publishBreakers = () =>
+      void llmOps.publishBreakers(this.name, llm.breakerStates()).catch((error: unknown) => this.log.warn('could not publish breaker states', errorFields(error)));
+    llm.on('breakers', publishBreakers);
+    control.on('llm', (command) => {
+      if (command.action === 'breaker_close' && llm.forceCloseBreaker(command.provider, command.model)) publishBreakers();
+    });
+    publishBreakers();
+    this.breakerHeartbeat = setInterval(publishBreakers, 10_000);
+    this.breakerHeartbeat.unref();
     await control.listen(this.controlConnection);
     // A cancel broadcast while the control connection was down is lost: ask Postgres once it is back.
     this.controlConnection.on('ready', () => void this.abortCancelledRuns());
@@ -103,6 +124,7 @@ export class SupervisorWorker {
       // A job that stalls (its worker died) is retried; one that keeps killing workers ends failed.
       maxStalledCount: Math.max(0, config.RUN_MAX_ATTEMPTS - 1),
       autorun: false,
+      name: this.name,
     });
     worker.on('failed', (job, error) => {
       if (job) void this.onFailed(job, error);
@@ -114,6 +136,7 @@ export class SupervisorWorker {
     const redis = this.eventsConnection;
     this.http = new WorkerHttpServer({
       port: config.WORKER_HTTP_PORT,
+      metricsToken: config.METRICS_TOKEN,
       version: this.options.version,
       checks: {
         postgres: async () => {
@@ -132,7 +155,7 @@ export class SupervisorWorker {
     this.reconciler.start();
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
     await worker.waitUntilReady();
-    this.log.info('worker ready', { concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue, llm: this.llm.models });
+    this.log.info('worker ready', { worker: this.name, concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue, llm: this.llm.models });
   }
 
   private async abortCancelledRuns(): Promise<void> {
@@ -202,6 +225,8 @@ export class SupervisorWorker {
       clearTimeout(timer);
     }
     await this.reconciler?.close();
+    clearInterval(this.breakerHeartbeat);
+    await this.llmOps?.removeWorker(this.name).catch(() => undefined);
     await this.http?.close();
     await this.recorder?.close();
     this.llm?.close();

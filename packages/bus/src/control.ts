@@ -7,8 +7,13 @@ import type { RedisNames } from './names.js';
 const CancelMessage = z.object({ runId: z.uuid(), reason: z.string().max(200) });
 export type CancelMessage = z.infer<typeof CancelMessage>;
 
+const LlmCommand = z.object({ action: z.literal('breaker_close'), provider: z.string().max(64), model: z.string().max(128) });
+export type LlmCommand = z.infer<typeof LlmCommand>;
+
 export interface ControlEvents {
   cancel: [message: CancelMessage];
+  /** An operator asked every worker to close this breaker. */
+  llm: [command: LlmCommand];
 }
 
 /**
@@ -26,16 +31,21 @@ export class ControlChannel extends EventEmitter<ControlEvents> {
     await redis.publish(names.cancelChannel, JSON.stringify(message));
   }
 
+  /** Returns how many workers received it (PUBLISH receivers). */
+  static async publishLlm(redis: Redis, names: RedisNames, command: LlmCommand): Promise<number> {
+    return redis.publish(names.llmControlChannel, JSON.stringify(command));
+  }
+
   /** Listens on a dedicated (subscriber-mode) connection. */
   async listen(subscriber: Redis): Promise<void> {
     subscriber.on('message', (channel: string, raw: string) => {
-      if (channel !== this.names.cancelChannel) return;
       try {
-        this.emit('cancel', CancelMessage.parse(JSON.parse(raw)));
+        if (channel === this.names.cancelChannel) this.emit('cancel', CancelMessage.parse(JSON.parse(raw)));
+        else if (channel === this.names.llmControlChannel) this.emit('llm', LlmCommand.parse(JSON.parse(raw)));
       } catch (error) {
         this.log.warn('ignored a malformed control message', errorFields(error));
       }
     });
-    await subscriber.subscribe(this.names.cancelChannel);
+    await subscriber.subscribe(this.names.cancelChannel, this.names.llmControlChannel);
   }
 }

@@ -63,4 +63,29 @@ export class RedisNames {
   llmCache(key: string): string {
     return `${this.prefix}:llm:cache:${key}`;
   }
+
+  /** Pattern matching every cached LLM answer (admin: count, clear). */
+  get llmCacheAll(): string {
+    return `${this.prefix}:llm:cache:*`;
+  }
+
+  /** Hash of the LLM cache's hit/miss counters, shared by every worker (read by the admin API). */
+  get llmCacheStats(): string {
+    return `${this.prefix}:llm:cache-stats`;
+  }
+
+  /** Hash: worker name → its breakers' states as last published (the gateway's admin API reads it). */
+  get llmBreakers(): string {
+    return `${this.prefix}:llm:breakers`;
+  }
+
+  /** Broadcast channel of LLM operator commands to every worker (e.g. force-close a breaker). */
+  get llmControlChannel(): string {
+    return `${this.prefix}:control:llm`;
+  }
+
+  /** Admin browser sessions (Bull Board cookie), stored by sha256 of the cookie value. */
+  adminSession(tokenHash: string): string {
+    return `${this.prefix}:admin-session:${tokenHash}`;
+  }
 }

@@ -30,3 +30,30 @@ export function createRunQueue(connection: Redis, names: RedisNames): RunQueue {
 export async function enqueueRun(queue: RunQueue, data: RunJobData, options: RunQueueOptions = {}): Promise<void> {
   await queue.add('run', data, runJobOptions(data.runId, options.maxAttempts ?? 3));
 }
+
+/** A worker process connected to the queue, as Redis' CLIENT LIST shows its blocking connection. */
+export interface QueueWorkerInfo {
+  name: string;
+  addr?: string;
+  ageSeconds?: number;
+  idleSeconds?: number;
+}
+
+/**
+ * The workers the queue sees. BullMQ names each worker's blocking connection `<prefix>:<queue b64>:w:<name>`
+ * (the worker's `name` option: `<host>-<pid>` in Netra), and `getWorkers()` finds them with CLIENT LIST.
+ */
+export async function queueWorkers(queue: RunQueue): Promise<QueueWorkerInfo[]> {
+  const clients = (await queue.getWorkers()) as Record<string, string>[];
+  return clients.map((client) => {
+    const raw = client.rawname ?? '';
+    const marker = raw.indexOf(':w:');
+    const info: QueueWorkerInfo = { name: marker >= 0 ? raw.slice(marker + 3) : raw || 'unnamed' };
+    if (client.addr) info.addr = client.addr;
+    const age = Number(client.age);
+    const idle = Number(client.idle);
+    if (Number.isFinite(age)) info.ageSeconds = age;
+    if (Number.isFinite(idle)) info.idleSeconds = idle;
+    return info;
+  });
+}

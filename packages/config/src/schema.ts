@@ -63,6 +63,12 @@ export const configSchema = z.object({
   LLM_BREAKER_RESET_MS: int(100, 3_600_000).default(30_000),
   LLM_LOCAL_DELAY_MS: int(0, 600_000).default(0),
   RECONCILE_INTERVAL_MS: int(200, 600_000).default(5_000),
+
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_SESSION_TTL_SECONDS: int(60, 86_400).default(900),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).optional(),
+  OTEL_TRACES_EXPORTER: list.default([]),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(/^https?$/).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -108,4 +114,9 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['LLM_BREAKER_RESET_MS', '30000', 'how long an opened circuit breaker waits before a half-open probe'],
   ['LLM_LOCAL_DELAY_MS', '0', 'simulated model latency of the `local` provider per call (demos, load and fault tests)'],
   ['RECONCILE_INTERVAL_MS', '5000', 'how often a worker repairs runs left behind by crashes or a Redis data loss'],
+  ['METRICS_TOKEN', '—', 'when set, `/metrics` of the gateway and the workers requires `Authorization: Bearer <token>`'],
+  ['ADMIN_SESSION_TTL_SECONDS', '900', 'lifetime of the admin cookie that opens Bull Board (`POST /api/v1/admin/session`)'],
+  ['OTEL_SERVICE_NAME', 'netra-gateway / netra-worker', 'OpenTelemetry `service.name` of the process'],
+  ['OTEL_TRACES_EXPORTER', '—', 'OpenTelemetry trace exporter (`otlp`, `console`, `none`); setting it turns tracing on'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', '—', 'OTLP collector URL (e.g. `http://otel-collector:4318`); setting it turns tracing on. Other standard `OTEL_*` variables go to the SDK as they are'],
 ];

@@ -33,6 +33,10 @@ export type DevTokenBody = z.infer<typeof DevTokenBody>;
 
 export const TokenResponse = z.object({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: IsoDateTime });
 
+/** `POST /ws-tickets`: a single-use ticket for browsers, which cannot send Authorization on a WebSocket upgrade. */
+export const WsTicketResponse = z.object({ ticket: z.string(), expiresAt: IsoDateTime, url: z.string() });
+export type WsTicketResponse = z.infer<typeof WsTicketResponse>;
+
 // ---- threads ------------------------------------------------------------------------------------------
 
 export const ThreadTitle = z.string().trim().min(1).max(200);
@@ -139,6 +143,9 @@ export const Run = z.object({
 export type Run = z.infer<typeof Run>;
 
 export const RunEventsQuery = z.object({ after: EventId.optional() });
+
+/** `GET /health/live`: the process is up (says nothing about its dependencies). */
+export const Liveness = z.object({ status: z.literal('ok'), service: z.string() });
 
 // ---- health -------------------------------------------------------------------------------------------
 

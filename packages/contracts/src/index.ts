@@ -6,3 +6,4 @@ export * from './ws.js';
 export * from './http.js';
 export * from './jobs.js';
 export * from './usage.js';
+export * from './admin.js';

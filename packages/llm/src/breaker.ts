@@ -11,6 +11,16 @@ export interface BreakerOptions {
   resetTimeoutMs?: number;
   /** Length of the rolling statistics window. Default 60 s (in 6 buckets). */
   rollingWindowMs?: number;
+  /** Called after any breaker changed state (the worker publishes the states for the admin API). */
+  onChange?: () => void;
+}
+
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+export interface BreakerStatus {
+  provider: string;
+  model: string;
+  state: BreakerState;
 }
 
 type Thunk = () => Promise<unknown>;
@@ -51,15 +61,21 @@ export class Breakers {
     metrics.llmBreakerState.set(labels, STATE.closed);
     breaker.on('open', () => {
       metrics.llmBreakerState.set(labels, STATE.open);
+      metrics.llmBreakerTransitions.inc({ ...labels, to: 'open' });
       this.log.warn('LLM circuit opened', labels);
+      this.options.onChange?.();
     });
     breaker.on('halfOpen', () => {
       metrics.llmBreakerState.set(labels, STATE.halfOpen);
+      metrics.llmBreakerTransitions.inc({ ...labels, to: 'half_open' });
       this.log.info('LLM circuit half-open: next call probes', labels);
+      this.options.onChange?.();
     });
     breaker.on('close', () => {
       metrics.llmBreakerState.set(labels, STATE.closed);
+      metrics.llmBreakerTransitions.inc({ ...labels, to: 'closed' });
       this.log.info('LLM circuit closed', labels);
+      this.options.onChange?.();
     });
     this.breakers.set(key, breaker);
     return breaker;
@@ -81,6 +97,28 @@ export class Breakers {
     const breaker = this.breakers.get(`${provider}\u0000${model}`);
     if (!breaker) return 'closed';
     return breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed';
+  }
+
+  /** Every breaker this process has created (one per provider+model it called). */
+  list(): BreakerStatus[] {
+    return [...this.breakers.entries()].map(([key, breaker]) => {
+      const [provider = '', model = ''] = key.split('\u0000');
+      return { provider, model, state: breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed' };
+    });
+  }
+
+  /**
+   * Closes a breaker by hand (an operator knows the provider is back): calls flow to the model again at once
+   * instead of after the reset timeout. Returns false when this process has no breaker for that model.
+   */
+  forceClose(provider: string, model: string): boolean {
+    const breaker = this.breakers.get(`${provider}\u0000${model}`);
+    if (!breaker) return false;
+    if (!breaker.closed) {
+      this.log.warn('LLM circuit closed by an operator', { provider, model });
+      breaker.close();
+    }
+    return true;
   }
 
   /** Stops the breakers' timers (process shutdown, tests). */

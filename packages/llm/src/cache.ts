@@ -34,11 +34,15 @@ export class RedisLlmCache implements LlmCache {
     private readonly redis: Redis,
     private readonly name: CacheKeyName,
     private readonly ttlSeconds: number,
+    /** Hash of fleet-wide hit/miss counters (the admin API reads it). */
+    private readonly statsKey?: string,
   ) {}
 
   async get(key: string): Promise<ProviderAnswer | undefined> {
     try {
       const raw = await this.redis.get(this.name(key));
+      // Fleet-wide counters for the admin API; counting must neither slow the call down nor fail it.
+      if (this.statsKey) void this.redis.hincrby(this.statsKey, raw === null ? 'miss' : 'hit', 1).catch(() => undefined);
       metrics.llmCache.inc({ result: raw === null ? 'miss' : 'hit' });
       return raw === null ? undefined : (JSON.parse(raw) as ProviderAnswer);
     } catch (error) {

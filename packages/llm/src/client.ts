@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { errorFields, logger, metrics } from '@netra/observability';
-import { Breakers, type BreakerOptions } from './breaker.js';
+import { errorFields, logger, metrics, SpanKind, withSpan } from '@netra/observability';
+import { Breakers, type BreakerOptions, type BreakerStatus } from './breaker.js';
 import { cacheKey, type LlmCache } from './cache.js';
 import { LlmCallError } from './errors.js';
 import { abortableDelay, LocalProvider } from './local.js';
@@ -40,6 +40,8 @@ export interface LlmCallRecord {
 
 export interface LlmClientEvents {
   call: [record: LlmCallRecord];
+  /** A breaker changed state (opened, half-opened, closed); carries every breaker's state. */
+  breakers: [states: BreakerStatus[]];
 }
 
 const NO_USAGE: LlmUsage = { promptTokens: 0, completionTokens: 0 };
@@ -65,7 +67,13 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
     super();
     this.chain = (options.chain ?? []).filter((t) => t.provider.name !== 'local');
     this.local = options.local ?? new LocalProvider();
-    this.breakers = new Breakers(options.breakers);
+    this.breakers = new Breakers({
+      ...options.breakers,
+      onChange: () => {
+        options.breakers?.onChange?.();
+        this.emit('breakers', this.breakerStates());
+      },
+    });
     this.maxRetries = options.maxRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
@@ -80,7 +88,35 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
     return this.breakers.state(provider, model);
   }
 
-  async complete(request: LlmRequest): Promise<LlmResult> {
+  /** The breaker of every model of the chain (`local` has none: it cannot fail over to anything). */
+  breakerStates(): BreakerStatus[] {
+    return this.chain.map((t) => ({ provider: t.provider.name, model: t.model, state: this.breakers.state(t.provider.name, t.model) }));
+  }
+
+  /** Closes a model's breaker by hand; false when the model is not in this client's chain. */
+  forceCloseBreaker(provider: string, model: string): boolean {
+    if (!this.chain.some((t) => t.provider.name === provider && t.model === model)) return false;
+    this.breakers.forceClose(provider, model);
+    return true;
+  }
+
+  /** One logical call (a span `llm <purpose>` with a child span per attempt at a model). */
+  complete(request: LlmRequest): Promise<LlmResult> {
+    return withSpan(`llm ${request.purpose}`, { kind: SpanKind.CLIENT, attributes: { 'netra.llm.purpose': request.purpose } }, async (span) => {
+      const result = await this.completeChain(request);
+      span.setAttributes({
+        'gen_ai.system': result.provider,
+        'gen_ai.response.model': result.model,
+        'gen_ai.usage.input_tokens': result.usage.promptTokens,
+        'gen_ai.usage.output_tokens': result.usage.completionTokens,
+        'netra.llm.cached': result.cached,
+        'netra.llm.fallback': result.fallback,
+      });
+      return result;
+    });
+  }
+
+  private async completeChain(request: LlmRequest): Promise<LlmResult> {
     const started = performance.now();
     for (const [index, target] of this.chain.entries()) {
       request.signal?.throwIfAborted();
@@ -111,7 +147,9 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
       }
     }
     const neverAborted = new AbortController().signal;
-    const answer = await this.local.complete(request, 'local', request.signal ?? neverAborted);
+    const answer = await withSpan('llm.attempt', { attributes: { 'gen_ai.system': 'local', 'gen_ai.request.model': 'local' } }, () =>
+      this.local.complete(request, 'local', request.signal ?? neverAborted),
+    );
     this.record(request, { provider: answer.provider, model: answer.model, outcome: 'ok', latencyMs: performance.now() - started, usage: answer.usage });
     return { ...answer, latencyMs: performance.now() - started, fallback: this.chain.length > 0, cached: false };
   }
@@ -126,7 +164,11 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
       const t0 = performance.now();
       let failure: unknown;
       try {
-        const answer = await target.provider.complete(request, target.model, signal);
+        const answer = await withSpan(
+          'llm.attempt',
+          { kind: SpanKind.CLIENT, attributes: { 'gen_ai.system': provider, 'gen_ai.request.model': target.model, 'netra.llm.attempt': attempt } },
+          () => target.provider.complete(request, target.model, signal),
+        );
         this.record(request, { provider, model: target.model, outcome: 'ok', latencyMs: performance.now() - t0, usage: answer.usage });
         return answer;
       } catch (error) {

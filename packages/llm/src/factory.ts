@@ -32,7 +32,7 @@ export function createLlmClient(config: LlmConfig, redis?: Redis, overrides: Par
     options.chain = models.map((model) => ({ provider, model }));
     if (redis && config.LLM_CACHE_TTL_SECONDS > 0) {
       const names = new RedisNames(config.REDIS_PREFIX);
-      options.cache = new RedisLlmCache(redis, (key) => names.llmCache(key), config.LLM_CACHE_TTL_SECONDS);
+      options.cache = new RedisLlmCache(redis, (key) => names.llmCache(key), config.LLM_CACHE_TTL_SECONDS, names.llmCacheStats);
     }
   }
   return new LlmClient({ ...options, ...overrides });

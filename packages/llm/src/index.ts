@@ -3,7 +3,7 @@ export { createLlmClient, type LlmConfig } from './factory.js';
 export { LocalProvider, abortableDelay, estimateTokens, type LocalProviderOptions } from './local.js';
 export { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai.js';
 export { RedisLlmCache, cacheKey, type LlmCache } from './cache.js';
-export { Breakers, type BreakerOptions } from './breaker.js';
+export { Breakers, type BreakerOptions, type BreakerState, type BreakerStatus } from './breaker.js';
 export { LlmCallError, isRetryableStatus, type LlmFailure } from './errors.js';
 export { backoffDelay, parseRetryAfter, type BackoffOptions } from './retry.js';
 export { repairJson, checkJson, completeJson, type JsonAnswer, type JsonCheck } from './json.js';

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import winston from 'winston';
 import { currentContext } from './context.js';
 
@@ -23,6 +24,12 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 const contextFormat = winston.format((info) => {
+  // The active span (tracing on) names the trace; otherwise the context's own trace id (see requestTraceId).
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && trace.isSpanContextValid(span)) {
+    info.traceId ??= span.traceId;
+    info.spanId ??= span.spanId;
+  }
   const ctx = currentContext();
   for (const [k, v] of Object.entries(ctx)) if (info[k] === undefined && v !== undefined) info[k] = v;
   return info;

@@ -56,6 +56,18 @@ export const metrics = {
   llmCostUsd: counter('netra_llm_cost_usd_total', 'Cost of Netra\'s own LLM calls, priced from the model catalog', ['provider', 'model'] as const),
   llmCache: counter('netra_llm_cache_total', 'LLM response cache lookups (hit, miss, error)', ['result'] as const),
   llmBreakerState: gauge('netra_llm_breaker_state', 'Circuit breaker per provider+model: 0 closed, 1 half-open, 2 open', ['provider', 'model'] as const),
+  llmBreakerTransitions: counter('netra_llm_breaker_transitions_total', 'Circuit breaker state changes per provider+model, by the state entered (open, half_open, closed)', [
+    'provider',
+    'model',
+    'to',
+  ] as const),
   llmRetries: counter('netra_llm_retries_total', 'LLM attempts retried after a retryable failure', ['provider', 'model'] as const),
   llmFallbacks: counter('netra_llm_fallbacks_total', 'Calls that moved on from a model to the next in the chain', ['provider', 'model'] as const),
+  // Operations (issue 6). Workers seen by the queue, sampled with the queue depth.
+  queueWorkers: gauge('netra_queue_workers', 'Worker processes connected to the agent-runs queue (sampled)', [] as const),
+  adminActions: counter('netra_admin_actions_total', 'Admin actions (Bull Board and /api/v1/admin), by action', ['action'] as const),
+  // Security: the same definitions as the security work (issue 5) uses, so both branches agree on the names.
+  // `kind` and `limiter` are fixed enumerations in the gateway's code, never request data.
+  securityEvents: counter('netra_security_events_total', 'Security events (auth failures, rate-limit hits, forbidden, cross-tenant, admin actions) by kind', ['kind'] as const),
+  rateLimitRejections: counter('netra_rate_limit_rejections_total', 'Requests, frames and upgrades refused by a rate limit, by limiter', ['limiter'] as const),
 };

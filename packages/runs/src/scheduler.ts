@@ -33,9 +33,12 @@ export class RunScheduler {
    * reached: the run is safely stored in Postgres and the reconciler enqueues it as soon as Redis is back, so the
    * caller still reports the message as accepted.
    */
-  async enqueue(run: RunRef): Promise<boolean> {
+  async enqueue(run: RunRef & { traceparent?: string | undefined }): Promise<boolean> {
     try {
-      await enqueueRun(this.deps.queue, { ...run, acceptedAt: Date.now() }, { maxAttempts: this.deps.maxAttempts });
+      const { traceparent, ...ref } = run;
+      // Only the accepting request hands its trace on (W3C traceparent in the job): a run started later by a
+      // worker or the reconciler begins a trace of its own rather than joining an unrelated run's.
+      await enqueueRun(this.deps.queue, { ...ref, acceptedAt: Date.now(), ...(traceparent ? { traceparent } : {}) }, { maxAttempts: this.deps.maxAttempts });
       this.deps.onEnqueued?.();
       return true;
     } catch (error) {

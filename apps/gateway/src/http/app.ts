@@ -17,6 +17,7 @@ import { ticketRoutes } from './routes/tickets.js';
 import { threadRoutes } from './routes/threads.js';
 import { usageRoutes } from './routes/usage.js';
 import { webClient } from './static.js';
+import { adminApiRoutes, operationsRoutes, type OperationsDeps } from './operations.js';
 
 export interface AppDeps {
   verifier: TokenVerifier;
@@ -32,6 +33,8 @@ export interface AppDeps {
   accepting: () => boolean;
   devLogin: DevLoginOptions;
   health: HealthOptions;
+  /** Operator routes: metrics, API docs, Bull Board, admin API. */
+  ops: OperationsDeps;
   /** Largest JSON body accepted. Default 1 MB. */
   bodyLimit?: string;
   /** Largest `POST /usage-events` body (up to 5,000 events). Default 16 MB. */
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext);
   app.use(healthRoutes(deps.health));
+  app.use(operationsRoutes({ ...deps.ops, verifier: deps.verifier, users: deps.users }));
 
   const api = express.Router();
   api.use((_req, res, next) => {
@@ -69,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(runRoutes(deps.runs, deps.streams));
   api.use(usageRoutes(deps.usage));
   api.use(modelRoutes(deps.catalog));
+  api.use(adminApiRoutes(deps.ops));
   app.use('/api/v1', api);
 
   const web = deps.webRoot ? webClient(deps.webRoot) : undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, isNetraError, NetraError, NotFoundError, UnauthorizedError, ValidationError } from '@netra/contracts';
-import { addContext, errorFields, logger, metrics, withContext } from '@netra/observability';
+import { addContext, errorFields, logger, metrics, requestTraceId, withContext } from '@netra/observability';
 import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { HTTP_STATUS, toNetraError } from './errors.js';
@@ -30,7 +30,8 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
       (performance.now() - started) / 1000,
     );
   });
-  withContext({ requestId }, () => next());
+  // The trace id every log line of the request carries (the HTTP span's when tracing is on).
+  withContext({ requestId, traceId: requestTraceId(req.get('traceparent')) }, () => next());
 }
 
 /** Requires a valid bearer token (never from the query string) and resolves the caller's internal id. */

@@ -8,7 +8,7 @@ import {
   type MessagePage,
 } from '@netra/contracts';
 import { decodeCursor, toPage, type Db, type Prisma } from '@netra/db';
-import { metrics } from '@netra/observability';
+import { currentTraceparent, logger, metrics } from '@netra/observability';
 import { toMessage } from './mappers.js';
 import type { QueueDepth } from './queue-depth.js';
 import type { RunScheduler } from '@netra/runs';
@@ -69,8 +69,12 @@ export class MessageService {
       strategy === 'interrupt'
         ? await this.acceptInterrupting(userId, input, clientMessageId)
         : await this.acceptQueued(userId, input, clientMessageId, strategy);
-    if (accepted.started) await this.scheduler.enqueue({ runId: accepted.runId, threadId: accepted.threadId, userId });
+    if (accepted.started) {
+      await this.scheduler.enqueue({ runId: accepted.runId, threadId: accepted.threadId, userId, traceparent: currentTraceparent() });
+    }
     metrics.messagesAccepted.inc({ transport });
+    // With the request's traceId, this line ties the gateway side of a run to the worker's lines and spans.
+    logger.info('message accepted', { runId: accepted.runId, messageId: accepted.messageId, threadId: accepted.threadId, transport, started: accepted.started });
     return { messageId: accepted.messageId, runId: accepted.runId, threadId: accepted.threadId, clientMessageId };
   }
 
@@ -179,7 +183,9 @@ export class MessageService {
    */
   private async ensureQueued(userId: string, accepted: MessageAccepted): Promise<void> {
     const run = await this.db.run.findUnique({ where: { id: accepted.runId }, select: { status: true, activeIn: { select: { id: true } } } });
-    if (run?.status === 'queued' && run.activeIn) await this.scheduler.enqueue({ runId: accepted.runId, threadId: accepted.threadId, userId });
+    if (run?.status === 'queued' && run.activeIn) {
+      await this.scheduler.enqueue({ runId: accepted.runId, threadId: accepted.threadId, userId, traceparent: currentTraceparent() });
+    }
   }
 
   /** History, keyset-paginated on (createdAt, id); newest first by default. */

@@ -26,6 +26,7 @@ import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { ClientConnection } from './connection.js';
+import { traceFrame } from './tracing.js';
 
 export interface WsGatewayOptions {
   /** Largest frame accepted, in bytes. */
@@ -225,9 +226,10 @@ export class WsGateway {
     let frame: ClientFrame | undefined;
     await withContext({ connectionId: connection.id, userId: connection.user.id }, async () => {
       try {
-        frame = this.parseFrame(data, isBinary);
-        metrics.wsFrames.inc({ direction: 'in', type: frame.type });
-        await this.handle(connection, frame);
+        const parsed = this.parseFrame(data, isBinary);
+        frame = parsed;
+        metrics.wsFrames.inc({ direction: 'in', type: parsed.type });
+        await traceFrame(parsed.type, () => this.handle(connection, parsed));
       } catch (error) {
         if (!frame) metrics.wsFrames.inc({ direction: 'in', type: 'invalid' });
         this.sendError(connection, error, frame?.type === 'user_message' ? frame.clientMessageId : rawClientMessageId(data));

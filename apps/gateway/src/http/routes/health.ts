@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { registry, runHealthChecks, type HealthCheck } from '@netra/observability';
+import { runHealthChecks, type HealthCheck } from '@netra/observability';
 
 export interface HealthOptions {
   checks: Record<string, HealthCheck>;
@@ -29,10 +29,6 @@ export function healthRoutes(options: HealthOptions): Router {
         ? report.checks
         : { ...report.checks, gateway: { status: 'down', latencyMs: 0, error: 'shutting down' } },
     });
-  });
-
-  router.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
   });
 
   return router;
