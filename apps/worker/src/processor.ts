@@ -140,14 +140,15 @@ export class RunProcessor {
       await this.deps.scheduler.advance(run.threadId, run.id);
       return 'skipped';
     }
+    // Counted before the client hears of it, so metrics never lag behind what users see.
+    metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
+    metrics.runsFinished.inc({ status: 'completed' });
     await this.deps.events.publish(
       run.userId,
       { type: 'agent_completed', runId: run.id, threadId: run.threadId, messageId, report },
       { once: 'terminal' },
     );
     await this.deps.scheduler.advance(run.threadId, run.id);
-    metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
-    metrics.runsFinished.inc({ status: 'completed' });
     this.log.info('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
     return 'completed';
   }
