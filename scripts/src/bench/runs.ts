@@ -46,7 +46,9 @@ const env = {
 };
 
 function start(script: string, extra: Record<string, string>, ready: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [path.join(root, script)], { env: { ...env, LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of each worker there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE && script.includes('worker') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(root, script)], { env: { ...env, LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
@@ -134,6 +136,10 @@ async function main(): Promise<void> {
 
     // 2. throughput
     completed.clear();
+    const dbName = new URL(databaseUrl).pathname.slice(1);
+    const commits = async () =>
+      Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${dbName}`)[0]?.n ?? 0);
+    const commitsBefore = await commits();
     const burstStart = performance.now();
     for (let i = 0; i < runs; i += 1) {
       clients[i % sockets]!.socket.send(JSON.stringify({ type: 'user_message', threadId: threadIds[i % threads], text: 'How can we cut cost?', clientMessageId: randomUUID() }));
@@ -141,6 +147,9 @@ async function main(): Promise<void> {
     while (completed.size < runs && performance.now() - burstStart < 600_000) await new Promise((r) => setTimeout(r, 50));
     const burstSeconds = (performance.now() - burstStart) / 1000;
     console.log(`throughput: ${completed.size} runs in ${burstSeconds.toFixed(1)} s = ${(completed.size / burstSeconds).toFixed(0)} runs/s end to end (${threads} threads, 1 gateway, 2 workers × 32)`);
+    // pg_stat_database is updated asynchronously by the backends; give it a moment.
+    await new Promise((r) => setTimeout(r, 1_000));
+    console.log(`database transactions per run (accept → answer): ${((await commits()) - commitsBefore) / runs}`);
 
     const rows = await db.$queryRaw<{ platform_ms: number; wait_ms: number }[]>`
       SELECT extract(epoch FROM finished_at - started_at) * 1000 AS platform_ms,
