@@ -111,6 +111,12 @@ class ShadowAwarePg extends PrismaPg {
     await admin.connect();
     await admin.query(`CREATE DATABASE "${database}"`);
     const adapter = await new PrismaPg({ ...this.parts, database }).connect();
+    // adapter-pg splits scripts on every ';', which breaks dollar-quoted function bodies; PostgreSQL's simple
+    // query protocol runs a whole multi-statement script as it is (as `npm run db:migrate` does).
+    const pool = adapter.underlyingDriver();
+    adapter.executeScript = async (script: string) => {
+      await pool.query(script);
+    };
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {
       try {

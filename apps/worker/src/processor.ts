@@ -29,6 +29,11 @@ export class AgentFailedError extends Error {
 
 export type ProcessOutcome = 'completed' | 'cancelled' | 'skipped';
 
+interface PendingStep {
+  agent: AnyAgent;
+  position: number;
+}
+
 function describe(error: unknown): StepError {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -82,7 +87,7 @@ export class RunProcessor {
     const started = performance.now();
     this.log.info('run started', { attempt: run.attempts, resumed: run.previousStatus === 'running' });
 
-    const { request, checkpoints, previousReport } = await this.store.loadContext(run);
+    const { request, checkpoints, previousReport } = run;
     const outputs: Partial<AgentOutputs> = {};
     for (const checkpoint of checkpoints) {
       const agent = PIPELINE.find((a) => a.name === checkpoint.agent);
@@ -117,10 +122,12 @@ export class RunProcessor {
     };
 
     try {
-      for (const [position, agent] of PIPELINE.entries()) {
-        if (outputs[agent.name] !== undefined) continue;
+      // The agents still to run (after a crash, those after the last checkpoint), each knowing the next so that
+      // its completion and the next one's start are one write.
+      const pending = PIPELINE.map((agent, position) => ({ agent, position })).filter(({ agent }) => outputs[agent.name] === undefined);
+      for (const [i, { agent, position }] of pending.entries()) {
         signal.throwIfAborted();
-        await this.step(run, agent, position, ctx, tokens);
+        await this.step(run, { agent, position }, ctx, tokens, { started: i > 0, next: pending[i + 1] });
       }
     } catch (error) {
       if (signal.reason instanceof CancelAbort) {
@@ -153,18 +160,20 @@ export class RunProcessor {
     return 'completed';
   }
 
-  private async step(run: ClaimedRun, agent: AnyAgent, position: number, ctx: AgentContext, tokens: TokenStream): Promise<void> {
+  private async step(
+    run: ClaimedRun,
+    { agent, position }: PendingStep,
+    ctx: AgentContext,
+    tokens: TokenStream,
+    order: { started: boolean; next: PendingStep | undefined },
+  ): Promise<void> {
     const attributes = { 'netra.agent': agent.name, 'netra.attempt': run.attempts };
     return withSpan(`agent ${agent.name}`, { attributes }, () => withContext({ agent: agent.name }, async () => {
       const started = performance.now();
-      await this.store.stepStarted(run.id, agent.name, position, run.attempts, agent.input(ctx));
-      await this.deps.events.publish(run.userId, {
-        type: 'sub_agent_update',
-        runId: run.id,
-        threadId: run.threadId,
-        agent: agent.name,
-        status: 'running',
-      });
+      if (!order.started) {
+        await this.store.stepStarted(run.id, agent.name, position, run.attempts, agent.input(ctx));
+        await this.announceRunning(run, agent.name);
+      }
 
       let result: { output: unknown; summary: string };
       try {
@@ -198,8 +207,16 @@ export class RunProcessor {
       }
 
       const ms = performance.now() - started;
-      await this.store.stepCompleted(run.id, agent.name, result.output, result.summary, ms);
       (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
+      const next = order.next;
+      await this.store.stepCompleted(
+        run.id,
+        agent.name,
+        result.output,
+        result.summary,
+        ms,
+        next && { agent: next.agent.name, position: next.position, attempt: run.attempts, input: next.agent.input(ctx) },
+      );
       metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
       await this.deps.events.publish(run.userId, {
         type: 'sub_agent_update',
@@ -210,7 +227,12 @@ export class RunProcessor {
         summary: result.summary,
         durationMs: Math.round(ms),
       });
+      if (next) await this.announceRunning(run, next.agent.name);
     }));
+  }
+
+  private async announceRunning(run: ClaimedRun, agent: AgentName): Promise<void> {
+    await this.deps.events.publish(run.userId, { type: 'sub_agent_update', runId: run.id, threadId: run.threadId, agent, status: 'running' });
   }
 
   /** Records the run `failed`, announces it once, and starts the thread's next run. */

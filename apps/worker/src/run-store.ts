@@ -11,6 +11,12 @@ export interface ClaimedRun {
   previousStatus: 'queued' | 'running';
   attempts: number;
   startedAt: Date;
+  /** The user's message. */
+  request: string;
+  /** Outputs of the agents that completed in an earlier attempt. */
+  checkpoints: Checkpoint[];
+  /** The report of the thread's previous completed run, for follow-up questions. */
+  previousReport: Report | null;
 }
 
 export interface Checkpoint {
@@ -31,7 +37,11 @@ export interface StepError {
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  /** Moves a queued (or crashed-running) run to running and counts the attempt. Null when it is finished. */
+  /**
+   * Moves a queued (or crashed-running) run to running and counts the attempt, and returns what the run works
+   * from — the user's message, the checkpoints of agents that already completed (a retry resumes after them),
+   * and the thread's previous report (follow-ups) — in one statement. Null when the run has ended.
+   */
   async claim(runId: string): Promise<ClaimedRun | null> {
     const rows = await this.db.$queryRaw<
       {
@@ -42,6 +52,9 @@ export class RunStore {
         previous: 'queued' | 'running';
         attempts: number;
         started_at: Date;
+        request: string | null;
+        checkpoints: { agent: string; output: unknown }[] | null;
+        previous_report: unknown;
       }[]
     >`
       WITH prev AS (SELECT id, status FROM runs WHERE id = ${runId}::uuid FOR UPDATE)
@@ -49,7 +62,13 @@ export class RunStore {
          SET status = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
         FROM prev
        WHERE r.id = prev.id AND prev.status IN ('queued', 'running')
-   RETURNING r.id, r.thread_id, r.user_id, r.user_message_id, prev.status::text AS previous, r.attempts, r.started_at`;
+   RETURNING r.id, r.thread_id, r.user_id, r.user_message_id, prev.status::text AS previous, r.attempts, r.started_at,
+             (SELECT m.content FROM messages m WHERE m.id = r.user_message_id) AS request,
+             (SELECT json_agg(json_build_object('agent', s.agent, 'output', s.output))
+                FROM run_steps s WHERE s.run_id = r.id AND s.status = 'completed') AS checkpoints,
+             (SELECT p.report FROM runs p
+               WHERE p.thread_id = r.thread_id AND p.status = 'completed' AND p.id <> r.id AND p.report IS NOT NULL
+               ORDER BY p.seq DESC LIMIT 1) AS previous_report`;
     const row = rows[0];
     if (!row) return null;
     return {
@@ -60,51 +79,51 @@ export class RunStore {
       previousStatus: row.previous,
       attempts: row.attempts,
       startedAt: row.started_at,
+      request: row.request ?? '',
+      checkpoints: (row.checkpoints ?? []).map((c) => ({ agent: c.agent as AgentName, output: c.output })),
+      previousReport: (row.previous_report ?? null) as Report | null,
     };
   }
 
-  /** The user's message, the checkpoints of agents that already completed, and the thread's previous report. */
-  async loadContext(run: ClaimedRun): Promise<{ request: string; checkpoints: Checkpoint[]; previousReport: Report | null }> {
-    const [message, steps, previous] = await Promise.all([
-      this.db.message.findUnique({ where: { id: run.userMessageId }, select: { content: true } }),
-      this.db.runStep.findMany({ where: { runId: run.id, status: 'completed' }, select: { agent: true, output: true } }),
-      this.db.run.findFirst({
-        where: { threadId: run.threadId, status: 'completed', id: { not: run.id }, report: { not: Prisma.DbNull } },
-        orderBy: { seq: 'desc' },
-        select: { report: true },
-      }),
-    ]);
-    return {
-      request: message?.content ?? '',
-      checkpoints: steps.map((s) => ({ agent: s.agent as AgentName, output: s.output })),
-      previousReport: (previous?.report ?? null) as Report | null,
-    };
-  }
-
+  /** Records an agent as running (a retry of the run overwrites the earlier attempt's row). */
   async stepStarted(runId: string, agent: AgentName, position: number, attempt: number, input: unknown): Promise<void> {
-    const data = {
-      status: 'running' as const,
-      attempt,
-      input: toJson(input),
-      output: Prisma.DbNull,
-      error: Prisma.DbNull,
-      summary: null,
-      startedAt: new Date(),
-      finishedAt: null,
-      durationMs: null,
-    };
-    await this.db.runStep.upsert({
-      where: { runId_agent: { runId, agent } },
-      create: { runId, agent, position, ...data },
-      update: data,
-    });
+    await this.db.$executeRaw`
+      INSERT INTO run_steps (run_id, agent, position, status, attempt, input, started_at)
+      VALUES (${runId}::uuid, ${agent}, ${position}, 'running', ${attempt}, ${json(input)}::jsonb, now())
+      ON CONFLICT (run_id, agent) DO UPDATE
+        SET status = 'running', attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = NULL, error = NULL,
+            summary = NULL, started_at = now(), finished_at = NULL, duration_ms = NULL`;
   }
 
-  async stepCompleted(runId: string, agent: AgentName, output: unknown, summary: string, durationMs: number): Promise<void> {
-    await this.db.runStep.update({
-      where: { runId_agent: { runId, agent } },
-      data: { status: 'completed', output: toJson(output), summary, finishedAt: new Date(), durationMs: Math.round(durationMs) },
-    });
+  /**
+   * Checkpoints an agent's output and, in the same statement, records the next agent as running: one round trip
+   * per sub-agent instead of two.
+   */
+  async stepCompleted(
+    runId: string,
+    agent: AgentName,
+    output: unknown,
+    summary: string,
+    durationMs: number,
+    next?: { agent: AgentName; position: number; attempt: number; input: unknown },
+  ): Promise<void> {
+    const done = { output: json(output), ms: Math.round(durationMs) };
+    if (!next) {
+      await this.db.$executeRaw`
+        UPDATE run_steps SET status = 'completed', output = ${done.output}::jsonb, summary = ${summary}, finished_at = now(), duration_ms = ${done.ms}
+         WHERE run_id = ${runId}::uuid AND agent = ${agent}`;
+      return;
+    }
+    await this.db.$executeRaw`
+      WITH done AS (
+        UPDATE run_steps SET status = 'completed', output = ${done.output}::jsonb, summary = ${summary}, finished_at = now(), duration_ms = ${done.ms}
+         WHERE run_id = ${runId}::uuid AND agent = ${agent}
+      )
+      INSERT INTO run_steps (run_id, agent, position, status, attempt, input, started_at)
+      VALUES (${runId}::uuid, ${next.agent}, ${next.position}, 'running', ${next.attempt}, ${json(next.input)}::jsonb, now())
+      ON CONFLICT (run_id, agent) DO UPDATE
+        SET status = 'running', attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = NULL, error = NULL,
+            summary = NULL, started_at = now(), finished_at = NULL, duration_ms = NULL`;
   }
 
   async stepFailed(runId: string, agent: AgentName, error: StepError, durationMs: number): Promise<void> {
@@ -155,6 +174,11 @@ export class RunStore {
       error: (run.error ?? null) as StepError | null,
     };
   }
+}
+
+/** JSON text for a `::jsonb` parameter (outputs are zod-validated plain data). */
+function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
 }
 
 function toJson(value: unknown): Prisma.InputJsonValue {

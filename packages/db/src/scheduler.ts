@@ -13,28 +13,13 @@ export interface ActivatedRun {
  * `finishedRunId = null` repairs a thread that has queued runs but no active one. Returns the newly active run,
  * or null when the thread stays idle or another run still owns it.
  *
- * Two statements under the thread's row lock: the lock orders this against a gateway accepting a message for
- * the same thread, and the second statement's fresh snapshot sees any run that gateway committed meanwhile.
+ * One call of the `netra_activate_next_run` function (migration `…_activate_next_run_function`): it locks the
+ * thread row, which orders it against a gateway accepting a message for the same thread, and reads the next run
+ * with a fresh snapshot taken after the lock, so a run that gateway committed meanwhile is not missed.
  */
 export async function activateNextRun(db: Db, threadId: string, finishedRunId: string | null): Promise<ActivatedRun | null> {
-  return db.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ active_run_id: string | null; active_status: string | null }[]>`
-      SELECT t.active_run_id, r.status::text AS active_status
-        FROM threads t LEFT JOIN runs r ON r.id = t.active_run_id
-       WHERE t.id = ${threadId}::uuid
-         FOR UPDATE OF t`;
-    const thread = locked[0];
-    if (!thread) return null;
-    const activeIsLive = thread.active_status === 'queued' || thread.active_status === 'running';
-    if (thread.active_run_id !== null && thread.active_run_id !== finishedRunId && activeIsLive) return null;
-
-    const next = (
-      await tx.$queryRaw<{ id: string; user_id: string; created_at: Date }[]>`
-        SELECT id, user_id, created_at FROM runs
-         WHERE thread_id = ${threadId}::uuid AND status = 'queued'
-         ORDER BY seq LIMIT 1`
-    )[0];
-    await tx.$executeRaw`UPDATE threads SET active_run_id = ${next?.id ?? null}::uuid WHERE id = ${threadId}::uuid`;
-    return next ? { runId: next.id, threadId, userId: next.user_id, createdAt: next.created_at } : null;
-  });
+  const rows = await db.$queryRaw<{ run_id: string; user_id: string; created_at: Date }[]>`
+    SELECT run_id, user_id, created_at FROM netra_activate_next_run(${threadId}::uuid, ${finishedRunId}::uuid)`;
+  const next = rows[0];
+  return next ? { runId: next.run_id, threadId, userId: next.user_id, createdAt: next.created_at } : null;
 }

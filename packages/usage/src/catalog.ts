@@ -86,6 +86,9 @@ function toEntry(row: CatalogRow): ModelCatalogEntry {
  * The model catalog. It is global — one price list for every workspace, because public prices are the same for
  * everyone — and only admins change it (the gateway checks the `admin` role; this service does not know HTTP).
  */
+/** Per database client: the catalog as agents read it on every run, reloaded at most every PRICE_BOOK_TTL_MS. */
+const snapshots = new WeakMap<Db, { entries: Promise<ModelCatalogEntry[]>; loadedAt: number }>();
+
 export class CatalogService {
   private prices: { book: Promise<PriceBook>; loadedAt: number } | undefined;
 
@@ -114,6 +117,19 @@ export class CatalogService {
   }
 
   /**
+   * The catalog for read-mostly callers (every run's agents): shared by all instances on the same client and
+   * reloaded at most every PRICE_BOOK_TTL_MS, so a run does not query it; an admin's edit shows within the TTL.
+   */
+  snapshot(): Promise<ModelCatalogEntry[]> {
+    const cached = snapshots.get(this.db);
+    if (cached && Date.now() - cached.loadedAt <= PRICE_BOOK_TTL_MS) return cached.entries;
+    const entries = this.list();
+    snapshots.set(this.db, { entries, loadedAt: Date.now() });
+    entries.catch(() => snapshots.delete(this.db));
+    return entries;
+  }
+
+  /**
    * Current prices, reloaded at most every PRICE_BOOK_TTL_MS (and at once after a change made through this
    * instance; other processes see it within the TTL).
    */
@@ -134,6 +150,7 @@ export class CatalogService {
     try {
       const row = await this.db.modelCatalogEntry.create({ data: { ...body, typicalLatencyMs: body.typicalLatencyMs ?? null } });
       this.prices = undefined;
+      snapshots.delete(this.db);
       return toEntry(row);
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
@@ -147,6 +164,7 @@ export class CatalogService {
     try {
       const row = await this.db.modelCatalogEntry.update({ where: { id }, data: body });
       this.prices = undefined;
+      snapshots.delete(this.db);
       return toEntry(row);
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') throw new NotFoundError('Model');

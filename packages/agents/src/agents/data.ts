@@ -17,7 +17,7 @@ export const dataAgent: Agent<'data'> = {
     const [metrics, cache, catalog] = await Promise.all([
       workloadMetrics(ctx.db, ctx.userId, range),
       cacheOpportunity(ctx.db, ctx.userId, range),
-      new CatalogService(ctx.db).list(),
+      new CatalogService(ctx.db).snapshot(),
     ]);
     ctx.signal.throwIfAborted();
     const providers = new Map(catalog.map((m) => [canonicalModel(m.model), m.provider]));

@@ -57,7 +57,7 @@ export const optimizationAgent: Agent<'optimization'> = {
     }
     const range = { from: new Date(data.window.from), to: new Date(data.window.to) };
     const [catalog, batching, peaks] = await Promise.all([
-      new CatalogService(ctx.db).list(),
+      new CatalogService(ctx.db).snapshot(),
       batchingPotential(ctx.db, ctx.userId, range),
       triage.growthPct === undefined ? Promise.resolve([]) : peakLoad(ctx.db, ctx.userId, range),
     ]);
