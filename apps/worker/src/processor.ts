@@ -1,4 +1,4 @@
-import { RunJobData, type AgentName, type Report } from '@netra/contracts';
+import { RunJobData, type AgentName, type Report, type RunEventDraft } from '@netra/contracts';
 import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@netra/agents';
 import type { RunEventLog } from '@netra/bus';
 import type { Db } from '@netra/db';
@@ -96,14 +96,6 @@ export class RunProcessor {
       if (agent && parsed?.success) (outputs as Record<string, unknown>)[agent.name] = parsed.data;
     }
 
-    await this.deps.events.publish(run.userId, {
-      type: 'agent_started',
-      runId: run.id,
-      threadId: run.threadId,
-      messageId: run.userMessageId,
-      attempt: run.attempts,
-    });
-
     const tokens = new TokenStream((agent, delta) =>
       this.deps.events.publish(run.userId, { type: 'agent_token', runId: run.id, threadId: run.threadId, agent, delta }),
     );
@@ -122,12 +114,19 @@ export class RunProcessor {
     };
 
     try {
-      // The agents still to run (after a crash, those after the last checkpoint), each knowing the next so that
-      // its completion and the next one's start are one write.
+      // The agents still to run (after a crash, those after the last checkpoint). Each step is recorded running
+      // by the write that completes the one before it, and announced with it: one database write and one event
+      // append per sub-agent.
       const pending = PIPELINE.map((agent, position) => ({ agent, position })).filter(({ agent }) => outputs[agent.name] === undefined);
-      for (const [i, { agent, position }] of pending.entries()) {
+      const first = pending[0];
+      if (first) await this.store.stepStarted(run.id, first.agent.name, first.position, run.attempts, first.agent.input(ctx));
+      await this.deps.events.publishAll(run.userId, [
+        { type: 'agent_started', runId: run.id, threadId: run.threadId, messageId: run.userMessageId, attempt: run.attempts },
+        ...(first ? [this.running(run, first.agent.name)] : []),
+      ]);
+      for (const [i, step] of pending.entries()) {
         signal.throwIfAborted();
-        await this.step(run, { agent, position }, ctx, tokens, { started: i > 0, next: pending[i + 1] });
+        await this.step(run, step, ctx, tokens, pending[i + 1]);
       }
     } catch (error) {
       if (signal.reason instanceof CancelAbort) {
@@ -160,20 +159,10 @@ export class RunProcessor {
     return 'completed';
   }
 
-  private async step(
-    run: ClaimedRun,
-    { agent, position }: PendingStep,
-    ctx: AgentContext,
-    tokens: TokenStream,
-    order: { started: boolean; next: PendingStep | undefined },
-  ): Promise<void> {
+  private async step(run: ClaimedRun, { agent }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined): Promise<void> {
     const attributes = { 'netra.agent': agent.name, 'netra.attempt': run.attempts };
     return withSpan(`agent ${agent.name}`, { attributes }, () => withContext({ agent: agent.name }, async () => {
       const started = performance.now();
-      if (!order.started) {
-        await this.store.stepStarted(run.id, agent.name, position, run.attempts, agent.input(ctx));
-        await this.announceRunning(run, agent.name);
-      }
 
       let result: { output: unknown; summary: string };
       try {
@@ -208,7 +197,6 @@ export class RunProcessor {
 
       const ms = performance.now() - started;
       (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
-      const next = order.next;
       await this.store.stepCompleted(
         run.id,
         agent.name,
@@ -218,21 +206,23 @@ export class RunProcessor {
         next && { agent: next.agent.name, position: next.position, attempt: run.attempts, input: next.agent.input(ctx) },
       );
       metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
-      await this.deps.events.publish(run.userId, {
-        type: 'sub_agent_update',
-        runId: run.id,
-        threadId: run.threadId,
-        agent: agent.name,
-        status: 'completed',
-        summary: result.summary,
-        durationMs: Math.round(ms),
-      });
-      if (next) await this.announceRunning(run, next.agent.name);
+      await this.deps.events.publishAll(run.userId, [
+        {
+          type: 'sub_agent_update',
+          runId: run.id,
+          threadId: run.threadId,
+          agent: agent.name,
+          status: 'completed',
+          summary: result.summary,
+          durationMs: Math.round(ms),
+        },
+        ...(next ? [this.running(run, next.agent.name)] : []),
+      ]);
     }));
   }
 
-  private async announceRunning(run: ClaimedRun, agent: AgentName): Promise<void> {
-    await this.deps.events.publish(run.userId, { type: 'sub_agent_update', runId: run.id, threadId: run.threadId, agent, status: 'running' });
+  private running(run: ClaimedRun, agent: AgentName): RunEventDraft {
+    return { type: 'sub_agent_update', runId: run.id, threadId: run.threadId, agent, status: 'running' };
   }
 
   /** Records the run `failed`, announces it once, and starts the thread's next run. */

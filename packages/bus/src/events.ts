@@ -15,39 +15,46 @@ import type { RedisNames } from './names.js';
  *   run's last, even when a cancelled worker is still winding down.
  * - "Once" events (the terminal one) are published at most once per run, however many attempts try.
  *
+ * - Several events of one run may be appended in one call (in order): one round trip for, e.g., "triage
+ *   completed" and "data running".
+ *
  * KEYS: seq, stream, once-set
- * ARGV: channel, json-without-leading-brace, maxlen, ttl, once-member ('' = none), clock floor
+ * ARGV: channel, maxlen, ttl, once-member ('' = none), clock floor, then each event's JSON without its leading brace
+ * Returns the published payloads, or false when nothing was appended.
  */
 const APPEND_SCRIPT = `
 if redis.call('SISMEMBER', KEYS[3], 'terminal') == 1 then return false end
-if ARGV[5] ~= '' then
-  if redis.call('SADD', KEYS[3], ARGV[5]) == 0 then return false end
-  redis.call('EXPIRE', KEYS[3], ARGV[4])
+if ARGV[4] ~= '' then
+  if redis.call('SADD', KEYS[3], ARGV[4]) == 0 then return false end
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[6]) end
-local seq = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-local digits = string.format('%d', seq)
-local id = string.format('%016d', seq)
-local payload = '{"eventId":"' .. id .. '",' .. ARGV[2]
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. digits, 'e', payload)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[1], payload)
-return payload
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[5]) end
+local out = {}
+for i = 6, #ARGV do
+  local seq = redis.call('INCR', KEYS[1])
+  local id = string.format('%016d', seq)
+  local payload = '{"eventId":"' .. id .. '",' .. ARGV[i]
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-' .. string.format('%d', seq), 'e', payload)
+  redis.call('PUBLISH', ARGV[1], payload)
+  out[#out + 1] = payload
+end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return out
 `;
 
 interface AppendCommand {
-  netraAppendEvent(
+  netraAppendEvents(
     seqKey: string,
     streamKey: string,
     onceKey: string,
     channel: string,
-    body: string,
     maxLen: number,
     ttl: number,
     once: string,
     floor: number,
-  ): Promise<string | null>;
+    ...bodies: string[]
+  ): Promise<string[] | null>;
 }
 
 export interface EventLogOptions {
@@ -85,28 +92,41 @@ export class RunEventLog {
   ) {
     this.retentionSeconds = options.retentionSeconds ?? 7 * 86_400;
     this.maxLen = options.maxLen ?? 10_000;
-    if (!('netraAppendEvent' in redis)) redis.defineCommand('netraAppendEvent', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    if (!('netraAppendEvents' in redis)) redis.defineCommand('netraAppendEvents', { numberOfKeys: 3, lua: APPEND_SCRIPT });
     this.redis = redis as Redis & AppendCommand;
   }
 
   /** Numbers, stores and publishes the event for `userId`'s sockets; returns it with its `eventId` and `ts`. */
   async publish(userId: string, draft: RunEventDraft, options: PublishOptions = {}): Promise<RunEvent | null> {
+    const [event] = await this.publishAll(userId, [draft], options);
+    return event ?? null;
+  }
+
+  /**
+   * Appends several events of one run, in order, in one round trip. Returns them with their ids, or an empty
+   * list when the run's log is closed (its terminal event is out) or a "once" event was already published.
+   */
+  async publishAll(userId: string, drafts: readonly RunEventDraft[], options: PublishOptions = {}): Promise<RunEvent[]> {
+    const first = drafts[0];
+    if (!first) return [];
+    if (drafts.some((d) => d.runId !== first.runId || d.threadId !== first.threadId)) {
+      throw new Error('publishAll takes events of one run');
+    }
     const ts = new Date().toISOString();
-    // The script prepends `{"eventId":"…",` so the event is serialised once, here.
-    const body = JSON.stringify({ ...draft, ts }).slice(1);
-    const payload = await this.redis.netraAppendEvent(
-      this.names.threadEventSeq(draft.threadId),
-      this.names.threadEventLog(draft.threadId),
-      this.names.runOnceEvents(draft.threadId, draft.runId),
+    // The script prepends `{"eventId":"…",` so each event is serialised once, here.
+    const bodies = drafts.map((draft) => JSON.stringify({ ...draft, ts }).slice(1));
+    const payloads = await this.redis.netraAppendEvents(
+      this.names.threadEventSeq(first.threadId),
+      this.names.threadEventLog(first.threadId),
+      this.names.runOnceEvents(first.threadId, first.runId),
       this.names.userEvents(userId),
-      body,
       this.maxLen,
       this.retentionSeconds,
       options.once ?? '',
       Date.now() * 1000,
+      ...bodies,
     );
-    if (payload === null) return null;
-    return JSON.parse(payload) as RunEvent;
+    return (payloads ?? []).map((payload) => JSON.parse(payload) as RunEvent);
   }
 
   /**

@@ -46,8 +46,8 @@ const env = {
 };
 
 function start(script: string, extra: Record<string, string>, ready: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
-  // BENCH_PROFILE=<dir> writes a V8 CPU profile of each worker there (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE && script.includes('worker') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of each process there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, path.join(root, script)], { env: { ...env, LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
@@ -157,6 +157,9 @@ async function main(): Promise<void> {
         FROM runs WHERE status = 'completed'`;
     console.log(`platform time per run (claim → answer, local provider): ${summary(rows.map((r) => Number(r.platform_ms)))}`);
     console.log(`queue wait per run (accepted → started; includes waiting for the thread's previous run): ${summary(rows.map((r) => Number(r.wait_ms)))}`);
+    const sizes = await db.$queryRaw<{ agent: string; bytes: number }[]>`
+      SELECT agent, avg(octet_length(output::text))::float8 AS bytes FROM run_steps GROUP BY agent ORDER BY agent`;
+    console.log(`checkpoint size per agent (bytes): ${sizes.map((r) => `${r.agent} ${Math.round(r.bytes)}`).join(', ')}`);
     for (const c of clients) c.socket.close();
   } finally {
     for (const p of processes) p.kill('SIGTERM');
