@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, isNetraError, NetraError, NotFoundError, UnauthorizedError, ValidationError } from '@netra/contracts';
 import { addContext, errorFields, logger, metrics, requestTraceId, withContext } from '@netra/observability';
-import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
+import { bearerToken, type Principal, type TokenVerifier } from '../auth/tokens.js';
+import type { AuthAttempts } from '../security/auth-attempts.js';
+import { securityEvent } from '../security/audit.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { HTTP_STATUS, toNetraError } from './errors.js';
 
@@ -34,12 +36,24 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
   withContext({ requestId, traceId: requestTraceId(req.get('traceparent')) }, () => next());
 }
 
-/** Requires a valid bearer token (never from the query string) and resolves the caller's internal id. */
-export function authenticate(verifier: TokenVerifier, users: UserDirectory) {
+/**
+ * Requires a valid bearer token (never from the query string) and resolves the caller's internal id.
+ * With `attempts`, failures are audited and counted per client address, and an address past its failure
+ * budget is refused before its token is even looked at. Every mount of the API should pass it.
+ */
+export function authenticate(verifier: TokenVerifier, users: UserDirectory, attempts?: AuthAttempts) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const token = bearerToken(req.get('authorization'));
-    if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
-    const principal = await verifier.verify(token);
+    const address = req.ip ?? 'unknown';
+    await attempts?.before(address);
+    let principal: Principal;
+    try {
+      const token = bearerToken(req.get('authorization'));
+      if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
+      principal = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await attempts?.failed(address, error.message, 'http');
+      throw error;
+    }
     const id = await users.resolve(principal.subject);
     userOf.set(req, { id, subject: principal.subject, roles: principal.roles });
     addContext({ userId: id });
@@ -47,9 +61,23 @@ export function authenticate(verifier: TokenVerifier, users: UserDirectory) {
   };
 }
 
+const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Requires a role claim (mounted after `authenticate`). A refusal is audited; so is every change made under
+ * the `admin` role (one `admin_action` line per non-read request, with its outcome, once it is answered).
+ */
 export function requireRole(role: string) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!currentUser(req).roles.includes(role)) throw new ForbiddenError(`Requires the ${role} role`);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const user = currentUser(req);
+    const where = { method: req.method, path: `${req.baseUrl}${req.path}` };
+    if (!user.roles.includes(role)) {
+      securityEvent('forbidden', { userId: user.id, subject: user.subject, role, ...where });
+      throw new ForbiddenError(`Requires the ${role} role`);
+    }
+    if (role === 'admin' && !READ_ONLY.has(req.method)) {
+      res.once('finish', () => securityEvent('admin_action', { userId: user.id, subject: user.subject, ...where, status: res.statusCode }));
+    }
     next();
   };
 }
