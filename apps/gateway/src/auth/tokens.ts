@@ -72,9 +72,17 @@ export class TokenVerifier {
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
       throw new UnauthorizedError('Token has no usable subject');
     }
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-    return { subject, roles };
+    return { subject, roles: rolesOf(payload.roles) };
   }
+}
+
+/**
+ * The `roles` claim: an array of strings, or one space-separated string (as some identity providers write
+ * scopes). Anything else means no roles. Bounded, so a token cannot make us carry a megabyte of roles around.
+ */
+function rolesOf(claim: unknown): string[] {
+  const raw: unknown[] = typeof claim === 'string' ? claim.split(/\s+/) : Array.isArray(claim) ? claim : [];
+  return raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64).slice(0, 32);
 }
 
 function describeJoseError(error: unknown): string {
