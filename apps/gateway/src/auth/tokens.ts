@@ -69,7 +69,8 @@ export class TokenVerifier {
       throw new UnauthorizedError(describeJoseError(error));
     }
     const subject = payload.sub;
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+    // Control characters (NUL above all) cannot be stored as a user's subject: refuse them here, not as a 500 later.
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255 || /[\u0000-\u001f\u007f]/.test(subject)) {
       throw new UnauthorizedError('Token has no usable subject');
     }
     return { subject, roles: rolesOf(payload.roles) };

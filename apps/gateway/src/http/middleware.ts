@@ -107,6 +107,9 @@ export function errorHandler(error: unknown, _req: Request, res: Response, next:
     netra = new NetraError('payload_too_large', 'Body is too large');
   } else if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     netra = new NetraError('unsupported_media_type', 'Unsupported body encoding');
+  } else if (error instanceof URIError) {
+    // The router could not decode a path parameter (`%ED%A0%80`, a lone `%`): the client's mistake, not ours.
+    netra = new ValidationError('The URL is not valid percent-encoded UTF-8');
   } else {
     const mapped = toNetraError(error);
     netra = mapped.error;
