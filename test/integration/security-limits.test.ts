@@ -31,6 +31,7 @@ beforeAll(async () => {
       RATE_LIMIT_IP_UPGRADES: `4/${WINDOW_S}`,
       RATE_LIMIT_USER_MESSAGES: `3/${WINDOW_S}`,
       RATE_LIMIT_IP_AUTH_FAILURES: `4/${WINDOW_S}`,
+      WS_MAX_SOCKETS_PER_USER: '3',
     },
   });
   [g1, g2] = stack.gateways as [Gateway, Gateway];
@@ -149,6 +150,23 @@ describe('WebSocket upgrades per client address', () => {
     const again = await upgrade(g2, address, token);
     expect(again.status).toBe(101);
     await again.client?.close();
+  });
+});
+
+describe('open sockets per user', () => {
+  it('closes the oldest socket with 1008 when a user opens one more than WS_MAX_SOCKETS_PER_USER', async () => {
+    const token = await tokenFor('tabs');
+    const sockets: WsClient[] = [];
+    for (let i = 0; i < 3; i += 1) sockets.push((await upgrade(g1, freshAddress(), token)).client!);
+    const newest = (await upgrade(g1, freshAddress(), token)).client!;
+    await sleep(200);
+    expect(sockets.map((c) => c.closeCode)).toEqual([1008, undefined, undefined]);
+    // The new tab works (a user opening a tab expects it to), and so do the others.
+    for (const c of [newest, sockets[1]!, sockets[2]!]) {
+      c.send({ type: 'ping' });
+      await c.next((f) => f.type === 'pong');
+    }
+    await Promise.all([newest, ...sockets].map((c) => c.close()));
   });
 });
 
