@@ -198,7 +198,7 @@ describe('another user’s ids (IDOR matrix)', () => {
     const replies = socket.frames.filter((f) => f.type === 'error');
     expect(replies.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual(frames.map(() => 'not_found'));
     expect(replies.slice(0, 3).map((f) => (f.type === 'error' ? f.clientMessageId : null))).toEqual(['x-1', 'x-2', 'x-3']);
-    expect(socket.frames.some((f) => 'threadId' in f && f.threadId === aliceThread.id && f.type !== 'error')).toBe(false);
+    expect(socket.frames.some((f) => f.type !== 'error' && 'threadId' in f && f.threadId === aliceThread.id)).toBe(false);
 
     expect(await rowCounts()).toEqual(before);
     expect((await stack.db.run.findUniqueOrThrow({ where: { id: aliceRun.runId } })).status).toBe('queued');
