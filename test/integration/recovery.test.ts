@@ -6,7 +6,6 @@ import { Redis } from 'ioredis';
 import type { MessageAccepted, Thread } from '@netra/contracts';
 import { tokenFor, WsClient } from '../support/clients.js';
 import { startFleet, verifyFleet, waitForFleet } from '../support/fleet.js';
-import { freePort, TestRedis } from '../support/redis.js';
 import { deleteKeys, REDIS_URL } from '../support/services.js';
 import { Stack, waitForRunStatus } from '../support/stack.js';
 import { freePort, TestRedis } from '../support/redis-server.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Thread } from '@netra/contracts';
 import { Api, tokenFor, WsClient } from '../support/clients.js';
 import type { Gateway, LogLine } from '../support/processes.js';
-import { freePort, TestRedis } from '../support/redis.js';
+import { freePort, TestRedis } from '../support/redis-server.js';
 import { Stack } from '../support/stack.js';
 
 // Floods against every rate limit of two gateway replicas sharing one Redis: each limit is hit at exactly its
