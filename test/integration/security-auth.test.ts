@@ -13,6 +13,7 @@ import { Stack } from '../support/stack.js';
 const ISSUER = 'https://idp.netra.test/';
 const AUDIENCE = 'netra-api';
 const LLM_KEY = 'sk-sentinel-llm-key-4f1c2d9e8b7a';
+const METRICS_TOKEN = 'metrics-sentinel-token-9d8c7b6a';
 
 const idp = new FakeIdp();
 let stack: Stack;
@@ -20,7 +21,7 @@ let k1: SigningKey;
 let k2: SigningKey;
 let attackerKey: SigningKey;
 /** Every token and ticket this file hands to the gateway: none may ever show up in its logs. */
-const credentials: string[] = [];
+const credentials: string[] = [METRICS_TOKEN];
 
 function remember(credential: string): string {
   credentials.push(credential);
@@ -64,6 +65,7 @@ beforeAll(async () => {
       WS_TICKET_TTL_MS: '1000',
       CORS_ORIGINS: 'https://app.example',
       LLM_API_KEY: LLM_KEY,
+      METRICS_TOKEN,
       // This file fails authentication on purpose, many times, from one address.
       RATE_LIMIT_IP_AUTH_FAILURES: '100000/60',
       // Debug logs too: a credential must not leak at any level.
@@ -232,12 +234,35 @@ describe('roles', () => {
     const sneaky = api(await hsToken('sneaky', { roles: { admin: true } }));
     expect((await sneaky.patch(`/api/v1/models/${created.body.id}`, { qualityScore: 1 })).status).toBe(403);
 
-    await stack.gateway.process.waitForLog((l) => l.kind === 'admin_action' && l.method === 'PATCH');
-    const actions = securityEvents('admin_action');
-    expect(actions.map((l) => [l.method, l.path, l.status])).toEqual([
-      ['POST', '/api/v1/models', 201],
-      ['PATCH', `/api/v1/models/${created.body.id}`, 200],
+    const actions = securityEvents('admin_action').filter((l) => String(l.action).startsWith('model_'));
+    expect(actions.map((l) => [l.action, l.actor, l.modelId])).toEqual([
+      ['model_create', 'ada', created.body.id],
+      ['model_update', 'idp-admin', created.body.id],
     ]);
+  });
+
+  it('guards the operator surfaces the same way: Bull Board, the admin API and a METRICS_TOKEN-protected /metrics', async () => {
+    const failuresBefore = securityEvents('auth_failed').length;
+    const forbiddenBefore = securityEvents('forbidden').length;
+    const user = await hsToken('norma');
+    const forged = remember(await mint({ secret: 'f'.repeat(48) }, { sub: 'ada', iss: ISSUER, aud: AUDIENCE, roles: ['admin'] }));
+    const get = (path: string, headers: Record<string, string>) => fetch(`${stack.gateway.url}${path}`, { headers: { accept: 'application/json', ...headers } });
+
+    expect((await get('/admin/queues', { authorization: `Bearer ${forged}` })).status).toBe(401);
+    expect((await get('/admin/queues', { authorization: `Bearer ${user}` })).status).toBe(403);
+    expect((await get('/admin/queues', { cookie: `netra_admin=${'A'.repeat(43)}` })).status).toBe(401);
+    expect((await get('/api/v1/admin/queue', { authorization: `Bearer ${user}` })).status).toBe(403);
+    expect((await get('/metrics', {})).status).toBe(401);
+    expect((await get('/metrics', { authorization: 'Bearer guessed-metrics-token' })).status).toBe(401);
+    expect((await get('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` })).status).toBe(200);
+
+    const admin = await hsToken('ada', { roles: ['admin'] });
+    expect((await get('/admin/queues', { authorization: `Bearer ${admin}` })).status).toBe(200);
+    expect((await get('/api/v1/admin/queue', { authorization: `Bearer ${admin}` })).status).toBe(200);
+
+    // The forged bearer and both bad metrics attempts were failed authentications; the non-admins were refused.
+    expect(securityEvents('auth_failed').length - failuresBefore).toBe(3);
+    expect(securityEvents('forbidden').length - forbiddenBefore).toBe(2);
   });
 });
 
@@ -273,14 +298,18 @@ describe('what the gateway says about itself', () => {
     const admin = api(await hsToken('ada', { roles: ['admin'] }));
     const thread = (await admin.post<Thread>('/api/v1/threads', { title: 'secrets?' })).body;
     const bodies: string[] = [];
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/api/v1/threads', `/api/v1/threads/${thread.id}`, `/api/v1/threads/${thread.id}/messages`, '/api/v1/models', '/api/v1/usage/summary']) {
+    for (const path of ['/health/live', '/health/ready', '/api/v1/threads', `/api/v1/threads/${thread.id}`, `/api/v1/threads/${thread.id}/messages`, '/api/v1/models', '/api/v1/usage/summary']) {
       const res = await fetch(`${stack.gateway.url}${path}`, { headers: { authorization: `Bearer ${await hsToken('ada', { roles: ['admin'] })}` } });
       bodies.push(`${path} ${res.status} ${[...res.headers.entries()].join(';')} ${await res.text()}`);
     }
+    const metricsText = await (await fetch(`${stack.gateway.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(metricsText).toContain('netra_security_events_total{kind="auth_failed"');
+    bodies.push(metricsText);
+    for (const path of ['/api/openapi.json', '/api/docs/', '/admin/login']) bodies.push(await (await fetch(`${stack.gateway.url}${path}`)).text());
     // Error answers too: a bad route, a bad body, a bad id.
     bodies.push(JSON.stringify((await admin.get('/api/v1/nope')).body), JSON.stringify((await admin.post('/api/v1/threads', '{"title":')).body));
     const all = bodies.join('\n');
-    for (const secret of [TEST_JWT_SECRET, LLM_KEY, stack.testEnv.databaseUrl, 'postgresql://']) expect(all).not.toContain(secret);
+    for (const secret of [TEST_JWT_SECRET, LLM_KEY, METRICS_TOKEN, stack.testEnv.databaseUrl, 'postgresql://']) expect(all).not.toContain(secret);
   });
 });
 

@@ -148,8 +148,8 @@ export const ModelCatalogEntry = z.object({
 export type ModelCatalogEntry = z.infer<typeof ModelCatalogEntry>;
 
 export const CreateModelBody = z.object({
-  provider: z.string().min(1).max(64),
-  model: z.string().min(1).max(128),
+  provider: StorableString.min(1).max(64),
+  model: StorableString.min(1).max(128),
   inputPricePerMTok: z.number().nonnegative().max(10_000),
   outputPricePerMTok: z.number().nonnegative().max(10_000),
   qualityScore: z.number().min(0).max(100),

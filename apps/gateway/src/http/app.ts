@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext);
   app.use(deps.security.headers);
   app.use(healthRoutes(deps.health));
-  app.use(operationsRoutes({ ...deps.ops, verifier: deps.verifier, users: deps.users }));
+  app.use(operationsRoutes({ ...deps.ops, verifier: deps.verifier, users: deps.users, security: deps.security }));
 
   const api = express.Router();
   api.use(deps.security.cors);

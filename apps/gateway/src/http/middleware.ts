@@ -61,22 +61,16 @@ export function authenticate(verifier: TokenVerifier, users: UserDirectory, atte
   };
 }
 
-const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
- * Requires a role claim (mounted after `authenticate`). A refusal is audited; so is every change made under
- * the `admin` role (one `admin_action` line per non-read request, with its outcome, once it is answered).
+ * Requires a role claim (mounted after `authenticate`); a refusal is audited as `forbidden`. What an admin then
+ * changes is audited by the handler that changes it (`auditAdminAction`), with the action's own name and ids.
  */
 export function requireRole(role: string) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: Request, _res: Response, next: NextFunction): void => {
     const user = currentUser(req);
-    const where = { method: req.method, path: `${req.baseUrl}${req.path}` };
     if (!user.roles.includes(role)) {
-      securityEvent('forbidden', { userId: user.id, subject: user.subject, role, ...where });
+      securityEvent('forbidden', { userId: user.id, subject: user.subject, role, method: req.method, path: `${req.baseUrl}${req.path}` });
       throw new ForbiddenError(`Requires the ${role} role`);
-    }
-    if (role === 'admin' && !READ_ONLY.has(req.method)) {
-      res.once('finish', () => securityEvent('admin_action', { userId: user.id, subject: user.subject, ...where, status: res.statusCode }));
     }
     next();
   };

@@ -19,9 +19,9 @@ const log = logger.child({ component: 'security' });
  * Fields must describe the event (address, user id, route, reason), never carry a credential: the logger
  * redacts token-like keys and `Bearer …` anyway, but nothing here should rely on that.
  */
-export function securityEvent(kind: SecurityEventKind, fields: Record<string, unknown> = {}): void {
+export function securityEvent(kind: SecurityEventKind, fields: Record<string, unknown> = {}, message = `security: ${kind}`): void {
   metrics.securityEvents.inc({ kind });
   // Admin actions are the normal use of a privilege, the rest are refusals worth a look.
   const level = kind === 'admin_action' ? 'info' : 'warn';
-  log.log(level, `security: ${kind}`, { security: true, tag: 'security', kind, ...fields });
+  log.log(level, message, { security: true, tag: 'security', kind, ...fields });
 }

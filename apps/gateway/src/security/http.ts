@@ -53,6 +53,16 @@ export function securityHeaders(options: { hstsMaxAgeSeconds: number }): Request
 }
 
 /**
+ * The same policy with inline *styles* allowed (scripts stay `'self'` only), for third-party operator pages that
+ * set `style` attributes and `<style>` blocks: Bull Board and Swagger UI. Their Google Fonts link stays blocked
+ * (no third-party requests from an admin page); they fall back to system fonts.
+ */
+export function inlineStylesAllowed(): RequestHandler {
+  const csp = helmet.contentSecurityPolicy({ useDefaults: false, directives: { ...CSP_DIRECTIVES, 'style-src': ["'self'", "'unsafe-inline'"] } });
+  return (req, res, next) => csp(req, res, next);
+}
+
+/**
  * CORS for `/api/v1`: only the origins in CORS_ORIGINS get `Access-Control-Allow-Origin` (same-origin pages need
  * none). No credentials mode: the API authenticates with a bearer header, never cookies, so a foreign page
  * cannot ride a user's session (no CSRF surface). Preflights are answered here, before auth and limits.

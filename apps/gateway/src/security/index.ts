@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Redis, RedisNames } from '@netra/bus';
 import { AuthAttempts } from './auth-attempts.js';
 import { clientAddress, compileTrustProxy, type TrustProxy } from './client-address.js';
-import { corsPolicy, limitByAddress, limitByUser, securityHeaders } from './http.js';
+import { corsPolicy, inlineStylesAllowed, limitByAddress, limitByUser, securityHeaders } from './http.js';
 import { RateLimits, type RateLimitSettings } from './rate-limits.js';
 
 export { securityEvent, type SecurityEventKind } from './audit.js';
@@ -34,6 +34,8 @@ export class Security {
   readonly limitByAddress: RequestHandler;
   /** RATE_LIMIT_USER_REQUESTS, after authentication. */
   readonly limitByUser: RequestHandler;
+  /** Replaces the CSP with one that allows inline styles (not scripts), for Bull Board and Swagger UI. */
+  readonly inlineStylesAllowed: RequestHandler;
 
   constructor(settings: SecuritySettings, redis: Redis, names: RedisNames) {
     this.trustProxy = compileTrustProxy(settings.TRUST_PROXY);
@@ -43,6 +45,7 @@ export class Security {
     this.cors = corsPolicy(settings.CORS_ORIGINS);
     this.limitByAddress = limitByAddress(this.limits.ipRequests);
     this.limitByUser = limitByUser(this.limits.userRequests);
+    this.inlineStylesAllowed = inlineStylesAllowed();
   }
 
   /** The client address of a request that never reaches express (WebSocket upgrades). */
