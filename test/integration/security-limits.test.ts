@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import type { Thread } from '@netra/contracts';
 import { Api, tokenFor, WsClient } from '../support/clients.js';
 import type { Gateway, LogLine } from '../support/processes.js';
@@ -231,6 +232,7 @@ describe('when Redis is unreachable', () => {
     const redis = new TestRedis(await freePort(), dir);
     await redis.start();
     const own = await Stack.start('seclimitsredis', { workers: 0, env: { REDIS_URL: redis.url, RATE_LIMIT_IP_REQUESTS: '5/30' } });
+    const probe = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
     try {
       const api = await own.api('offline');
       expect((await api.get('/api/v1/threads')).status).toBe(200);
@@ -241,14 +243,25 @@ describe('when Redis is unreachable', () => {
       expect(during).toEqual([200, 200, 200, 200, 200, 429, 429]);
       await own.gateway.process.waitForLog((l) => l.message === 'Redis unreachable: rate limits fall back to per-process memory');
       await redis.start();
-      // The limiter's connection (the gateway's request connection, not its subscriber) is back.
-      await own.gateway.process.waitForLog((l) => l.message === 'redis connection restored' && String(l.connection).includes(':gateway:'), 15_000);
-      // Back on Redis: the shared count (1 request before the outage) continues.
+      // Back on Redis once a request moves the shared counter again (the AOF kept it: 1 request before the outage).
+      const key = `${own.testEnv.prefix}:rl:ip_requests:127.0.0.1`;
+      await probe.connect();
+      let shared = false;
+      for (let i = 0; i < 60 && !shared; i += 1) {
+        const before = Number((await probe.get(key)) ?? 0);
+        await api.get('/api/v1/threads');
+        shared = Number((await probe.get(key)) ?? 0) === before + 1;
+        if (!shared) await sleep(250);
+      }
+      expect(shared).toBe(true);
+      const used = Number(await probe.get(key));
+      expect(used).toBeLessThan(5);
       const after = [];
-      for (let i = 0; i < 5; i += 1) after.push((await api.get('/api/v1/threads')).status);
-      expect(after).toEqual([200, 200, 200, 200, 429]);
+      for (let i = used; i <= 5; i += 1) after.push((await api.get('/api/v1/threads')).status);
+      expect(after).toEqual([...Array<number>(5 - used).fill(200), 429]);
       expect(own.gateway.process.logs.some((l) => l.message === 'Redis back: rate limits shared across gateways again')).toBe(true);
     } finally {
+      probe.disconnect();
       await own.stop();
       await redis.stop();
       await rm(dir, { recursive: true, force: true });

@@ -38,20 +38,20 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
 
 /**
  * Requires a valid bearer token (never from the query string) and resolves the caller's internal id.
- * With `attempts`, failures are audited and counted per client address, and an address past its failure
- * budget is refused before its token is even looked at. Every mount of the API should pass it.
+ * Failures are audited and counted per client address (`attempts`), and an address past its failure budget is
+ * refused before its token is even looked at.
  */
-export function authenticate(verifier: TokenVerifier, users: UserDirectory, attempts?: AuthAttempts) {
+export function authenticate(verifier: TokenVerifier, users: UserDirectory, attempts: AuthAttempts) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const address = req.ip ?? 'unknown';
-    await attempts?.before(address);
+    await attempts.before(address);
     let principal: Principal;
     try {
       const token = bearerToken(req.get('authorization'));
       if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
       principal = await verifier.verify(token);
     } catch (error) {
-      if (error instanceof UnauthorizedError) await attempts?.failed(address, error.message, 'http');
+      if (error instanceof UnauthorizedError) await attempts.failed(address, error.message, 'http');
       throw error;
     }
     const id = await users.resolve(principal.subject);
