@@ -144,10 +144,13 @@ describe('a run that keeps killing workers', () => {
       expect(run.assistantMessage).toBeNull();
       expect(run.attempts).toBe(2);
 
-      const queue = new Queue('agent-runs', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix: `${stack.testEnv.prefix}:bull` });
+      const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      const queue = new Queue('agent-runs', { connection, prefix: `${stack.testEnv.prefix}:bull` });
       const failedJobs = await queue.getFailed();
       expect(failedJobs.map((j) => j.id)).toContain(runId);
       await queue.close();
+      // BullMQ leaves a connection it was given open: close it, or it keeps jest's worker alive.
+      await connection.quit();
     } finally {
       await stack.stop();
     }

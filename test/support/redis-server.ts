@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { createInterface } from 'node:readline';
 
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
@@ -27,32 +27,44 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts the server and resolves once it accepts connections, as it says on its log (stdout). Waiting on the log
+   * rather than on failed client connects: an ioredis client that failed to connect keeps timers alive, which
+   * held jest's worker open after the test.
+   */
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        if (Date.now() > deadline) throw new Error('test redis did not start');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('test redis did not start')), 10_000);
+      const lines = createInterface({ input: child.stdout! });
+      lines.on('line', (line) => {
+        if (!/Ready to accept connections/.test(line)) return;
+        clearTimeout(timer);
+        lines.close();
+        // Keep draining its log so the pipe never fills up.
+        child.stdout!.resume();
+        resolve();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`test redis exited (${code}) before it was ready`));
+      });
+    });
   }
 
-  /** SHUTDOWN flushes the AOF, like a clean restart of a production Redis. */
+  /**
+   * SIGTERM is Redis's graceful shutdown (it flushes the AOF, like SHUTDOWN: a clean restart of a production
+   * Redis). A signal rather than a SHUTDOWN command: a client connection to a server that goes away leaves
+   * ioredis timers behind, which kept jest's worker alive after the test.
+   */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
     const exited = new Promise((r) => child.once('exit', r));
-    const admin = new Redis(this.url, { maxRetriesPerRequest: 0 });
-    await admin.shutdown().catch(() => undefined);
-    admin.disconnect();
+    child.kill('SIGTERM');
     await exited;
     this.child = undefined;
   }

@@ -19,6 +19,7 @@ import { RunService } from './services/runs.js';
 import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
+import { Security } from './security/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -70,7 +71,10 @@ export class Gateway {
       ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
       ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
       ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+      clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+      jwksCooldownMs: config.JWT_JWKS_COOLDOWN_MS,
     });
+    const security = new Security(config, redis, names);
     const users = new UserDirectory(db);
     const tickets = new TicketStore(redis, names, config.WS_TICKET_TTL_MS);
     const threads = new ThreadService(db);
@@ -86,7 +90,7 @@ export class Gateway {
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       onEnqueued: () => depth.added(),
     });
-    const messages = new MessageService(db, depth, scheduler);
+    const messages = new MessageService(db, depth, scheduler, security.limits.userMessages);
     const runs = new RunService(db, scheduler);
     const streams = new EventStreams(db, eventLog, subscriber);
     const catalog = new CatalogService(db);
@@ -106,6 +110,7 @@ export class Gateway {
       accepting: () => this.accepting,
       usage,
       catalog,
+      security,
       devLogin: {
         enabled: config.AUTH_DEV_LOGIN,
         secret: config.JWT_SECRET,
@@ -150,7 +155,7 @@ export class Gateway {
     this.server = server;
     this.ws = new WsGateway(
       server,
-      { verifier, tickets, users, threads, messages, runs, streams },
+      { verifier, tickets, users, threads, messages, runs, streams, security },
       {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         heartbeatMs: config.WS_HEARTBEAT_MS,

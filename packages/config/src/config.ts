@@ -85,3 +85,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     warnings,
   };
 }
+
+/** Names of variables that hold credentials: JWT_SECRET, LLM_API_KEY, and any future *_TOKEN or *_PASSWORD. */
+const SECRET_NAME = /SECRET|KEY|PASSWORD|TOKEN|CREDENTIAL/i;
+
+/**
+ * The configuration as it may be shown to an operator (an admin settings page, a diagnostic dump): secrets
+ * become `[set]`/`[unset]`, and credentials inside URLs (`postgresql://user:pw@…`, `redis://:pw@…`) are removed.
+ * No endpoint may return `Config` itself.
+ */
+export function publicConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (SECRET_NAME.test(key)) out[key] = value === undefined ? '[unset]' : '[set]';
+    else if (typeof value === 'string') out[key] = withoutCredentials(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function withoutCredentials(value: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  try {
+    const url = new URL(value);
+    if (url.username === '' && url.password === '') return value;
+    url.username = url.username === '' ? '' : '[redacted]';
+    url.password = url.password === '' ? '' : '[redacted]';
+    return url.toString();
+  } catch {
+    // Not a URL after all (the scheme-like prefix was a coincidence): nothing to strip.
+    return value;
+  }
+}

@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError, DEV_JWT_SECRET, type Config, type ConfigResult } from './config.js';
-export { configSchema, CONFIG_DOCS } from './schema.js';
+export { loadConfig, publicConfig, ConfigError, DEV_JWT_SECRET, type Config, type ConfigResult } from './config.js';
+export { configSchema, CONFIG_DOCS, type RateLimit } from './schema.js';

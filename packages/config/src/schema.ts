@@ -9,6 +9,34 @@ const list = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
 
+/** A rate limit as `points/seconds` (e.g. `120/60`: 120 per minute, in fixed windows), or `off`. */
+export interface RateLimit {
+  points: number;
+  durationSeconds: number;
+}
+const rateLimit = z
+  .string()
+  .regex(/^(off|[1-9]\d{0,8}\/[1-9]\d{0,5})$/, 'a limit is `points/seconds` (e.g. 120/60) or `off`')
+  .transform((s): RateLimit | null => {
+    if (s === 'off') return null;
+    const [points, seconds] = s.split('/').map(Number);
+    return { points: points ?? 1, durationSeconds: seconds ?? 1 };
+  });
+
+/**
+ * Which proxies may tell us the client's address (X-Forwarded-For): `false` (none: the TCP peer is the client),
+ * a hop count, or a comma-separated list of addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`. `true`
+ * (trust anyone) is refused: any client could then pick its own address and walk around per-IP limits.
+ */
+const trustProxy = z
+  .string()
+  .refine((s) => s !== 'true', 'trusting every proxy lets clients forge their address: give the hop count or the proxies\' addresses')
+  .transform((s): false | number | string[] => {
+    if (s === 'false' || s === '0') return false;
+    if (/^\d{1,2}$/.test(s)) return Number(s);
+    return s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  });
+
 /**
  * Every environment variable Netra reads, with its default. This object is the only place that reads
  * `process.env`; the README's configuration table is checked against CONFIG_DOCS by a test.
@@ -34,9 +62,18 @@ export const configSchema = z.object({
   JWT_JWKS_URL: url(/^https?$/).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_CLOCK_TOLERANCE_SECONDS: int(0, 30).default(30),
+  JWT_JWKS_COOLDOWN_MS: int(0, 3_600_000).default(30_000),
   JWT_TTL_SECONDS: int(60, 86_400 * 30).default(3600),
   AUTH_DEV_LOGIN: bool.optional(),
   CORS_ORIGINS: list.default([]),
+  TRUST_PROXY: trustProxy.default(false),
+  HSTS_MAX_AGE_SECONDS: int(0, 2 * 365 * 86_400).default(180 * 86_400),
+  RATE_LIMIT_IP_REQUESTS: rateLimit.default({ points: 3000, durationSeconds: 60 }),
+  RATE_LIMIT_USER_REQUESTS: rateLimit.default({ points: 1200, durationSeconds: 60 }),
+  RATE_LIMIT_IP_UPGRADES: rateLimit.default({ points: 120, durationSeconds: 60 }),
+  RATE_LIMIT_USER_MESSAGES: rateLimit.default({ points: 120, durationSeconds: 60 }),
+  RATE_LIMIT_IP_AUTH_FAILURES: rateLimit.default({ points: 30, durationSeconds: 300 }),
 
   WORKERS: int(0, 64).default(1),
   WORKER_CONCURRENCY: int(1, 1000).default(8),
@@ -88,9 +125,18 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['JWT_JWKS_URL', '—', 'JWKS endpoint for RS256/ES256 tokens from your identity provider'],
   ['JWT_ISSUER', '—', 'expected `iss`, checked when set'],
   ['JWT_AUDIENCE', '—', 'expected `aud`, checked when set'],
+  ['JWT_CLOCK_TOLERANCE_SECONDS', '30', 'allowed clock skew for `exp`/`nbf`/`iat` (at most 30 s)'],
+  ['JWT_JWKS_COOLDOWN_MS', '30000', 'least time between two JWKS fetches; a token with an unknown `kid` refetches the keys (rotation) at most this often'],
   ['JWT_TTL_SECONDS', '3600', 'lifetime of development tokens'],
   ['AUTH_DEV_LOGIN', 'true outside production', 'enables `POST /api/v1/auth/dev-token`'],
   ['CORS_ORIGINS', '—', 'comma-separated browser origins allowed for CORS and WebSocket upgrades'],
+  ['TRUST_PROXY', 'false', 'proxies trusted for X-Forwarded-For/-Proto: `false`, a hop count, or addresses/CIDRs (`loopback`, `10.0.0.0/8`, …); never `true`'],
+  ['HSTS_MAX_AGE_SECONDS', '15552000', '`Strict-Transport-Security` max-age, sent only on requests that came over TLS; 0 turns it off'],
+  ['RATE_LIMIT_IP_REQUESTS', '3000/60', 'HTTP API requests per client IP (`points/seconds` or `off`), shared by all gateways through Redis'],
+  ['RATE_LIMIT_USER_REQUESTS', '1200/60', 'HTTP API requests plus WebSocket frames per user'],
+  ['RATE_LIMIT_IP_UPGRADES', '120/60', 'WebSocket upgrades per client IP'],
+  ['RATE_LIMIT_USER_MESSAGES', '120/60', 'messages (WS `user_message`, HTTP `POST …/messages`) per user'],
+  ['RATE_LIMIT_IP_AUTH_FAILURES', '30/300', 'failed authentications per client IP; past it every auth attempt from that IP gets 429 until the window ends'],
   ['WORKERS', '1', 'worker processes started by `npm start`'],
   ['WORKER_CONCURRENCY', '8', 'runs processed at once by one worker process'],
   ['WORKER_HTTP_PORT', '9464', 'worker health/metrics port (`npm start` gives worker i the port + i)'],

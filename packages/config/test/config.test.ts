@@ -1,4 +1,4 @@
-import { ConfigError, DEV_JWT_SECRET, loadConfig } from '@netra/config';
+import { ConfigError, DEV_JWT_SECRET, loadConfig, publicConfig } from '@netra/config';
 
 describe('loadConfig', () => {
   it('applies the documented defaults outside production, with a loud warning about the dev secret', () => {
@@ -53,5 +53,43 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json' });
     expect(config.JWT_SECRET).toBeUndefined();
     expect(config.AUTH_DEV_LOGIN).toBe(false);
+  });
+});
+
+describe('security settings', () => {
+  it('parses rate limits as points/seconds or off, and refuses nonsense', () => {
+    const { config } = loadConfig({ RATE_LIMIT_IP_REQUESTS: '10/2', RATE_LIMIT_USER_MESSAGES: 'off' });
+    expect(config.RATE_LIMIT_IP_REQUESTS).toEqual({ points: 10, durationSeconds: 2 });
+    expect(config.RATE_LIMIT_USER_MESSAGES).toBeNull();
+    expect(config.RATE_LIMIT_IP_AUTH_FAILURES).toEqual({ points: 30, durationSeconds: 300 });
+    for (const bad of ['10', '0/60', '10/0', '-1/60', '1.5/60', 'ten/60']) {
+      expect(() => loadConfig({ RATE_LIMIT_IP_UPGRADES: bad })).toThrow(/RATE_LIMIT_IP_UPGRADES/);
+    }
+  });
+
+  it('trusts no proxy by default, a hop count or named proxies when told, and never every proxy', () => {
+    expect(loadConfig({}).config.TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).config.TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).config.TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8']);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: trusting every proxy/);
+  });
+
+  it('caps the JWT clock tolerance at 30 s', () => {
+    expect(loadConfig({}).config.JWT_CLOCK_TOLERANCE_SECONDS).toBe(30);
+    expect(() => loadConfig({ JWT_CLOCK_TOLERANCE_SECONDS: '300' })).toThrow(/JWT_CLOCK_TOLERANCE_SECONDS/);
+  });
+
+  it('publicConfig never shows a secret or a credential inside a URL', () => {
+    const { config } = loadConfig({
+      JWT_SECRET: 'j'.repeat(40),
+      LLM_API_KEY: 'sk-very-secret',
+      DATABASE_URL: 'postgresql://netra:db-password@db.internal:5432/netra',
+      REDIS_URL: 'redis://:redis-password@cache.internal:6379',
+    });
+    const shown = publicConfig(config);
+    const text = JSON.stringify(shown);
+    for (const secret of ['j'.repeat(40), 'sk-very-secret', 'db-password', 'redis-password']) expect(text).not.toContain(secret);
+    expect(shown).toMatchObject({ JWT_SECRET: '[set]', LLM_API_KEY: '[set]', PORT: 3000 });
+    expect(shown.DATABASE_URL).toBe('postgresql://%5Bredacted%5D:%5Bredacted%5D@db.internal:5432/netra');
   });
 });

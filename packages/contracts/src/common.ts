@@ -32,13 +32,37 @@ export type StepStatus = z.infer<typeof StepStatus>;
 export const DoubleTextStrategy = z.enum(['enqueue', 'reject', 'interrupt']);
 export type DoubleTextStrategy = z.infer<typeof DoubleTextStrategy>;
 
+/**
+ * What Postgres cannot store as sent: NUL (text and jsonb refuse it: the request would fail as an internal
+ * error) and unpaired UTF-16 surrogates (not Unicode; they would come back as U+FFFD, changed).
+ */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSTORABLE_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
+
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+/** True when every string (keys included) of a JSON value is storable, and it nests at most `maxDepth` deep. */
+export function isStorableJson(value: unknown, maxDepth: number): boolean {
+  if (typeof value === 'string') return isStorableText(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (maxDepth <= 0) return false;
+  if (Array.isArray(value)) return value.every((v) => isStorableJson(v, maxDepth - 1));
+  return Object.entries(value).every(([k, v]) => isStorableText(k) && isStorableJson(v, maxDepth - 1));
+}
+
+/** A string Postgres stores exactly as sent. */
+export const StorableString = z.string().refine(isStorableText, UNSTORABLE_MESSAGE);
+
 export const MessageText = z
   .string()
   .min(1)
   .max(32_000)
-  .refine((s) => s.trim().length > 0, 'text must not be blank');
+  .refine((s) => s.trim().length > 0, 'text must not be blank')
+  .refine(isStorableText, UNSTORABLE_MESSAGE);
 
-export const ClientMessageId = z.string().min(1).max(64);
+export const ClientMessageId = z.string().min(1).max(64).refine(isStorableText, UNSTORABLE_MESSAGE);
 
 /** Opaque keyset-pagination cursor (base64url); decoded and validated by the service that issued it. */
 export const Cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, 'cursor is not valid');

@@ -10,6 +10,8 @@ import {
   MessageText,
   RunStatus,
   StepStatus,
+  UNSTORABLE_MESSAGE,
+  isStorableText,
   Uuid,
   page,
 } from './common.js';
@@ -39,7 +41,7 @@ export type WsTicketResponse = z.infer<typeof WsTicketResponse>;
 
 // ---- threads ------------------------------------------------------------------------------------------
 
-export const ThreadTitle = z.string().trim().min(1).max(200);
+export const ThreadTitle = z.string().trim().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE);
 
 export const CreateThreadBody = z.object({ title: ThreadTitle.optional() });
 export type CreateThreadBody = z.infer<typeof CreateThreadBody>;
@@ -62,7 +64,7 @@ export const ListThreadsQuery = z.object({
   limit: Limit(100, 20),
   cursor: Cursor.optional(),
   archived: z.enum(['true', 'false', 'all']).default('false'),
-  q: z.string().trim().min(1).max(200).optional(),
+  q: z.string().trim().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE).optional(),
 });
 export type ListThreadsQuery = z.infer<typeof ListThreadsQuery>;
 

@@ -1,14 +1,18 @@
 import { z } from 'zod';
-import { IsoDateTime } from './common.js';
+import { IsoDateTime, isStorableJson, UNSTORABLE_MESSAGE, StorableString } from './common.js';
+
+/** Bounds of an event's free-form metadata: enough for tags and ids, not a document store. */
+export const MAX_METADATA_BYTES = 8_192;
+export const MAX_METADATA_DEPTH = 8;
 import { TimeWindow } from './report.js';
 
 /** One LLM call made by the user's own applications (SPEC §4 "Usage events"). */
 export const UsageEventInput = z.object({
-  id: z.string().min(1).max(128),
+  id: StorableString.min(1).max(128),
   timestamp: IsoDateTime,
-  app: z.string().min(1).max(128),
-  model: z.string().min(1).max(128),
-  provider: z.string().min(1).max(64).optional(),
+  app: StorableString.min(1).max(128),
+  model: StorableString.min(1).max(128),
+  provider: StorableString.min(1).max(64).optional(),
   promptTokens: z.number().int().nonnegative().max(10_000_000),
   completionTokens: z.number().int().nonnegative().max(10_000_000),
   latencyMs: z.number().int().nonnegative().max(3_600_000),
@@ -21,7 +25,15 @@ export const UsageEventInput = z.object({
     .string()
     .regex(/^[a-f0-9]{64}$/, 'promptHash must be a lowercase hex sha256')
     .optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    // Depth first, and aborting: serialising a million-level object to measure it would overflow the stack.
+    .refine((m) => isStorableJson(m, MAX_METADATA_DEPTH), {
+      message: `metadata ${UNSTORABLE_MESSAGE} and nests at most ${MAX_METADATA_DEPTH} levels`,
+      abort: true,
+    })
+    .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= MAX_METADATA_BYTES, `metadata is at most ${MAX_METADATA_BYTES} bytes as JSON`)
+    .optional(),
 });
 export type UsageEventInput = z.infer<typeof UsageEventInput>;
 
@@ -136,8 +148,8 @@ export const ModelCatalogEntry = z.object({
 export type ModelCatalogEntry = z.infer<typeof ModelCatalogEntry>;
 
 export const CreateModelBody = z.object({
-  provider: z.string().min(1).max(64),
-  model: z.string().min(1).max(128),
+  provider: StorableString.min(1).max(64),
+  model: StorableString.min(1).max(128),
   inputPricePerMTok: z.number().nonnegative().max(10_000),
   outputPricePerMTok: z.number().nonnegative().max(10_000),
   qualityScore: z.number().min(0).max(100),

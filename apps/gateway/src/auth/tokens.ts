@@ -15,8 +15,10 @@ export interface TokenVerifierOptions {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
-  /** Allowed clock skew in seconds. Default 30. */
+  /** Allowed clock skew in seconds for `exp`/`nbf`/`iat`. Default and maximum 30. */
   clockToleranceSeconds?: number;
+  /** Least time between two JWKS fetches (an unknown `kid` triggers one). Default 30 s. */
+  jwksCooldownMs?: number;
 }
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -33,9 +35,13 @@ export class TokenVerifier {
 
   constructor(options: TokenVerifierOptions) {
     this.secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
-    this.jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : undefined;
+    // Keys are cached for 10 minutes; a token signed with a key not in the cache (the IdP rotated) refetches the
+    // set, at most once per cooldown, so forged `kid`s cannot make us hammer the IdP.
+    this.jwks = options.jwksUrl
+      ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs ?? 30_000, cacheMaxAge: 600_000, timeoutDuration: 5_000 })
+      : undefined;
     this.verifyOptions = {
-      clockTolerance: options.clockToleranceSeconds ?? 30,
+      clockTolerance: Math.min(30, options.clockToleranceSeconds ?? 30),
       requiredClaims: ['exp', 'sub'],
       ...(options.issuer ? { issuer: options.issuer } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
@@ -63,12 +69,21 @@ export class TokenVerifier {
       throw new UnauthorizedError(describeJoseError(error));
     }
     const subject = payload.sub;
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+    // Control characters (NUL above all) cannot be stored as a user's subject: refuse them here, not as a 500 later.
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255 || /[\u0000-\u001f\u007f]/.test(subject)) {
       throw new UnauthorizedError('Token has no usable subject');
     }
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-    return { subject, roles };
+    return { subject, roles: rolesOf(payload.roles) };
   }
+}
+
+/**
+ * The `roles` claim: an array of strings, or one space-separated string (as some identity providers write
+ * scopes). Anything else means no roles. Bounded, so a token cannot make us carry a megabyte of roles around.
+ */
+function rolesOf(claim: unknown): string[] {
+  const raw: unknown[] = typeof claim === 'string' ? claim.split(/\s+/) : Array.isArray(claim) ? claim : [];
+  return raw.filter((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64).slice(0, 32);
 }
 
 function describeJoseError(error: unknown): string {

@@ -7,6 +7,7 @@ import type { MessageService } from '../services/messages.js';
 import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
 import type { UserDirectory } from '../services/users.js';
+import type { Security } from '../security/index.js';
 import type { CatalogService, UsageService } from '@netra/usage';
 import { authenticate, errorHandler, notFound, requestContext } from './middleware.js';
 import { authRoutes, type DevLoginOptions } from './routes/auth.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   streams: EventStreams;
   usage: UsageService;
   catalog: CatalogService;
+  /** Headers, CORS, trust proxy, rate limits and the failed-auth budget. */
+  security: Security;
   /** False once shutdown began: new requests get 503. */
   accepting: () => boolean;
   devLogin: DevLoginOptions;
@@ -47,12 +50,16 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Who the client is (req.ip, req.secure) comes from X-Forwarded-* only through the proxies TRUST_PROXY names.
+  app.set('trust proxy', deps.security.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext);
+  app.use(deps.security.headers);
   app.use(healthRoutes(deps.health));
-  app.use(operationsRoutes({ ...deps.ops, verifier: deps.verifier, users: deps.users }));
+  app.use(operationsRoutes({ ...deps.ops, verifier: deps.verifier, users: deps.users, security: deps.security }));
 
   const api = express.Router();
+  api.use(deps.security.cors);
   api.use((_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     if (!deps.accepting()) {
@@ -62,12 +69,14 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
+  api.use(deps.security.limitByAddress);
   // JSON bodies only: JSONL/CSV imports keep their Content-Type and are streamed by their route, unread here.
   const json = express.json({ limit: deps.bodyLimit ?? '1mb' });
   const usageJson = express.json({ limit: deps.usageBodyLimit ?? '16mb' });
   api.use((req, res, next) => (req.path === '/usage-events' ? usageJson : json)(req, res, next));
   api.use(authRoutes(deps.devLogin));
-  api.use(authenticate(deps.verifier, deps.users));
+  api.use(authenticate(deps.verifier, deps.users, deps.security.authAttempts));
+  api.use(deps.security.limitByUser);
   api.use(ticketRoutes(deps.tickets));
   api.use(threadRoutes(deps.threads, deps.messages));
   api.use(runRoutes(deps.runs, deps.streams));

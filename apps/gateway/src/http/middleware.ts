@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, isNetraError, NetraError, NotFoundError, UnauthorizedError, ValidationError } from '@netra/contracts';
 import { addContext, errorFields, logger, metrics, requestTraceId, withContext } from '@netra/observability';
-import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
+import { bearerToken, type Principal, type TokenVerifier } from '../auth/tokens.js';
+import type { AuthAttempts } from '../security/auth-attempts.js';
+import { securityEvent } from '../security/audit.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { HTTP_STATUS, toNetraError } from './errors.js';
 
@@ -34,12 +36,24 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
   withContext({ requestId, traceId: requestTraceId(req.get('traceparent')) }, () => next());
 }
 
-/** Requires a valid bearer token (never from the query string) and resolves the caller's internal id. */
-export function authenticate(verifier: TokenVerifier, users: UserDirectory) {
+/**
+ * Requires a valid bearer token (never from the query string) and resolves the caller's internal id.
+ * Failures are audited and counted per client address (`attempts`), and an address past its failure budget is
+ * refused before its token is even looked at.
+ */
+export function authenticate(verifier: TokenVerifier, users: UserDirectory, attempts: AuthAttempts) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const token = bearerToken(req.get('authorization'));
-    if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
-    const principal = await verifier.verify(token);
+    const address = req.ip ?? 'unknown';
+    await attempts.before(address);
+    let principal: Principal;
+    try {
+      const token = bearerToken(req.get('authorization'));
+      if (!token) throw new UnauthorizedError('Missing Authorization: Bearer token');
+      principal = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await attempts.failed(address, error.message, 'http');
+      throw error;
+    }
     const id = await users.resolve(principal.subject);
     userOf.set(req, { id, subject: principal.subject, roles: principal.roles });
     addContext({ userId: id });
@@ -47,9 +61,17 @@ export function authenticate(verifier: TokenVerifier, users: UserDirectory) {
   };
 }
 
+/**
+ * Requires a role claim (mounted after `authenticate`); a refusal is audited as `forbidden`. What an admin then
+ * changes is audited by the handler that changes it (`auditAdminAction`), with the action's own name and ids.
+ */
 export function requireRole(role: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!currentUser(req).roles.includes(role)) throw new ForbiddenError(`Requires the ${role} role`);
+    const user = currentUser(req);
+    if (!user.roles.includes(role)) {
+      securityEvent('forbidden', { userId: user.id, subject: user.subject, role, method: req.method, path: `${req.baseUrl}${req.path}` });
+      throw new ForbiddenError(`Requires the ${role} role`);
+    }
     next();
   };
 }
@@ -79,6 +101,9 @@ export function errorHandler(error: unknown, _req: Request, res: Response, next:
     netra = new NetraError('payload_too_large', 'Body is too large');
   } else if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     netra = new NetraError('unsupported_media_type', 'Unsupported body encoding');
+  } else if (error instanceof URIError) {
+    // The router could not decode a path parameter (`%ED%A0%80`, a lone `%`): the client's mistake, not ours.
+    netra = new ValidationError('The URL is not valid percent-encoded UTF-8');
   } else {
     const mapped = toNetraError(error);
     netra = mapped.error;

@@ -4,6 +4,7 @@ import type { AdminSessions } from '../auth/admin-sessions.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { AdminService } from '../services/admin.js';
 import type { UserDirectory } from '../services/users.js';
+import type { Security } from '../security/index.js';
 import { adminBrowserRoutes } from './admin/board.js';
 import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
@@ -20,11 +21,17 @@ export interface OperationsDeps {
 }
 
 /** Top-level operator routes: `/metrics`, `/api/openapi.json`, `/api/docs`, `/admin/*` (Bull Board). */
-export function operationsRoutes(deps: OperationsDeps & { verifier: TokenVerifier; users: UserDirectory }): Router {
+export function operationsRoutes(deps: OperationsDeps & { verifier: TokenVerifier; users: UserDirectory; security: Security }): Router {
   const router = Router();
-  router.use(metricsRoutes(deps.metricsToken));
+  router.use(metricsRoutes(deps.metricsToken, deps.security.authAttempts));
+  // Swagger UI and Bull Board style their markup inline; their scripts still load from this origin only.
+  router.use(['/api/docs', '/admin/queues'], deps.security.inlineStylesAllowed);
   router.use(docsRoutes({ version: deps.version }));
-  router.use(adminBrowserRoutes({ queue: deps.queue, verifier: deps.verifier, users: deps.users, sessions: deps.sessions }));
+  // The admin pages count against the client address's request budget like the API (Bull Board polls: fine).
+  router.use('/admin', deps.security.limitByAddress);
+  router.use(
+    adminBrowserRoutes({ queue: deps.queue, verifier: deps.verifier, users: deps.users, sessions: deps.sessions, attempts: deps.security.authAttempts }),
+  );
   return router;
 }
 

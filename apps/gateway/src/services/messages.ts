@@ -10,6 +10,7 @@ import {
 import { decodeCursor, toPage, type Db, type Prisma } from '@netra/db';
 import { currentTraceparent, logger, metrics } from '@netra/observability';
 import { toMessage } from './mappers.js';
+import { notOwned } from './ownership.js';
 import type { QueueDepth } from './queue-depth.js';
 import type { RunScheduler } from '@netra/runs';
 
@@ -33,6 +34,11 @@ const MESSAGE_FIELDS = {
   userRun: { select: { id: true } },
 } as const;
 
+/** The per-user message budget (RATE_LIMIT_USER_MESSAGES): throws `rate_limited` when it is spent. */
+export interface MessageLimit {
+  consume(userId: string, context?: Record<string, unknown>): Promise<void>;
+}
+
 interface AcceptRow {
   thread_found: boolean;
   message_id: string | null;
@@ -53,6 +59,7 @@ export class MessageService {
     private readonly db: Db,
     private readonly depth: QueueDepth,
     private readonly scheduler: RunScheduler,
+    private readonly limit: MessageLimit,
   ) {}
 
   async accept(userId: string, input: NewMessage, transport: 'ws' | 'http'): Promise<MessageAccepted> {
@@ -63,6 +70,9 @@ export class MessageService {
       await this.ensureQueued(userId, duplicate);
       return duplicate;
     }
+    // After the duplicate check: a client replaying its outbox after a reconnect gets its ids back, whatever
+    // its budget (the per-user request limit still bounds such resends).
+    await this.limit.consume(userId, { userId, transport });
     this.depth.check();
 
     const accepted =
@@ -115,7 +125,7 @@ export class MessageService {
              EXISTS (SELECT 1 FROM activated) AS started,
              (SELECT active_run_id FROM thread) AS active_run_id`;
     const row = rows[0];
-    if (!row?.thread_found) throw new NotFoundError('Thread');
+    if (!row?.thread_found) throw await notOwned(this.db, 'thread', input.threadId, userId);
     if (row.run_id && row.message_id) {
       return { messageId: row.message_id, runId: row.run_id, threadId: input.threadId, started: row.started };
     }
@@ -134,7 +144,7 @@ export class MessageService {
     const { accepted, cancelled } = await this.db.$transaction(async (tx) => {
       const thread = await tx.$queryRaw<{ id: string }[]>`
         SELECT id FROM threads WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
-      if (thread.length === 0) throw new NotFoundError('Thread');
+      if (thread.length === 0) throw await notOwned(this.db, 'thread', input.threadId, userId);
       const cancelledRuns = await tx.$queryRaw<{ id: string }[]>`
         UPDATE runs
            SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(),
@@ -191,7 +201,7 @@ export class MessageService {
   /** History, keyset-paginated on (createdAt, id); newest first by default. */
   async list(userId: string, threadId: string, query: ListMessagesQuery): Promise<MessagePage> {
     const thread = await this.db.thread.findFirst({ where: { id: threadId, userId }, select: { id: true } });
-    if (!thread) throw new NotFoundError('Thread');
+    if (!thread) throw await notOwned(this.db, 'thread', threadId, userId);
     const where: Prisma.MessageWhereInput = { threadId };
     const op = query.order === 'desc' ? 'lt' : 'gt';
     if (query.cursor) {

@@ -1,7 +1,8 @@
-import { NotFoundError, type CancelResult, type Run } from '@netra/contracts';
+import type { CancelResult, Run } from '@netra/contracts';
 import type { Db } from '@netra/db';
 import { logger } from '@netra/observability';
 import { toRun } from './mappers.js';
+import { notOwned } from './ownership.js';
 import type { RunScheduler } from '@netra/runs';
 
 export class RunService {
@@ -17,14 +18,14 @@ export class RunService {
       where: { id: runId, userId },
       include: { assistantMessage: { select: { id: true } }, steps: { orderBy: { position: 'asc' } } },
     });
-    if (!row) throw new NotFoundError('Run');
+    if (!row) throw await notOwned(this.db, 'run', runId, userId);
     return toRun(row);
   }
 
   /** The thread of a run the user owns (404 otherwise). */
   async threadOf(userId: string, runId: string): Promise<string> {
     const row = await this.db.run.findFirst({ where: { id: runId, userId }, select: { threadId: true } });
-    if (!row) throw new NotFoundError('Run');
+    if (!row) throw await notOwned(this.db, 'run', runId, userId);
     return row.threadId;
   }
 
@@ -49,7 +50,7 @@ export class RunService {
     const row = rows[0];
     if (!row) {
       const current = await this.db.run.findFirst({ where: { id: runId, userId }, select: { status: true } });
-      if (!current) throw new NotFoundError('Run');
+      if (!current) throw await notOwned(this.db, 'run', runId, userId);
       return { runId, status: current.status, cancelled: false, message: `Run already ${current.status}; nothing to cancel` };
     }
     this.log.info('run cancelled', { runId, threadId: row.thread_id });

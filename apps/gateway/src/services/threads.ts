@@ -1,6 +1,7 @@
-import { NotFoundError, type CreateThreadBody, type ListThreadsQuery, type Thread, type ThreadPage, type UpdateThreadBody } from '@netra/contracts';
+import type { CreateThreadBody, ListThreadsQuery, Thread, ThreadPage, UpdateThreadBody } from '@netra/contracts';
 import { decodeCursor, toPage, type Db, type Prisma } from '@netra/db';
 import { toThread } from './mappers.js';
+import { notOwned } from './ownership.js';
 
 const THREAD_FIELDS = { id: true, title: true, archivedAt: true, createdAt: true, updatedAt: true } as const;
 
@@ -34,14 +35,14 @@ export class ThreadService {
 
   async get(userId: string, threadId: string): Promise<Thread> {
     const row = await this.db.thread.findFirst({ where: { id: threadId, userId }, select: THREAD_FIELDS });
-    if (!row) throw new NotFoundError('Thread');
+    if (!row) throw await notOwned(this.db, 'thread', threadId, userId);
     return toThread(row);
   }
 
   /** Throws not_found unless the thread exists and belongs to the user. */
   async assertOwned(userId: string, threadId: string): Promise<void> {
     const row = await this.db.thread.findFirst({ where: { id: threadId, userId }, select: { id: true } });
-    if (!row) throw new NotFoundError('Thread');
+    if (!row) throw await notOwned(this.db, 'thread', threadId, userId);
   }
 
   async update(userId: string, threadId: string, body: UpdateThreadBody): Promise<Thread> {
@@ -49,7 +50,7 @@ export class ThreadService {
     if (body.title !== undefined) data.title = body.title;
     if (body.archived !== undefined) data.archivedAt = body.archived ? new Date() : null;
     const result = await this.db.thread.updateMany({ where: { id: threadId, userId }, data });
-    if (result.count === 0) throw new NotFoundError('Thread');
+    if (result.count === 0) throw await notOwned(this.db, 'thread', threadId, userId);
     return this.get(userId, threadId);
   }
 

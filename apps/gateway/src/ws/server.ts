@@ -25,6 +25,7 @@ import type { MessageService } from '../services/messages.js';
 import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
+import { addressKey, securityEvent, type Security } from '../security/index.js';
 import { ClientConnection } from './connection.js';
 import { traceFrame } from './tracing.js';
 
@@ -45,6 +46,7 @@ export interface WsGatewayDeps {
   messages: MessageService;
   runs: RunService;
   streams: EventStreams;
+  security: Security;
 }
 
 const PATH = '/ws';
@@ -121,11 +123,23 @@ export class WsGateway {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname !== PATH) throw new NetraError('not_found', `No WebSocket endpoint at ${url.pathname}`);
     if (!this.accepting) throw new NetraError('unavailable', 'Gateway is shutting down', { retryAfterMs: 1_000 });
+    const { security } = this.deps;
+    const address = security.clientAddress(req);
+    await security.limits.ipUpgrades.consume(addressKey(address), { address });
     if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
-      throw new UnauthorizedError('Tokens are never accepted in the query string; send Authorization: Bearer');
+      const error = new UnauthorizedError('Tokens are never accepted in the query string; send Authorization: Bearer');
+      await security.authAttempts.failed(address, error.message, 'ws', 'token_in_query');
+      throw error;
     }
-    this.checkOrigin(req);
-    const user = await this.authenticate(req, url);
+    this.checkOrigin(req, address);
+    await security.authAttempts.before(address);
+    let user: AuthUser;
+    try {
+      user = await this.authenticate(req, url);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await security.authAttempts.failed(address, error.message, 'ws');
+      throw error;
+    }
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user));
   }
@@ -150,13 +164,15 @@ export class WsGateway {
     return fromToken;
   }
 
-  private checkOrigin(req: IncomingMessage): void {
+  private checkOrigin(req: IncomingMessage, address: string): void {
     const origin = req.headers.origin;
     if (!origin) return; // not a browser
     const host = req.headers.host;
     const sameOrigin = host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
     if (sameOrigin || this.options.allowedOrigins.includes(origin)) return;
-    throw new NetraError('forbidden', `Origin ${origin} is not allowed`);
+    // A page on another site trying to use the visitor's ticket or session: cross-site WebSocket hijacking.
+    securityEvent('origin_rejected', { address, origin: origin.slice(0, 200) });
+    throw new NetraError('forbidden', `Origin ${origin.slice(0, 200)} is not allowed`);
   }
 
   // ---- connections ---------------------------------------------------------------------------------------
@@ -226,6 +242,8 @@ export class WsGateway {
     let frame: ClientFrame | undefined;
     await withContext({ connectionId: connection.id, userId: connection.user.id }, async () => {
       try {
+        // Every frame, valid or not, is a request against the user's budget (shared with their HTTP calls).
+        await this.deps.security.limits.userRequests.consume(connection.user.id, { userId: connection.user.id, transport: 'ws' });
         const parsed = this.parseFrame(data, isBinary);
         frame = parsed;
         metrics.wsFrames.inc({ direction: 'in', type: parsed.type });

@@ -4,9 +4,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { RunQueue } from '@netra/bus';
 import { ForbiddenError, RunJobData, UnauthorizedError } from '@netra/contracts';
-import { metrics } from '@netra/observability';
 import { ADMIN_COOKIE, readCookie, type AdminSessions } from '../../auth/admin-sessions.js';
 import { bearerToken, type TokenVerifier } from '../../auth/tokens.js';
+import type { AuthAttempts } from '../../security/auth-attempts.js';
+import { securityEvent } from '../../security/audit.js';
 import type { AuthUser, UserDirectory } from '../../services/users.js';
 import { auditAdminAction } from './audit.js';
 import { LOGIN_HTML, LOGIN_JS } from './login-page.js';
@@ -18,6 +19,8 @@ export interface AdminBrowserDeps {
   verifier: TokenVerifier;
   users: UserDirectory;
   sessions: AdminSessions;
+  /** The failed-authentication budget per client address, shared with the API. */
+  attempts: AuthAttempts;
 }
 
 /**
@@ -32,17 +35,27 @@ export function adminBrowserRoutes(deps: AdminBrowserDeps): Router {
 
   const guard = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     res.setHeader('cache-control', 'no-store');
+    const address = req.ip ?? 'unknown';
     const token = bearerToken(req.get('authorization'));
     let admin: AuthUser | null = null;
     if (token) {
-      const principal = await deps.verifier.verify(token);
-      admin = { id: await deps.users.resolve(principal.subject), subject: principal.subject, roles: principal.roles };
+      // A bearer token is checked exactly as on the API: failures are audited and spend the address's budget.
+      await deps.attempts.before(address);
+      try {
+        const principal = await deps.verifier.verify(token);
+        admin = { id: await deps.users.resolve(principal.subject), subject: principal.subject, roles: principal.roles };
+      } catch (error) {
+        if (error instanceof UnauthorizedError) await deps.attempts.failed(address, error.message, 'http');
+        throw error;
+      }
     } else {
+      // An unknown cookie is not counted as a failed login: 256 random bits cannot be guessed, and a board left
+      // open past its session's expiry polls with a stale cookie every few seconds — that must not lock the
+      // admin's address out of authentication.
       const cookie = readCookie(req.get('cookie'), ADMIN_COOKIE);
       admin = cookie ? await deps.sessions.verify(cookie) : null;
     }
     if (!admin) {
-      metrics.securityEvents.inc({ kind: 'admin_unauthenticated' });
       if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
         res.redirect(302, '/admin/login');
         return;
@@ -50,7 +63,7 @@ export function adminBrowserRoutes(deps: AdminBrowserDeps): Router {
       throw new UnauthorizedError('Admin pages need an admin session (POST /api/v1/admin/session) or a bearer token');
     }
     if (!admin.roles.includes('admin')) {
-      metrics.securityEvents.inc({ kind: 'admin_forbidden' });
+      securityEvent('forbidden', { userId: admin.id, subject: admin.subject, role: 'admin', method: req.method, path: `${req.baseUrl}${req.path}` });
       throw new ForbiddenError('Requires the admin role');
     }
     adminOf.set(req, admin);

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { CreateModelBody, IdParams, UpdateModelBody } from '@netra/contracts';
 import type { CatalogService } from '@netra/usage';
-import { requireRole } from '../middleware.js';
+import { auditAdminAction } from '../admin/audit.js';
+import { currentUser, requireRole } from '../middleware.js';
 import { parse } from '../validate.js';
 
 /** The model catalog: readable by every user, changed only by admins (it is global, not per workspace). */
@@ -14,13 +15,17 @@ export function modelRoutes(catalog: CatalogService): Router {
 
   router.post('/models', requireRole('admin'), async (req, res) => {
     const body = parse(CreateModelBody, req.body, 'body');
-    res.status(201).json(await catalog.create(body));
+    const created = await catalog.create(body);
+    auditAdminAction(currentUser(req), 'model_create', { modelId: created.id, model: created.model });
+    res.status(201).json(created);
   });
 
   router.patch('/models/:id', requireRole('admin'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const body = parse(UpdateModelBody, req.body, 'body');
-    res.json(await catalog.update(id, body));
+    const updated = await catalog.update(id, body);
+    auditAdminAction(currentUser(req), 'model_update', { modelId: id, changed: Object.keys(body) });
+    res.json(updated);
   });
 
   return router;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import {
+  ClientMessageId,
   CreateThreadBody,
   IdParams,
   ListMessagesQuery,
@@ -50,7 +51,8 @@ export function threadRoutes(threads: ThreadService, messages: MessageService): 
   router.post('/threads/:id/messages', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const body = parse(PostMessageBody, req.body, 'body');
-    const idempotencyKey = req.get('idempotency-key');
+    const header = req.get('idempotency-key');
+    const idempotencyKey = header === undefined ? undefined : parse(ClientMessageId, header, 'Idempotency-Key header');
     const accepted = await messages.accept(
       currentUser(req).id,
       { threadId: id, text: body.text, clientMessageId: body.clientMessageId ?? idempotencyKey, strategy: body.strategy },
