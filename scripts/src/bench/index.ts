@@ -10,64 +10,20 @@
  * Environment: BENCH_DATABASE_BASE_URL (default postgresql://postgres@127.0.0.1:5432), REDIS_URL, BENCH_DAYS
  * (100), BENCH_PER_DAY (10000), BENCH_IMPORT_EVENTS (300000).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { createPrismaClient, dropDatabase, migrate } from '@netra/db';
 import { summarize } from '@netra/usage';
+import { percentile, Scratch } from './scratch.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const base = process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const days = Number(process.env.BENCH_DAYS ?? 100);
 const perDay = Number(process.env.BENCH_PER_DAY ?? 10_000);
 const importEvents = Number(process.env.BENCH_IMPORT_EVENTS ?? 300_000);
-const id = randomBytes(4).toString('hex');
-const databaseUrl = `${base}/netra_bench_${id}`;
-const prefix = `bench_${id}`;
-const secret = `bench-secret-${randomBytes(16).toString('hex')}`;
 
 interface Gateway {
   url: string;
   pid: number;
-  stop(): Promise<void>;
-}
-
-async function startGateway(): Promise<Gateway> {
-  const child = spawn(process.execPath, [path.join(root, 'apps/gateway/dist/main.js')], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', AUTH_DEV_LOGIN: 'true' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('gateway did not start within 20 s')), 20_000);
-    child.once('exit', (code) => reject(new Error(`gateway exited (${code})`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { message?: string; port?: number };
-        if (entry.message === 'gateway listening' && entry.port) {
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-      } catch {
-        // Not a log line of ours.
-      }
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid ?? -1,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
 }
 
 async function json<T>(url: string, method: string, token: string | undefined, body?: unknown): Promise<T> {
@@ -78,10 +34,6 @@ async function json<T>(url: string, method: string, token: string | undefined, b
   });
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -135,10 +87,11 @@ async function importRun(gateway: Gateway, token: string): Promise<{ events: num
 
 async function main(): Promise<void> {
   console.log(`Netra benchmarks — ${new Date().toISOString()} — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations') });
-  const gateway = await startGateway();
-  const db = createPrismaClient({ databaseUrl, poolSize: 2 });
+  const scratch = await Scratch.create();
+  const { db } = scratch;
   try {
+    const app = await scratch.start('gateway');
+    const gateway: Gateway = { url: `http://127.0.0.1:${String(app.ready.port)}`, pid: app.child.pid ?? -1 };
     const { token } = await json<{ token: string }>(`${gateway.url}/api/v1/auth/dev-token`, 'POST', undefined, { userId: 'bench' });
 
     // 1. ~1,000,000 synthetic events.
@@ -196,17 +149,7 @@ async function main(): Promise<void> {
       `JSONL import: ${imported.events.toLocaleString('en-US')} events (${(imported.bytes / 1e6).toFixed(0)} MB) in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.events / imported.seconds).toLocaleString('en-US')} events/s; gateway RSS ${imported.baseRssMb.toFixed(0)} → peak ${imported.peakRssMb.toFixed(0)} MB`,
     );
   } finally {
-    await db.$disconnect();
-    await gateway.stop();
-    await dropDatabase(databaseUrl);
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await scratch.cleanup();
   }
 }
 

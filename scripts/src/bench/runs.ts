@@ -10,37 +10,17 @@
  *      every run's agent_completed arrived; platform time per run from Postgres (started → finished, all of it
  *      platform since the local provider answers at once) and queue wait (accepted → started).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { createPrismaClient, dropDatabase, migrate } from '@netra/db';
+import { percentile, Scratch } from './scratch.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const base = process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const runs = Number(process.env.BENCH_RUNS ?? 3_000);
 const threads = Number(process.env.BENCH_THREADS ?? 300);
 const sockets = Number(process.env.BENCH_SOCKETS ?? 30);
-const id = randomBytes(4).toString('hex');
-const databaseUrl = `${base}/netra_bench_${id}`;
-const prefix = `bench_${id}`;
-const env = {
-  PATH: process.env.PATH ?? '',
-  NODE_ENV: 'development',
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: databaseUrl,
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: prefix,
-  JWT_SECRET: `bench-secret-${randomBytes(16).toString('hex')}`,
-  AUTH_DEV_LOGIN: 'true',
-  HOST: '127.0.0.1',
+const stackEnv = {
   QUEUE_MAX_WAITING: '1000000',
   WS_MAX_SOCKETS_PER_USER: '1000',
   // One user sends everything: budgets no single user gets in production, but the limiter still runs (and costs
@@ -51,22 +31,6 @@ const env = {
   RATE_LIMIT_IP_UPGRADES: '999999999/60',
 };
 
-function start(script: string, extra: Record<string, string>, ready: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
-  // BENCH_PROFILE=<dir> writes a V8 CPU profile of each process there (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, path.join(root, script)], { env: { ...env, LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      if (!text.includes(ready)) return;
-      clearTimeout(timer);
-      resolve({ child, line: JSON.parse(text) as Record<string, unknown> });
-    });
-  });
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 const summary = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   return `p50 ${percentile(s, 0.5).toFixed(1)} ms, p95 ${percentile(s, 0.95).toFixed(1)} ms, p99 ${percentile(s, 0.99).toFixed(1)} ms`;
@@ -96,21 +60,19 @@ async function connect(url: string, token: string): Promise<Client> {
 
 async function main(): Promise<void> {
   console.log(`Netra run benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores, Node ${process.version}`);
-  await migrate({ databaseUrl, migrationsDir: path.join(root, 'prisma/migrations') });
-  const processes: ChildProcess[] = [];
-  const db = createPrismaClient({ databaseUrl, poolSize: 2 });
+  const scratch = await Scratch.create();
+  const { db } = scratch;
   try {
-    const gateway = await start('apps/gateway/dist/main.js', { PORT: '0' }, '"gateway listening"');
-    processes.push(gateway.child);
-    for (let i = 0; i < 2; i += 1) processes.push((await start('apps/worker/dist/main.js', { WORKER_HTTP_PORT: '0', WORKER_CONCURRENCY: '32' }, '"worker ready"')).child);
-    const http = `http://127.0.0.1:${String(gateway.line.port)}`;
+    const gateway = await scratch.start('gateway', stackEnv);
+    for (let i = 0; i < 2; i += 1) await scratch.start('worker', { ...stackEnv, WORKER_CONCURRENCY: '32' });
+    const http = `http://127.0.0.1:${String(gateway.ready.port)}`;
     const token = ((await (await fetch(`${http}/api/v1/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'bench' }) })).json()) as { token: string }).token;
     const threadIds: string[] = [];
     for (let i = 0; i < threads; i += 1) {
       const res = await fetch(`${http}/api/v1/threads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
       threadIds.push(((await res.json()) as { id: string }).id);
     }
-    const clients = await Promise.all(Array.from({ length: sockets }, () => connect(`ws://127.0.0.1:${String(gateway.line.port)}/ws`, token)));
+    const clients = await Promise.all(Array.from({ length: sockets }, () => connect(`ws://127.0.0.1:${String(gateway.ready.port)}/ws`, token)));
 
     // 1. accept latency at a steady rate
     const sentAt = new Map<string, number>();
@@ -142,7 +104,7 @@ async function main(): Promise<void> {
 
     // 2. throughput
     completed.clear();
-    const dbName = new URL(databaseUrl).pathname.slice(1);
+    const dbName = new URL(scratch.databaseUrl).pathname.slice(1);
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${dbName}`)[0]?.n ?? 0);
     const commitsBefore = await commits();
@@ -168,18 +130,7 @@ async function main(): Promise<void> {
     console.log(`checkpoint size per agent (bytes): ${sizes.map((r) => `${r.agent} ${Math.round(r.bytes)}`).join(', ')}`);
     for (const c of clients) c.socket.close();
   } finally {
-    for (const p of processes) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1_000));
-    await db.$disconnect();
-    await dropDatabase(databaseUrl);
-    const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await scratch.cleanup();
   }
 }
 
