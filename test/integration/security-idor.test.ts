@@ -103,7 +103,7 @@ async function rowCounts(): Promise<Record<string, number>> {
 }
 
 function fill(route: RouteEntry, ids: Record<Resource, string>): string {
-  // Admin routes: any well-formed id will do, the role is checked first.
+  // Admin routes: every well-formed id will do, the role is checked first.
   if (isAdmin(route)) return route.path.replace(/:[A-Za-z]+/g, randomUUID());
   const resource = resourceOf(route);
   return resource ? route.path.replace(':id', encodeURIComponent(ids[resource])) : route.path;

@@ -26,7 +26,7 @@ const rateLimit = z
 /**
  * Which proxies may tell us the client's address (X-Forwarded-For): `false` (none: the TCP peer is the client),
  * a hop count, or a comma-separated list of addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`. `true`
- * (trust anyone) is refused: any client could then pick its own address and walk around per-IP limits.
+ * (trust anyone) is refused, since every client could then pick its own address and walk around per-IP limits.
  */
 const trustProxy = z
   .string()

@@ -66,7 +66,7 @@ function DevForm() {
     <form onSubmit={submit} aria-describedby={`${id}-help`} data-testid="dev-signin">
       <h2>Development sign-in</h2>
       <p id={`${id}-help`} className="help">
-        This server allows signing in as any user id (AUTH_DEV_LOGIN). Each user id has its own conversations and data.
+        This server lets you sign in under whichever user id you type (AUTH_DEV_LOGIN). Each user id has its own conversations and data.
       </p>
       <label htmlFor={`${id}-user`}>Sign in as</label>
       <input
