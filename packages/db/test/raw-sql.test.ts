@@ -58,6 +58,12 @@ describe('raw SQL in our code', () => {
     expect(find(/\$(queryRaw|executeRaw)\s*(<[^`]*?>)?\s*\(/)).toEqual([]);
   });
 
+  it('reaches the pool under Prisma only through querySql, whose statements only the sql tag builds', () => {
+    expect(find(/\bpoolOf\(/).filter((h) => !h.file.startsWith(path.join('packages', 'db', 'src')))).toEqual([]);
+    const calls = find(/\bquerySql[<(]/).filter((h) => !h.file.startsWith(path.join('packages', 'db', 'src')));
+    expect(calls.length).toBeGreaterThan(0);
+  });
+
   it('builds no node-postgres query by interpolation, except DDL on a validated database name', () => {
     const interpolated = find(/\.query\(\s*`[^`]*\$\{/).map((h) => `${h.file}: ${h.text}`);
     // Database names cannot be bind parameters. These come from the operator's DATABASE_URL, checked against

@@ -1,5 +1,5 @@
 import type { UsageEventInput } from '@netra/contracts';
-import type { Db } from '@netra/db';
+import { querySql, sql, type Db } from '@netra/db';
 import { costOf, type CatalogService } from './catalog.js';
 import { latencyBucket } from './histogram.js';
 
@@ -55,15 +55,22 @@ export class UsageWriter {
     });
     const unpricedCandidates = [...unpriced];
     // One statement, so one round trip and atomic: the events, and the rollups of exactly the rows inserted
-    // (RETURNING leaves out the duplicates). Rollup rows are upserted in key order: two batches of one user
-    // lock shared rows in the same order, and a batch locks rollups only after all its event inserts, so
-    // concurrent batches cannot deadlock.
-    const result = await this.db.$queryRaw<{ inserted: number; unpriced: string[] | null }[]>`
-      WITH ins AS (
+    // (RETURNING leaves out the duplicates). Rollup rows are upserted in key order: two batches of one user lock
+    // shared rows in the same order, and a batch locks rollups only after all its event inserts, so concurrent
+    // batches cannot deadlock. Sent past Prisma (querySql): its JSON round trip of raw-query arguments cost more
+    // than building the batch.
+    const result = await querySql<{ inserted: number; unpriced: string[] | null }>(
+      this.db,
+      sql('usage_insert_batch')`
+      WITH owner AS (
+        -- In place of a foreign key (checked per row): the user row, locked once so it cannot be deleted before
+        -- this commits. No user, no rows.
+        SELECT id FROM users WHERE id = ${userId}::uuid FOR KEY SHARE
+      ), ins AS (
         INSERT INTO usage_events (user_id, event_id, ts, app, model, provider, prompt_tokens, completion_tokens,
                                   latency_ms, latency_bucket, ttft_ms, status, cost_usd, prompt_hash, metadata)
-        SELECT ${userId}::uuid, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, t.h, t.md
-          FROM json_to_recordset(${JSON.stringify(records)}::json)
+        SELECT owner.id, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, t.h, t.md
+          FROM owner, json_to_recordset(${JSON.stringify(records)}::json)
                AS t(i text, t timestamptz, a text, m text, p text, pt int, ct int, l int, b smallint, f int, s text, c float8, h text, md jsonb)
         ON CONFLICT (user_id, event_id) DO NOTHING
         RETURNING ts, model, app, status, prompt_tokens, completion_tokens, cost_usd, latency_bucket
@@ -98,7 +105,8 @@ export class UsageWriter {
       )
       SELECT (SELECT count(*) FROM ins)::int AS inserted,
              (SELECT array_agg(DISTINCT model ORDER BY model) FROM ins WHERE cost_usd = 0 AND model = ANY(${unpricedCandidates}::text[])) AS unpriced,
-             (SELECT count(*) FROM rolled)::int AS rollups`;
+             (SELECT count(*) FROM rolled)::int AS rollups`,
+    );
     const row = result[0];
     return { inserted: row?.inserted ?? 0, unpricedModels: row?.unpriced ?? [] };
   }

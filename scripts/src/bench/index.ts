@@ -8,7 +8,7 @@
  *   3. a streamed JSONL import (POST /usage-events/import): events/s and the gateway's peak RSS
  *
  * Environment: BENCH_DATABASE_BASE_URL (default postgresql://postgres@127.0.0.1:5432), REDIS_URL, BENCH_DAYS
- * (100), BENCH_PER_DAY (10000), BENCH_IMPORT_EVENTS (300000).
+ * (100; 0 skips 1 and 2), BENCH_PER_DAY (10000), BENCH_IMPORT_EVENTS (300000; 0 skips 3).
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -94,63 +94,68 @@ async function main(): Promise<void> {
     const gateway: Gateway = { url: `http://127.0.0.1:${String(app.ready.port)}`, pid: app.child.pid ?? -1 };
     const { token } = await json<{ token: string }>(`${gateway.url}/api/v1/auth/dev-token`, 'POST', undefined, { userId: 'bench' });
 
-    // 1. ~1,000,000 synthetic events.
-    let started = performance.now();
-    const generated = await json<{ generated: number; accepted: number; window: { from: string; to: string } }>(
-      `${gateway.url}/api/v1/usage-events/synthetic`,
-      'POST',
-      token,
-      { days, requestsPerDay: perDay, seed: 1 },
-    );
-    const synthSeconds = (performance.now() - started) / 1000;
-    console.log(`synthetic ingestion: ${generated.accepted.toLocaleString('en-US')} events in ${synthSeconds.toFixed(1)} s = ${Math.round(generated.accepted / synthSeconds).toLocaleString('en-US')} events/s (generate + validate-free insert + rollups)`);
-    await db.$executeRaw`VACUUM ANALYZE usage_events`;
-    await db.$executeRaw`VACUUM ANALYZE usage_rollups`;
-
-    // 2. The summary over all of them, with ragged edges (whole days from rollups, the edges from events).
-    const from = new Date(Date.parse(generated.window.from) + 3 * 3_600_000 + 17_000).toISOString();
-    const to = new Date(Date.parse(generated.window.to) - 5 * 3_600_000).toISOString();
-    const url = `${gateway.url}/api/v1/usage/summary?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-    const times: number[] = [];
-    let requests = 0;
-    for (let i = 0; i < 25; i++) {
-      started = performance.now();
-      const summary = await json<{ totals: { requests: number } }>(url, 'GET', token);
-      times.push(performance.now() - started);
-      requests = summary.totals.requests;
+    if (days > 0) await ingestAndSummarize(gateway, token, db);
+    if (importEvents > 0) {
+      // 3. Streaming JSONL import.
+      const imported = await importRun(gateway, token);
+      console.log(
+        `JSONL import: ${imported.events.toLocaleString('en-US')} events (${(imported.bytes / 1e6).toFixed(0)} MB) in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.events / imported.seconds).toLocaleString('en-US')} events/s; gateway RSS ${imported.baseRssMb.toFixed(0)} → peak ${imported.peakRssMb.toFixed(0)} MB`,
+      );
     }
-    const warm = times.slice(5).sort((a, b) => a - b);
-    console.log(`usage summary over ${requests.toLocaleString('en-US')} events (by model, app, day, day×model, p50/p95/p99): p50 ${percentile(warm, 0.5).toFixed(0)} ms, p95 ${percentile(warm, 0.95).toFixed(0)} ms, first ${times[0]?.toFixed(0)} ms (HTTP, 20 warm calls)`);
-
-    // The same summary in this process: wall time, and this process's CPU time (less sensitive to a busy machine).
-    const [user] = await db.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE subject = 'bench'`;
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const c0 = process.cpuUsage();
-      started = performance.now();
-      await summarize(db, user?.id ?? '', { from: new Date(from), to: new Date(to) });
-      wall.push(performance.now() - started);
-      const c = process.cpuUsage(c0);
-      cpu.push((c.user + c.system) / 1000);
-    }
-    wall.splice(0, 5);
-    cpu.splice(0, 5);
-    console.log(`  in-process summarize(): p50 ${percentile(wall.sort((a, b) => a - b), 0.5).toFixed(0)} ms wall, ${percentile(cpu.sort((a, b) => a - b), 0.5).toFixed(0)} ms Node CPU`);
-
-    started = performance.now();
-    await db.$queryRaw`SELECT model, count(*), sum(cost_usd), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                         FROM usage_events WHERE ts >= ${new Date(from)} AND ts < ${new Date(to)} GROUP BY model`;
-    console.log(`  for comparison, exact SQL over the events for byModel alone: ${(performance.now() - started).toFixed(0)} ms`);
-
-    // 3. Streaming JSONL import.
-    const imported = await importRun(gateway, token);
-    console.log(
-      `JSONL import: ${imported.events.toLocaleString('en-US')} events (${(imported.bytes / 1e6).toFixed(0)} MB) in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.events / imported.seconds).toLocaleString('en-US')} events/s; gateway RSS ${imported.baseRssMb.toFixed(0)} → peak ${imported.peakRssMb.toFixed(0)} MB`,
-    );
   } finally {
     await scratch.cleanup();
   }
+}
+
+/** 1. ~1,000,000 synthetic events, then 2. the summary over them. */
+async function ingestAndSummarize(gateway: Gateway, token: string, db: Scratch['db']): Promise<void> {
+  let started = performance.now();
+  const generated = await json<{ generated: number; accepted: number; window: { from: string; to: string } }>(
+    `${gateway.url}/api/v1/usage-events/synthetic`,
+    'POST',
+    token,
+    { days, requestsPerDay: perDay, seed: 1 },
+  );
+  const synthSeconds = (performance.now() - started) / 1000;
+  console.log(`synthetic ingestion: ${generated.accepted.toLocaleString('en-US')} events in ${synthSeconds.toFixed(1)} s = ${Math.round(generated.accepted / synthSeconds).toLocaleString('en-US')} events/s (generate + validate-free insert + rollups)`);
+  await db.$executeRaw`VACUUM ANALYZE usage_events`;
+  await db.$executeRaw`VACUUM ANALYZE usage_rollups`;
+
+  // 2. The summary over all of them, with ragged edges (whole days from rollups, the edges from events).
+  const from = new Date(Date.parse(generated.window.from) + 3 * 3_600_000 + 17_000).toISOString();
+  const to = new Date(Date.parse(generated.window.to) - 5 * 3_600_000).toISOString();
+  const url = `${gateway.url}/api/v1/usage/summary?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  const times: number[] = [];
+  let requests = 0;
+  for (let i = 0; i < 25; i++) {
+    started = performance.now();
+    const summary = await json<{ totals: { requests: number } }>(url, 'GET', token);
+    times.push(performance.now() - started);
+    requests = summary.totals.requests;
+  }
+  const warm = times.slice(5).sort((a, b) => a - b);
+  console.log(`usage summary over ${requests.toLocaleString('en-US')} events (by model, app, day, day×model, p50/p95/p99): p50 ${percentile(warm, 0.5).toFixed(0)} ms, p95 ${percentile(warm, 0.95).toFixed(0)} ms, first ${times[0]?.toFixed(0)} ms (HTTP, 20 warm calls)`);
+
+  // The same summary in this process: wall time, and this process's CPU time (less sensitive to a busy machine).
+  const [user] = await db.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE subject = 'bench'`;
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const c0 = process.cpuUsage();
+    started = performance.now();
+    await summarize(db, user?.id ?? '', { from: new Date(from), to: new Date(to) });
+    wall.push(performance.now() - started);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  wall.splice(0, 5);
+  cpu.splice(0, 5);
+  console.log(`  in-process summarize(): p50 ${percentile(wall.sort((a, b) => a - b), 0.5).toFixed(0)} ms wall, ${percentile(cpu.sort((a, b) => a - b), 0.5).toFixed(0)} ms Node CPU`);
+
+  started = performance.now();
+  await db.$queryRaw`SELECT model, count(*), sum(cost_usd), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                       FROM usage_events WHERE ts >= ${new Date(from)} AND ts < ${new Date(to)} GROUP BY model`;
+  console.log(`  for comparison, exact SQL over the events for byModel alone: ${(performance.now() - started).toFixed(0)} ms`);
 }
 
 main().catch((error: unknown) => {
