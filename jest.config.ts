@@ -1,7 +1,7 @@
 import type { Config } from 'jest';
 
-// One jest config for the whole repo. Tests are TypeScript run as ESM through SWC (fast, no type-check: `tsc -b`
-// in `npm test`'s pretest does that). Workspace packages resolve to their sources, so unit tests need no build;
+// One jest config for the whole repo. Tests are TypeScript run as ESM through SWC (fast, no type-check: `npm test`'s
+// pretest does that, sources with `tsc -b`, tests with tsconfig.test.json). Workspace packages resolve to their sources, so unit tests need no build;
 // integration tests start the built apps (`dist/`) as real processes, as production does.
 const transform: Config['transform'] = {
   '^.+\\.tsx?$': [

@@ -33,7 +33,7 @@ describe('the web client in a real browser', () => {
     await signIn(page, stack.gateway.url, 'alice');
     await page.getByText('No conversations yet.').waitFor();
     const userId = await userIdOf('alice');
-    await seedUsage(await stack.api('alice'), stack.db, userId, { days: 5, perDay: 40 });
+    await seedUsage(await stack.api('alice'), userId, { days: 5, perDay: 40 });
 
     const threadId = await newConversation(page);
     // An empty conversation offers the example questions.
@@ -201,7 +201,7 @@ describe('the web client in a real browser', () => {
       });
     });
     await signIn(page, stack.gateway.url, 'carol');
-    await seedUsage(await stack.api('carol'), stack.db, await userIdOf('carol'), { days: 3, perDay: 20 });
+    await seedUsage(await stack.api('carol'), await userIdOf('carol'), { days: 3, perDay: 20 });
     await newConversation(page);
     await ask(page, 'Where does my latency come from?');
     await page.locator('[data-testid="connection"].connection-waiting').waitFor({ timeout: 5_000 });

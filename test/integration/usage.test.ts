@@ -134,7 +134,7 @@ describe('POST /usage-events', () => {
 });
 
 describe('POST /usage-events/import', () => {
-  async function importBody(api: Api, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  async function importBody(api: Api, body: string | Buffer<ArrayBuffer>, headers: Record<string, string>): Promise<{ status: number; text: string }> {
     const res = await fetch(`${api.baseUrl}/api/v1/usage-events/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${api.token}`, ...headers },

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { ServerFrame, type ClientFrame } from '@netra/contracts';
+import { ServerFrame, type ClientFrame, type RunEvent } from '@netra/contracts';
 import { TEST_JWT_SECRET } from './services.js';
 
 export async function tokenFor(subject: string, options: { roles?: string[]; ttlSeconds?: number; secret?: string } = {}): Promise<string> {
@@ -145,8 +145,8 @@ export class WsClient {
   }
 
   /** Frames of one run, in arrival order. */
-  runEvents(runId: string): Extract<ServerFrame, { runId: string }>[] {
-    return this.frames.filter((f): f is Extract<ServerFrame, { runId: string }> => 'runId' in f && f.runId === runId && 'eventId' in f);
+  runEvents(runId: string): RunEvent[] {
+    return this.frames.filter((f): f is RunEvent => 'eventId' in f && f.runId === runId);
   }
 
   async close(): Promise<void> {

@@ -97,7 +97,7 @@ export async function verifyFleet(stack: Stack, clients: FleetClient[]): Promise
       const received = c.client.runEvents(a.runId).map((e) => e.eventId);
       if (received.join() !== expected.join()) {
         const frames = c.client.runEvents(a.runId);
-        const extra = frames.filter((f) => !expected.includes(f.eventId)).map((f) => `${f.eventId}:${f.type}${'agent' in f ? `:${f.agent}:${f.status ?? ''}` : ''}`);
+        const extra = frames.filter((f) => !expected.includes(f.eventId)).map((f) => `${f.eventId}:${f.type}${'agent' in f ? `:${f.agent}:${'status' in f ? f.status : ''}` : ''}`);
         const missing = log.body.data.filter((e) => !received.includes(e.eventId)).map((e) => `${e.eventId}:${e.type}`);
         const twice = received.filter((id, i) => received.indexOf(id) !== i);
         problems.push(

@@ -17,11 +17,10 @@ const MODELS = [
 const APPS = ['support-bot', 'rag-search', 'summarizer'];
 
 /**
- * A small, deterministic workload for a user, sent through `POST /api/v1/usage-events` as a client would. A gateway
- * without that endpoint (before the usage API existed) gets the same rows written straight into `usage_events`.
- * Returns how many events were stored.
+ * A small, deterministic workload for a user, sent through `POST /api/v1/usage-events` as a client would. Returns how
+ * many events were stored.
  */
-export async function seedUsage(api: Api, db: Db, userId: string, options: SeedOptions = {}): Promise<number> {
+export async function seedUsage(api: Api, userId: string, options: SeedOptions = {}): Promise<number> {
   const rows = usageRows(userId, options);
   const events = rows.map((r) => ({
     id: r.eventId,
@@ -37,12 +36,8 @@ export async function seedUsage(api: Api, db: Db, userId: string, options: SeedO
     promptHash: r.promptHash,
   }));
   const res = await api.post<{ accepted: number }>('/api/v1/usage-events', { events });
-  if (res.status === 200 || res.status === 201) {
-    if (res.body.accepted !== rows.length) throw new Error(`usage-events accepted ${res.body.accepted} of ${rows.length}: ${JSON.stringify(res.body)}`);
-    return rows.length;
-  }
-  if (res.status !== 404) throw new Error(`POST /api/v1/usage-events answered ${res.status}: ${JSON.stringify(res.body)}`);
-  await db.usageEvent.createMany({ data: rows });
+  if (res.status !== 200) throw new Error(`POST /api/v1/usage-events answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.body.accepted !== rows.length) throw new Error(`usage-events accepted ${res.body.accepted} of ${rows.length}: ${JSON.stringify(res.body)}`);
   return rows.length;
 }
 
