@@ -53,7 +53,7 @@ export class Gateway {
   async start(): Promise<AddressInfo> {
     const { config } = this;
     const names = new RedisNames(config.REDIS_PREFIX);
-    const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'netra-gateway' });
+    const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS, applicationName: 'netra-gateway' });
     const redis = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:gateway:${process.pid}` });
     const subscriberConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:gateway-sub:${process.pid}` });
     this.db = db;

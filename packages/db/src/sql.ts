@@ -6,7 +6,7 @@ const statement = Symbol('netra.sql');
 /** A parameterised statement: its text with `$1…$n` placeholders and the values bound to them. */
 export interface SqlStatement {
   readonly [statement]: true;
-  /** Prepared once per connection under this name; the text must then never change for it. */
+  /** Prepared once per connection under this name (unless prepared statements are off); one name, one text. */
   readonly name: string;
   readonly text: string;
   readonly values: readonly unknown[];
@@ -33,6 +33,7 @@ export function sql(name: string) {
  * an import). Everything else goes through Prisma.
  */
 export async function querySql<Row extends Record<string, unknown>>(db: PrismaClient, query: SqlStatement): Promise<Row[]> {
-  const result = await poolOf(db).query<Row>({ name: query.name, text: query.text, values: [...query.values] });
+  const { pool, prepared } = poolOf(db);
+  const result = await pool.query<Row>({ ...(prepared ? { name: query.name } : {}), text: query.text, values: [...query.values] });
   return result.rows;
 }
