@@ -25,6 +25,9 @@ const pools = new WeakMap<PrismaClient, { pool: pg.Pool; prepared: boolean }>();
  */
 export const MAX_PREPARED_STATEMENTS = 500;
 
+/** node-postgres's unnamed statement: parsed again at every execution, never kept. */
+const UNNAMED = '';
+
 /**
  * Names statements so that node-postgres prepares each once per connection and then only binds and executes it:
  * without a name every query is parsed and planned again by PostgreSQL.
@@ -41,9 +44,6 @@ export function preparedStatementNames(limit = MAX_PREPARED_STATEMENTS): (query:
     return name;
   };
 }
-
-/** node-postgres's unnamed statement: parsed again at every execution, never kept. */
-const UNNAMED = '';
 
 /**
  * Prisma Client over node-postgres (`@prisma/adapter-pg`): no native engine, one pooled set of connections

@@ -1,4 +1,4 @@
-export { createPrismaClient, poolOf, type Db, type DatabaseOptions } from './client.js';
+export { createPrismaClient, type Db, type DatabaseOptions } from './client.js';
 export { sql, querySql, type SqlStatement } from './sql.js';
 export { migrate, readMigrations, ensureDatabase, dropDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { encodeCursor, decodeCursor, toPage, type KeysetCursor } from './pagination.js';

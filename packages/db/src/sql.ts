@@ -27,7 +27,7 @@ export function sql(name: string) {
 }
 
 /**
- * Runs one statement straight on the pool under Prisma, as a prepared statement. For the few bulk statements whose
+ * Runs one statement straight on the pool under Prisma (prepared, like Prisma's own, unless that is off). For the few bulk statements whose
  * parameters are large: Prisma serialises every raw-query argument to JSON and parses it back before the driver
  * sees it (a 1,000-event import batch is a ~300 KB string: that round trip was a sixth of the gateway's CPU during
  * an import). Everything else goes through Prisma.
