@@ -170,7 +170,8 @@ export class RunProcessor {
         result = { output: agent.output.parse(raw.output), summary: raw.summary };
         await tokens.drain();
       } catch (error) {
-        await tokens.drain().catch(() => undefined);
+        // The agent's own failure is what the run records; a token flush failing on top of it is only logged.
+        await tokens.drain().catch((drainError: unknown) => this.log.warn('could not flush streamed tokens of a failed agent', errorFields(drainError)));
         if (ctx.signal.aborted) {
           if (ctx.signal.reason instanceof CancelAbort) {
             await this.store.stepStopped(run.id, agent.name, { code: 'cancelled', message: ctx.signal.reason.reason }, performance.now() - started);

@@ -226,7 +226,8 @@ export class SupervisorWorker {
     }
     await this.reconciler?.close();
     clearInterval(this.breakerHeartbeat);
-    await this.llmOps?.removeWorker(this.name).catch(() => undefined);
+    // If this fails, readers drop the entry once it is 30 s stale (LlmOps.breakers); shutdown goes on.
+    await this.llmOps?.removeWorker(this.name).catch((error: unknown) => this.log.warn('could not remove this worker from the breaker registry', errorFields(error)));
     await this.http?.close();
     await this.recorder?.close();
     this.llm?.close();

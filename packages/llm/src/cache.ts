@@ -42,7 +42,7 @@ export class RedisLlmCache implements LlmCache {
     try {
       const raw = await this.redis.get(this.name(key));
       // Fleet-wide counters for the admin API; counting must neither slow the call down nor fail it.
-      if (this.statsKey) void this.redis.hincrby(this.statsKey, raw === null ? 'miss' : 'hit', 1).catch(() => undefined);
+      if (this.statsKey) void this.redis.hincrby(this.statsKey, raw === null ? 'miss' : 'hit', 1).catch((error: unknown) => this.log.warn('LLM cache stats not counted', errorFields(error)));
       metrics.llmCache.inc({ result: raw === null ? 'miss' : 'hit' });
       return raw === null ? undefined : (JSON.parse(raw) as ProviderAnswer);
     } catch (error) {

@@ -52,7 +52,7 @@ export async function launch<C extends LaunchConfig>(options: LaunchOptions<C>):
       app
         .close()
         // Spans of the last requests and runs are flushed before the process goes.
-        .then(() => tracing.shutdown().catch(() => undefined))
+        .then(() => tracing.shutdown().catch((error: unknown) => logger.warn('could not flush the last spans', errorFields(error))))
         .then(
           () => process.exit(0),
           (error: unknown) => {

@@ -76,7 +76,7 @@ export class Browser {
   }
 
   async close(): Promise<void> {
-    await this.context.close().catch(() => undefined);
+    await this.context.close();
     await rm(this.profile, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,7 @@ export class ClientConnection {
   /** Runs `task` after every earlier frame of this socket has been handled. */
   serial(task: () => Promise<void>): Promise<void> {
     const next = this.queue.then(task, task);
+    // The caller gets `next` and handles its failure; the queue only has to move on to the next frame.
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -84,6 +84,7 @@ export class Http {
       if (res.status === 401 && auth) this.options.onUnauthorized(p);
       throw new ApiError(res.status, p);
     }
+    // A body that is not JSON fails the schema below and becomes a typed `protocol` error.
     const json: unknown = await res.json().catch(() => undefined);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new ApiError(res.status, problem('protocol', `The server's answer to ${method} ${path} did not match the API contract.`));
