@@ -74,6 +74,26 @@ describe('one run at a time per thread', () => {
     await client.next((f) => f.type === 'agent_completed' && f.runId === later.runId, 30_000);
   });
 
+  // A worker announces agent_completed a moment before it hands the thread to the next run. A client that answers
+  // the announcement at once with `reject` lands in that moment (CI saw it): the thread must not count as busy.
+  it('reject right after agent_completed, before the hand-over: accepted, and it runs once the thread is handed on', async () => {
+    const t = await thread('bea');
+    const client = await stack.ws('bea');
+    const first = accepted(await send(client, t.id, 'h1'));
+    await client.next((f) => f.type === 'agent_completed' && f.runId === first.runId, 30_000);
+    await eventually(
+      () => stack.db.thread.findUniqueOrThrow({ where: { id: t.id } }),
+      (row) => row.activeRunId === null,
+    );
+    // Hold the moment open: the thread names its finished run as active again, as it does until the hand-over.
+    await stack.db.thread.update({ where: { id: t.id }, data: { activeRunId: first.runId } });
+
+    const second = accepted(await send(client, t.id, 'h2', 'reject'));
+    expect(await stack.db.run.findUniqueOrThrow({ where: { id: second.runId } })).toMatchObject({ status: 'queued' });
+    // The hand-over (here the reconciler's, which repairs a thread whose active run ended) starts it.
+    await client.next((f) => f.type === 'agent_completed' && f.runId === second.runId, 30_000);
+  });
+
   it('interrupt: the active run is cancelled (agent_stopped, no answer) and the new one runs', async () => {
     const t = await thread('cat');
     const client = await stack.ws('cat');

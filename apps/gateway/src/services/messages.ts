@@ -44,7 +44,7 @@ interface AcceptRow {
   message_id: string | null;
   run_id: string | null;
   started: boolean;
-  active_run_id: string | null;
+  busy_run_id: string | null;
 }
 
 /**
@@ -91,6 +91,10 @@ export class MessageService {
   /**
    * `enqueue` / `reject` in one statement: lock the thread (orders this against the worker handing the thread to
    * its next run), insert message and run, and make the run active if the thread is idle.
+   *
+   * `reject` asks whether a run is in progress (queued or running), not whether the thread still names an active
+   * run: a worker announces `agent_completed` before it hands the thread over, and a client that answers that
+   * event at once must not be told the thread is busy. Its run then waits the moment until the hand-over.
    */
   private async acceptQueued(
     userId: string,
@@ -100,13 +104,17 @@ export class MessageService {
   ): Promise<Accepted> {
     const rows = await this.db.$queryRaw<AcceptRow[]>`
       WITH thread AS (
-        SELECT id, active_run_id FROM threads
-         WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid
+        SELECT t.id, t.active_run_id,
+               (SELECT r.id FROM runs r
+                 WHERE r.thread_id = t.id AND r.status IN ('queued', 'running')
+                 ORDER BY r.created_at LIMIT 1) AS busy_run_id
+          FROM threads t
+         WHERE t.id = ${input.threadId}::uuid AND t.user_id = ${userId}::uuid
            FOR UPDATE
       ), msg AS (
         INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
         SELECT id, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId} FROM thread
-         WHERE ${strategy} <> 'reject' OR active_run_id IS NULL
+         WHERE ${strategy} <> 'reject' OR busy_run_id IS NULL
         ON CONFLICT (thread_id, client_message_id) DO NOTHING
         RETURNING id, thread_id
       ), run AS (
@@ -123,15 +131,15 @@ export class MessageService {
              (SELECT user_message_id FROM run) AS message_id,
              (SELECT id FROM run) AS run_id,
              EXISTS (SELECT 1 FROM activated) AS started,
-             (SELECT active_run_id FROM thread) AS active_run_id`;
+             (SELECT busy_run_id FROM thread) AS busy_run_id`;
     const row = rows[0];
     if (!row?.thread_found) throw await notOwned(this.db, 'thread', input.threadId, userId);
     if (row.run_id && row.message_id) {
       return { messageId: row.message_id, runId: row.run_id, threadId: input.threadId, started: row.started };
     }
-    if (strategy === 'reject' && row.active_run_id) {
+    if (strategy === 'reject' && row.busy_run_id) {
       metrics.messagesRejected.inc({ code: 'thread_busy' });
-      throw new ThreadBusyError(row.active_run_id);
+      throw new ThreadBusyError(row.busy_run_id);
     }
     // A concurrent request with the same clientMessageId won the insert.
     const existing = await this.findExisting(userId, input.threadId, clientMessageId);
