@@ -1,5 +1,5 @@
 import { backoffDelay, BACKOFF_MAX_MS, connectionReducer, initialConnection } from '../src/state/connection';
-import { problem, retryHint } from '../src/state/problem';
+import { problem, retryCountdown, retryHint } from '../src/state/problem';
 import { settle, type PendingRequest } from '../src/state/requests';
 
 describe('matching uncorrelated replies to requests', () => {
@@ -60,6 +60,9 @@ describe('problems', () => {
     expect(retryHint(p, 0)).toBe('Try again in 12 s.');
     expect(retryHint(p, 11_500)).toBe('Try again in 1 s.');
     expect(retryHint(p, 12_000)).toBe('You can try again now.');
+    // The clock's last tick came just before the deadline, the render just after: the clock stops, and says so.
+    expect(retryCountdown(p, 11_999, 12_001)).toEqual({ running: false, hint: 'You can try again now.' });
+    expect(retryCountdown(p, 10_000, 10_002)).toEqual({ running: true, hint: 'Try again in 2 s.' });
     expect(problem('invalid_message', 'Invalid user_message frame at text: Too big').message).toBe('Invalid user_message frame at text: Too big');
     expect(problem('internal', 'TypeError: x is undefined').message).not.toContain('TypeError');
   });

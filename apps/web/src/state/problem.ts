@@ -61,9 +61,19 @@ function looksLikeJson(text: string): boolean {
   return (text.startsWith('{') && text.endsWith('}')) || (text.startsWith('[') && text.endsWith(']'));
 }
 
-/** "Try again in 12 s" while the wait is running, "" once it is over. */
+/** "Try again in 12 s" while the wait is running, "You can try again now." once it is over. */
 export function retryHint(p: Problem, now: number): string {
   if (p.retryAt === null) return '';
   const seconds = Math.ceil((p.retryAt - now) / 1000);
   return seconds > 0 ? `Try again in ${seconds} s.` : 'You can try again now.';
+}
+
+/**
+ * A live countdown: whether its clock must keep ticking, and what it says. `tick` is the clock's last reading,
+ * `wall` the time of this render. Both decide from the later of the two: the render that stops the clock must
+ * be the one that says "now", even when the last tick came just before the deadline and the render just after.
+ */
+export function retryCountdown(p: Problem, tick: number, wall: number): { running: boolean; hint: string } {
+  const now = Math.max(tick, wall);
+  return { running: p.retryAt !== null && p.retryAt > now, hint: retryHint(p, now) };
 }

@@ -1,11 +1,12 @@
 import type { Problem } from '../state/problem';
-import { retryHint } from '../state/problem';
+import { retryCountdown } from '../state/problem';
 import { useNow } from './context';
 
 /** A problem as a sentence, with a live "try again in N s" when the server gave a retry time. */
 export function ProblemText({ problem }: { problem: Problem }) {
-  const now = useNow(problem.retryAt !== null && problem.retryAt > Date.now());
-  const hint = retryHint(problem, now);
+  const wall = Date.now();
+  const tick = useNow(retryCountdown(problem, 0, wall).running);
+  const { hint } = retryCountdown(problem, tick, wall);
   return (
     <span className="problem-text">
       <strong>{problem.title}.</strong> {problem.message}
