@@ -26,6 +26,11 @@ const common = {
 
 const config: Config = {
   maxWorkers: 2,
+  // A worker that ran the process-heavy suites takes longer than jest's default 500 ms to exit on its own, and
+  // was then force-killed with a "failed to exit gracefully" warning. With 10 s, a full run had no force exit
+  // (suite 297 s, wall 302 s). Checked for leaks first: at the start of every test file the worker held only its
+  // own pipes and the hook's timer, however many suites it had run before.
+  workerGracefulExitTimeout: 10_000,
   // Integration tests start real processes; their hooks need more than jest's default 5 s.
   testTimeout: 60_000,
   projects: [
