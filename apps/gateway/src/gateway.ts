@@ -94,7 +94,7 @@ export class Gateway {
     const runs = new RunService(db, scheduler);
     const streams = new EventStreams(db, eventLog, subscriber);
     const catalog = new CatalogService(db);
-    const usage = new UsageService(db, catalog);
+    const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
 
     const app = createApp({

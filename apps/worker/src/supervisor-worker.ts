@@ -7,7 +7,7 @@ import { createPrismaClient, type Db } from '@netra/db';
 import { createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { Reconciler, RunScheduler } from '@netra/runs';
-import { CatalogService, UsageWriter } from '@netra/usage';
+import { CatalogService, UsageWriter, drainRebuilds } from '@netra/usage';
 import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
 import { AgentFailedError, RunProcessor } from './processor.js';
@@ -42,6 +42,9 @@ export class SupervisorWorker {
   private closing: Promise<void> | undefined;
   private llmOps: LlmOps | undefined;
   private breakerHeartbeat: NodeJS.Timeout | undefined;
+  /** The background rebuild of rollups queued by a migration (usage_rollup_rebuilds), stopped by `close`. */
+  private readonly rebuildAbort = new AbortController();
+  private rebuilding: Promise<void> | undefined;
   /** The port the health/metrics server listens on (after start). */
   httpPort = 0;
   /**
@@ -73,7 +76,7 @@ export class SupervisorWorker {
     const catalog = new CatalogService(this.db);
     await catalog.seed();
     this.llm = createLlmClient(config, this.llmConnection);
-    this.recorder = new UsageRecorder(this.llm, new UsageWriter(this.db, catalog), catalog);
+    this.recorder = new UsageRecorder(this.llm, new UsageWriter(this.db, catalog, { dimensions: config.USAGE_DIMENSIONS }), catalog);
 
     const events = new RunEventLog(this.eventsConnection, this.names, {
       retentionSeconds: config.EVENT_RETENTION_SECONDS,
@@ -153,9 +156,26 @@ export class SupervisorWorker {
     });
     this.httpPort = await this.http.start();
     this.reconciler.start();
+    this.rebuilding = this.drainRollupRebuilds(config.USAGE_DIMENSIONS);
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
     await worker.waitUntilReady();
     this.log.info('worker ready', { worker: this.name, concurrency: config.WORKER_CONCURRENCY, httpPort: this.httpPort, queue: this.names.runQueue, llm: this.llm.models });
+  }
+
+  /**
+   * Rolls up again, in the background, the days a migration queued (every worker helps; each day is claimed by one).
+   * Until a day is done its counts, cost and latency are already right; only the figures the migration added read 0.
+   */
+  private async drainRollupRebuilds(dimensions: readonly string[]): Promise<void> {
+    const db = this.db;
+    if (!db) return;
+    try {
+      const days = await drainRebuilds(db, dimensions, { signal: this.rebuildAbort.signal });
+      if (days > 0) this.log.info('usage rollups rebuilt', { days });
+    } catch (error) {
+      // The queue keeps the day: the next worker start (or this one's next) takes it up again.
+      this.log.warn('usage rollup rebuild stopped; it resumes at the next start', errorFields(error));
+    }
   }
 
   private async abortCancelledRuns(): Promise<void> {
@@ -225,6 +245,8 @@ export class SupervisorWorker {
       clearTimeout(timer);
     }
     await this.reconciler?.close();
+    this.rebuildAbort.abort();
+    await this.rebuilding;
     clearInterval(this.breakerHeartbeat);
     // If this fails, readers drop the entry once it is 30 s stale (LlmOps.breakers); shutdown goes on.
     await this.llmOps?.removeWorker(this.name).catch((error: unknown) => this.log.warn('could not remove this worker from the breaker registry', errorFields(error)));

@@ -60,6 +60,8 @@ export const CacheByWorkload = z.object({
   requests: z.number().int().nonnegative(),
   repeats: z.number().int().nonnegative(),
   repeatCostUsd: z.number().nonnegative(),
+  /** False when the distinct prompts were estimated from the sketch (docs/ANALYTICS.md). */
+  exact: z.boolean().optional(),
 });
 
 export const AnomalyOutput = z.object({

@@ -98,6 +98,12 @@ export const configSchema = z.object({
   LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
   LLM_MAX_RETRIES: int(0, 10).default(2),
   LLM_CACHE_TTL_SECONDS: int(0, 30 * 86_400).default(86_400),
+  /** Metadata keys of usage events rolled up per day like `app` (attribution: cost by team, user, feature). */
+  USAGE_DIMENSIONS: z
+    .string()
+    .regex(/^\s*([A-Za-z0-9_.-]{1,40}\s*(,\s*[A-Za-z0-9_.-]{1,40}\s*){0,9})?$/, 'up to 10 comma-separated metadata keys (letters, digits, _ . -; 1..40 each)')
+    .default('team,user,feature')
+    .transform((s) => [...new Set(s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))]),
   LLM_BREAKER_RESET_MS: int(100, 3_600_000).default(30_000),
   LLM_LOCAL_DELAY_MS: int(0, 600_000).default(0),
   RECONCILE_INTERVAL_MS: int(200, 600_000).default(5_000),
@@ -159,6 +165,7 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['LLM_TIMEOUT_MS', '30000', 'timeout of one LLM attempt (streaming included)'],
   ['LLM_MAX_RETRIES', '2', 'retries of one model on 429/5xx/timeouts/network errors before the next model of the chain'],
   ['LLM_CACHE_TTL_SECONDS', '86400', 'lifetime of cached LLM answers in Redis; 0 turns the cache off'],
+  ['USAGE_DIMENSIONS', 'team,user,feature', 'usage-event `metadata` keys rolled up per day like `app` (≤ 10); after a change, queue the days to roll up again (docs/ANALYTICS.md)'],
   ['LLM_BREAKER_RESET_MS', '30000', 'how long an opened circuit breaker waits before a half-open probe'],
   ['LLM_LOCAL_DELAY_MS', '0', 'simulated model latency of the `local` provider per call (demos, load and fault tests)'],
   ['RECONCILE_INTERVAL_MS', '5000', 'how often a worker repairs runs left behind by crashes or a Redis data loss'],

@@ -1,5 +1,5 @@
 export { createPrismaClient, type Db, type DatabaseOptions } from './client.js';
-export { sql, querySql, type SqlStatement } from './sql.js';
+export { sql, querySql, transactionSql, type SqlStatement, type SqlQuery } from './sql.js';
 export { migrate, readMigrations, ensureDatabase, dropDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { encodeCursor, decodeCursor, toPage, type KeysetCursor } from './pagination.js';
 export { canTransition, isTerminal, allowedSources } from './run-state.js';

@@ -37,3 +37,34 @@ export async function querySql<Row extends Record<string, unknown>>(db: PrismaCl
   const result = await pool.query<Row>({ ...(prepared ? { name: query.name } : {}), text: query.text, values: [...query.values] });
   return result.rows;
 }
+
+/** Runs statements on one connection of the pool, inside a transaction: the statements `run` gives to `query`. */
+export type SqlQuery = <Row extends Record<string, unknown>>(query: SqlStatement) => Promise<Row[]>;
+
+/**
+ * `querySql` inside one transaction: BEGIN, `work(query)`, COMMIT — or ROLLBACK when `work` throws (the error goes
+ * on to the caller). For the bulk maintenance statements that must commit together (a rollup rebuild).
+ */
+export async function transactionSql<T>(db: PrismaClient, work: (query: SqlQuery) => Promise<T>): Promise<T> {
+  const { pool, prepared } = poolOf(db);
+  const client = await pool.connect();
+  // A connection whose ROLLBACK failed is broken: released with the error, the pool closes it instead of reusing it.
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const query: SqlQuery = async <Row extends Record<string, unknown>>(q: SqlStatement) =>
+      (await client.query<Row>({ ...(prepared ? { name: q.name } : {}), text: q.text, values: [...q.values] })).rows;
+    const result = await work(query);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

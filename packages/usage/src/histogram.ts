@@ -17,8 +17,11 @@ export function bucketHigh(bucket: number): number {
   return bucket <= 0 ? 1 : GROWTH ** bucket;
 }
 
-/** Latencies are at most an hour (the contract's limit): buckets 0..MAX_BUCKET. */
-export const MAX_BUCKET = Math.floor(Math.log(3_600_000) / LN_GROWTH) + 1;
+/**
+ * Buckets 0..MAX_BUCKET cover 0..10 million: latencies (≤ an hour, the contract's limit) and token counts (≤ 10
+ * million) alike. The SQL twin `netra_log_bucket` (migration usage_rollups_v2) caps at the same 411.
+ */
+export const MAX_BUCKET = Math.floor(Math.log(10_000_000) / LN_GROWTH) + 1;
 
 export function latencyBucket(ms: number): number {
   if (!(ms >= 1)) return 0;
@@ -27,7 +30,7 @@ export function latencyBucket(ms: number): number {
   return bucketLow(b) > ms ? b - 1 : b;
 }
 
-/** A sparse histogram as stored in `usage_rollups.latency_hist`: `{"<bucket>": count}`. */
+/** A sparse histogram as stored in `usage_rollups.latency_hist` (and the TTFT and token ones): `{"<bucket>": count}`. */
 export type HistogramJson = Record<string, number>;
 
 /**

@@ -14,7 +14,7 @@ import {
 } from '@netra/contracts';
 import type { Db } from '@netra/db';
 import type { CatalogService } from './catalog.js';
-import { UsageWriter, type WriteResult } from './ingest.js';
+import { UsageWriter, type UsageWriterOptions, type WriteResult } from './ingest.js';
 import { csvRecords, CsvHeaderError, jsonLines, validateEvent, type RawRecord } from './parse.js';
 import { summarize } from './summary.js';
 import { syntheticEvents, syntheticWindow } from './synthetic.js';
@@ -157,8 +157,9 @@ export class UsageService {
   constructor(
     private readonly db: Db,
     catalog: CatalogService,
+    options: UsageWriterOptions = {},
   ) {
-    this.writer = new UsageWriter(db, catalog);
+    this.writer = new UsageWriter(db, catalog, options);
   }
 
   /** `POST /usage-events`: each event validated on its own; the valid ones are stored in one batch. */

@@ -12,6 +12,16 @@ export interface Window {
   to: Date;
 }
 
+/**
+ * The whole UTC days a window covers, as `YYYY-MM-DD` bounds [fromDay, toDay): its start rounded down and its end
+ * rounded up to midnight. The agents' windows are whole days already (triage), so for them this is exact.
+ */
+export function dayRange(window: Window): { fromDay: string; toDay: string } {
+  const from = Math.floor(window.from.getTime() / DAY_MS) * DAY_MS;
+  const to = Math.max(Math.ceil(window.to.getTime() / DAY_MS) * DAY_MS, from);
+  return { fromDay: isoDay(from), toDay: isoDay(to) };
+}
+
 /** Requests, tokens, cost, errors and a latency histogram: what every grouping of the summary adds up. */
 export class Aggregate {
   requests = 0;
@@ -100,7 +110,9 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
             FROM usage_rollups
            WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date`
       : Promise.resolve([]),
-    db.$queryRaw<{ day: string; model: string; app: string; bucket: number; requests: number; errors: number; prompt_tokens: number; completion_tokens: number; cost_usd: number }[]>`
+    edgeA[0] >= edgeA[1] && edgeB[0] >= edgeB[1]
+      ? Promise.resolve([])
+      : db.$queryRaw<{ day: string; model: string; app: string; bucket: number; requests: number; errors: number; prompt_tokens: number; completion_tokens: number; cost_usd: number }[]>`
       SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, app, latency_bucket::int AS bucket,
              count(*)::int AS requests, (count(*) FILTER (WHERE status = 'error'))::int AS errors,
              sum(prompt_tokens)::float8 AS prompt_tokens, sum(completion_tokens)::float8 AS completion_tokens,

@@ -24,7 +24,8 @@ export const dataAgent: Agent<'data'> = {
     const output: DataOutput = {
       window,
       dataAvailable: metrics.totals.requests > 0,
-      observedDays: observedDays(metrics.byDay, window),
+      // Today's part of the window runs up to now: no later event exists, so it counts as the hours that passed.
+      observedDays: observedDays(metrics.byDay, { from: window.from, to: new Date(Math.min(Date.parse(window.to), ctx.now.getTime())).toISOString() }),
       totals: metrics.totals,
       byModel: metrics.byModel.map((m) => ({ ...m, provider: providers.get(canonicalModel(m.model)) ?? null })),
       byApp: metrics.byApp,

@@ -16,7 +16,24 @@ const INTENT_RULES: [Intent, RegExp][] = [
   ['workload_analysis', /\b(usage|workload|traffic|analy[sz]\w*|breakdown|overview|what if|grow\w*|doubl\w*)\b/i],
 ];
 
-/** Parses "last 7 days", "past 2 weeks", "last month"; default 30 days ending now. */
+/**
+ * The last `days` UTC calendar days, today included: [midnight `days − 1` days ago, next midnight). Whole days, so
+ * the analysis reads only daily rollups (no raw events at the edges) and the daily series has no cut-off first
+ * day; today's part runs up to now (nothing later exists), which `observedDays` accounts for.
+ */
+export function lastDays(days: number, now: Date): { from: string; to: string } {
+  const tomorrow = (Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS;
+  return { from: new Date(tomorrow - days * DAY_MS).toISOString(), to: new Date(tomorrow).toISOString() };
+}
+
+/** A window widened to whole UTC days (a report written before windows were whole days). */
+function wholeDays(window: { from: string; to: string }): { from: string; to: string } {
+  const from = Math.floor(Date.parse(window.from) / DAY_MS) * DAY_MS;
+  const to = Math.ceil(Date.parse(window.to) / DAY_MS) * DAY_MS;
+  return { from: new Date(from).toISOString(), to: new Date(Math.max(to, from + DAY_MS)).toISOString() };
+}
+
+/** Parses "last 7 days", "past 2 weeks", "last month"; default 30 days (whole UTC days, today included). */
 export function parseWindow(text: string, now: Date): { from: string; to: string } {
   const m = /\b(?:last|past|previous)\s+(\d{1,5})?\s*(day|week|month)s?\b/i.exec(text);
   let days = 30;
@@ -26,7 +43,7 @@ export function parseWindow(text: string, now: Date): { from: string; to: string
     days = unit === 'week' ? n * 7 : unit === 'month' ? n * 30 : n;
   }
   days = Math.min(Math.max(days, 1), 366);
-  return { from: new Date(now.getTime() - days * DAY_MS).toISOString(), to: now.toISOString() };
+  return lastDays(days, now);
 }
 
 export function classify(text: string): Intent {
@@ -82,7 +99,7 @@ export function triageByRules(text: string, now: Date, previous: Report | null):
   const metrics = METRIC_WORDS.filter(([, re]) => re.test(text)).map(([m]) => m);
   return {
     intent,
-    window: previous && !namesWindow(text) ? previous.window : parseWindow(text, now),
+    window: previous && !namesWindow(text) ? wholeDays(previous.window) : parseWindow(text, now),
     models: Array.from(new Set((text.match(MODEL_NAMES) ?? []).map((m) => m.toLowerCase()))),
     metrics: metrics.length > 0 ? metrics : ['cost', 'latency'],
     constraints: constraints(text),
@@ -143,7 +160,7 @@ export const triageAgent: Agent<'triage'> = {
       TriageAnswer,
     );
     const a = answer.value;
-    const window = a.days === null ? rules.window : { from: new Date(ctx.now.getTime() - a.days * DAY_MS).toISOString(), to: ctx.now.toISOString() };
+    const window = a.days === null ? rules.window : lastDays(a.days, ctx.now);
     const output: TriageOutput = {
       intent: a.intent,
       window,

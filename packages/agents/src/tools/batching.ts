@@ -1,5 +1,5 @@
-import type { Db } from '@netra/db';
-import type { Window } from '@netra/usage';
+import { querySql, sql, type Db } from '@netra/db';
+import { dayRange, type Window } from '@netra/usage';
 
 /** Discount of asynchronous batch APIs (OpenAI Batch API, Anthropic Message Batches, Gemini batch mode): 50%. */
 export const BATCH_DISCOUNT = 0.5;
@@ -16,40 +16,56 @@ export interface BatchingCandidate {
   savingsUsd: number;
 }
 
+/** What the batching tool reads of one rollup row (a day × model × app). */
+export interface BatchingRow {
+  app: string;
+  requests: number;
+  costUsd: number;
+  batchTagged: number;
+  streamed: number;
+  /** Requests per UTC hour of the day (24). */
+  hourCounts: readonly number[];
+}
+
 /**
  * Batching potential per app: an app is a candidate for an asynchronous batch API when its requests are tagged
  * as batch work, or when ≥ 60% of them fall in three hours of the day (a scheduled job) and none of them stream
  * (no time-to-first-token recorded). Savings = the discount on the app's cost.
  */
+export function batchingFromRollups(rows: readonly BatchingRow[]): BatchingCandidate[] {
+  const byApp = new Map<string, { requests: number; cost: number; tagged: number; streamed: number; hours: number[] }>();
+  for (const r of rows) {
+    let a = byApp.get(r.app);
+    if (!a) {
+      a = { requests: 0, cost: 0, tagged: 0, streamed: 0, hours: new Array<number>(24).fill(0) };
+      byApp.set(r.app, a);
+    }
+    a.requests += r.requests;
+    a.cost += r.costUsd;
+    a.tagged += r.batchTagged;
+    a.streamed += r.streamed;
+    for (let h = 0; h < 24; h++) a.hours[h]! += r.hourCounts[h] ?? 0;
+  }
+  return [...byApp]
+    .map(([app, a]) => {
+      const top3 = [...a.hours].sort((x, y) => y - x).slice(0, 3).reduce((s, n) => s + n, 0);
+      const peakHoursShare = a.requests === 0 ? 0 : top3 / a.requests;
+      const taggedBatchShare = a.requests === 0 ? 0 : a.tagged / a.requests;
+      const eligible = taggedBatchShare >= 0.5 || (peakHoursShare >= 0.6 && a.streamed === 0);
+      return { app, requests: a.requests, costUsd: a.cost, peakHoursShare, taggedBatchShare, eligible, savingsUsd: eligible ? a.cost * BATCH_DISCOUNT : 0 };
+    })
+    .sort((x, y) => y.costUsd - x.costUsd || x.app.localeCompare(y.app));
+}
+
+/** Batching potential over the window's whole UTC days, from `usage_rollups` (hour counts, batch tags, streaming). */
 export async function batchingPotential(db: Db, userId: string, window: Window): Promise<BatchingCandidate[]> {
-  const rows = await db.$queryRaw<{ app: string; requests: number; cost: number; top3: number; tagged: number; streamed: number }[]>`
-    WITH hours AS (
-      SELECT app, extract(hour FROM ts AT TIME ZONE 'UTC') AS h, count(*) AS n, sum(cost_usd) AS cost,
-             count(*) FILTER (WHERE metadata->>'workload' = 'batch') AS tagged,
-             count(ttft_ms) AS streamed
-        FROM usage_events
-       WHERE user_id = ${userId}::uuid AND ts >= ${window.from} AND ts < ${window.to}
-       GROUP BY app, h
-    ), ranked AS (
-      SELECT *, row_number() OVER (PARTITION BY app ORDER BY n DESC, h) AS r FROM hours
-    )
-    SELECT app, sum(n)::int AS requests, sum(cost)::float8 AS cost,
-           (sum(n) FILTER (WHERE r <= 3))::int AS top3, sum(tagged)::int AS tagged, sum(streamed)::int AS streamed
-      FROM ranked
-     GROUP BY app
-     ORDER BY cost DESC, app`;
-  return rows.map((r) => {
-    const peakHoursShare = r.requests === 0 ? 0 : r.top3 / r.requests;
-    const taggedBatchShare = r.requests === 0 ? 0 : r.tagged / r.requests;
-    const eligible = taggedBatchShare >= 0.5 || (peakHoursShare >= 0.6 && r.streamed === 0);
-    return {
-      app: r.app,
-      requests: r.requests,
-      costUsd: r.cost,
-      peakHoursShare,
-      taggedBatchShare,
-      eligible,
-      savingsUsd: eligible ? r.cost * BATCH_DISCOUNT : 0,
-    };
-  });
+  const { fromDay, toDay } = dayRange(window);
+  const rows = await querySql<{ app: string; requests: number; cost_usd: number; batch_tagged: number; streamed: number; hour_counts: number[] | null }>(
+    db,
+    sql('usage_batching_read')`
+      SELECT app, requests, cost_usd, batch_tagged, streamed, hour_counts
+        FROM usage_rollups
+       WHERE user_id = ${userId}::uuid AND day >= ${fromDay}::date AND day < ${toDay}::date`,
+  );
+  return batchingFromRollups(rows.map((r) => ({ app: r.app, requests: r.requests, costUsd: r.cost_usd, batchTagged: r.batch_tagged, streamed: r.streamed, hourCounts: r.hour_counts ?? [] })));
 }

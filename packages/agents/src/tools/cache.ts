@@ -1,5 +1,5 @@
-import type { Db } from '@netra/db';
-import type { Window } from '@netra/usage';
+import { querySql, sql, type Db } from '@netra/db';
+import { dayRange, estimateDistinct, type Window } from '@netra/usage';
 
 export interface CacheOpportunity {
   app: string;
@@ -7,29 +7,70 @@ export interface CacheOpportunity {
   requests: number;
   /** Requests whose prompt hash already occurred earlier in the window (what an exact-match cache serves). */
   repeats: number;
-  /** Their cost, each repeat at its prompt's average cost. */
+  /** Their cost: the workload's average cost of a hashed request, times the repeats. */
   repeatCostUsd: number;
+  /** False when the distinct prompts were estimated from the sketch (≈ 2 % RMS error, docs/ANALYTICS.md). */
+  exact: boolean;
+}
+
+/** One workload's prompt-hash statistics over a window (sums and unions of its rollup rows). */
+export interface PromptStats {
+  app: string;
+  model: string;
+  requests: number;
+  /** Requests that carry a promptHash, and their cost. */
+  hashed: number;
+  hashedCostUsd: number;
+  /** Distinct hashes, exactly (every row kept its set), or null: then `sketch` answers. */
+  distinctExact: number | null;
+  sketch: string | null;
 }
 
 /**
- * Repeated prompts per workload: for every prompt hash seen n > 1 times, n − 1 requests could have been answered
- * by an exact-match cache. Requests without a promptHash count as unique.
+ * Repeated prompts per workload: of the n requests of a prompt hash in the window, n − 1 could have been answered
+ * by an exact-match cache, so repeats = hashed requests − distinct hashes. Requests without a promptHash count as
+ * unique. Distinct hashes are exact while the window's rollup rows each hold their exact set (≤ PROMPT_SET_CAP a
+ * day), and estimated from the OR of their sketches past that.
  */
+export function cacheFromStats(stats: readonly PromptStats[]): CacheOpportunity[] {
+  return stats
+    .map((s) => {
+      const distinct = s.distinctExact ?? Math.min(s.hashed, estimateDistinct(s.sketch));
+      const repeats = Math.max(0, Math.round(s.hashed - distinct));
+      return {
+        app: s.app,
+        model: s.model,
+        requests: s.requests,
+        repeats,
+        repeatCostUsd: s.hashed === 0 ? 0 : (s.hashedCostUsd * repeats) / s.hashed,
+        exact: s.distinctExact !== null,
+      };
+    })
+    .sort((a, b) => b.repeatCostUsd - a.repeatCostUsd || a.app.localeCompare(b.app) || a.model.localeCompare(b.model));
+}
+
+/** The prompt statistics of every workload over the window's whole UTC days, from `usage_rollups` alone. */
+export async function promptStats(db: Db, userId: string, window: Window): Promise<PromptStats[]> {
+  const { fromDay, toDay } = dayRange(window);
+  const rows = await querySql<{ app: string; model: string; requests: number; hashed: number; hashed_cost: number; distinct_exact: number | null; sketch: string | null }>(
+    db,
+    sql('usage_prompt_stats')`
+      SELECT r.app, r.model, sum(r.requests)::int AS requests, sum(r.hashed)::int AS hashed, sum(r.hashed_cost_usd)::float8 AS hashed_cost,
+             CASE WHEN bool_and(r.prompt_set IS NOT NULL)
+                  THEN (SELECT count(DISTINCT h)::int FROM usage_rollups x, unnest(x.prompt_set) AS h
+                         WHERE x.user_id = ${userId}::uuid AND x.day >= ${fromDay}::date AND x.day < ${toDay}::date
+                           AND x.app = r.app AND x.model = r.model) END AS distinct_exact,
+             CASE WHEN bool_and(r.prompt_set IS NOT NULL) THEN NULL ELSE bit_or(r.prompt_sketch)::text END AS sketch
+        FROM usage_rollups r
+       WHERE r.user_id = ${userId}::uuid AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date
+       GROUP BY r.app, r.model`,
+  );
+  return rows.map((r) => ({ app: r.app, model: r.model, requests: r.requests, hashed: r.hashed, hashedCostUsd: r.hashed_cost, distinctExact: r.distinct_exact, sketch: r.sketch }));
+}
+
+/** The cache opportunity of a window: per workload and in total. */
 export async function cacheOpportunity(db: Db, userId: string, window: Window): Promise<{ share: number; requests: number; repeats: number; repeatCostUsd: number; byWorkload: CacheOpportunity[] }> {
-  const rows = await db.$queryRaw<{ app: string; model: string; requests: number; repeats: number; repeat_cost: number }[]>`
-    WITH prompts AS (
-      SELECT app, model, prompt_hash, count(*) AS n, sum(cost_usd) AS cost
-        FROM usage_events
-       WHERE user_id = ${userId}::uuid AND ts >= ${window.from} AND ts < ${window.to}
-       GROUP BY app, model, prompt_hash
-    )
-    SELECT app, model, sum(n)::int AS requests,
-           coalesce(sum(n - 1) FILTER (WHERE prompt_hash IS NOT NULL), 0)::int AS repeats,
-           coalesce(sum(cost * (n - 1) / n) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS repeat_cost
-      FROM prompts
-     GROUP BY app, model
-     ORDER BY repeat_cost DESC, app, model`;
-  const byWorkload = rows.map((r) => ({ app: r.app, model: r.model, requests: r.requests, repeats: r.repeats, repeatCostUsd: r.repeat_cost }));
+  const byWorkload = cacheFromStats(await promptStats(db, userId, window));
   const requests = byWorkload.reduce((s, w) => s + w.requests, 0);
   const repeats = byWorkload.reduce((s, w) => s + w.repeats, 0);
   const repeatCostUsd = byWorkload.reduce((s, w) => s + w.repeatCostUsd, 0);

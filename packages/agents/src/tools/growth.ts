@@ -1,5 +1,5 @@
-import type { Db } from '@netra/db';
-import type { Window } from '@netra/usage';
+import { querySql, sql, type Db } from '@netra/db';
+import { dayRange, type Window } from '@netra/usage';
 
 export interface PeakLoad {
   model: string;
@@ -8,16 +8,20 @@ export interface PeakLoad {
   peakTpm: number;
 }
 
-/** The busiest minute of each model in the window (what rate limits are measured against). */
+/**
+ * The busiest minute of each model over the window's whole UTC days (what rate limits are measured against): the
+ * maximum of the days' peaks in `usage_peaks`, which ingestion keeps exact from per-minute counts.
+ */
 export async function peakLoad(db: Db, userId: string, window: Window): Promise<PeakLoad[]> {
-  const rows = await db.$queryRaw<{ model: string; rpm: number; tpm: number }[]>`
-    WITH minutes AS (
-      SELECT model, date_trunc('minute', ts) AS m, count(*) AS n, sum(prompt_tokens + completion_tokens) AS tokens
-        FROM usage_events
-       WHERE user_id = ${userId}::uuid AND ts >= ${window.from} AND ts < ${window.to}
-       GROUP BY model, m
-    )
-    SELECT model, max(n)::int AS rpm, max(tokens)::float8 AS tpm FROM minutes GROUP BY model ORDER BY model`;
+  const { fromDay, toDay } = dayRange(window);
+  const rows = await querySql<{ model: string; rpm: number; tpm: number }>(
+    db,
+    sql('usage_peaks_read')`
+      SELECT model, max(peak_rpm)::int AS rpm, max(peak_tpm)::float8 AS tpm
+        FROM usage_peaks
+       WHERE user_id = ${userId}::uuid AND day >= ${fromDay}::date AND day < ${toDay}::date
+       GROUP BY model ORDER BY model`,
+  );
   return rows.map((r) => ({ model: r.model, peakRpm: r.rpm, peakTpm: r.tpm }));
 }
 

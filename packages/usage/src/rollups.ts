@@ -1,0 +1,220 @@
+import { sql, transactionSql, type Db, type SqlQuery, type SqlStatement } from '@netra/db';
+
+/**
+ * What ingestion maintains beside the events, so that no analysis reads a window's raw events (docs/ANALYTICS.md):
+ *
+ * - `usage_rollups`, per UTC day × model × app: requests, errors, tokens, cost; histograms of latency, TTFT,
+ *   prompt and completion tokens (logarithmic buckets, histogram.ts); requests per hour of the day; requests
+ *   tagged as batch work; and the prompt-hash statistics of the cache tool — how many requests carry a hash, their
+ *   cost, the exact set of distinct hashes while it is small, and a mergeable distinct-count sketch (sketch.ts);
+ * - `usage_dimension_rollups`: the same counts, tokens, cost and latency per configured metadata key and value;
+ * - `usage_minutes` and `usage_peaks`: requests and tokens per model and minute, and each day's busiest minute.
+ *
+ * One statement writes all of them from a source of rows: the events a batch actually inserted (`INSERT … ON
+ * CONFLICT DO NOTHING RETURNING`: duplicates add nothing), or — to rebuild a day — the day's stored events. Rollup
+ * rows are upserted in key order, after the event inserts, so concurrent batches of one user cannot deadlock.
+ */
+
+/** Distinct prompt hashes kept exactly per rollup row; past this the sketch answers (sketch.ts). */
+export const PROMPT_SET_CAP = 128;
+
+export interface WriteRow extends Record<string, unknown> {
+  inserted: number;
+  unpriced: string[] | null;
+}
+
+/**
+ * The write statement. `records` is the batch as JSON (ingest.ts), or `[]` with `replayDay` (`YYYY-MM-DD`) to
+ * roll up that day's stored events again. Hashes go in as 60-bit prefixes (the set) and as a sketch position
+ * (sketch.ts: the first 10 bits pick one of 1,024 bitmaps, the trailing zeros of the next 32 pick the bit).
+ */
+export function writeStatement(userId: string, records: string, replayDay: string | null, dimensions: readonly string[], unpriced: readonly string[]): SqlStatement {
+  const replayFrom = replayDay === null ? null : `${replayDay}T00:00:00.000Z`;
+  const replayTo = replayDay === null ? null : new Date(Date.parse(`${replayDay}T00:00:00.000Z`) + 86_400_000).toISOString();
+  return sql('usage_write')`
+    WITH owner AS (
+      -- In place of a foreign key (checked per row): the user row, locked once so it cannot be deleted before
+      -- this commits. No user, no rows.
+      SELECT id FROM users WHERE id = ${userId}::uuid FOR KEY SHARE
+    ), ins AS (
+      INSERT INTO usage_events (user_id, event_id, ts, app, model, provider, prompt_tokens, completion_tokens,
+                                latency_ms, latency_bucket, ttft_ms, status, cost_usd, prompt_hash, metadata)
+      SELECT owner.id, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, t.h, t.md
+        FROM owner, json_to_recordset(${records}::json)
+             AS t(i text, t timestamptz, a text, m text, p text, pt int, ct int, l int, b smallint, f int, s text, c float8, h text, md jsonb)
+      ON CONFLICT (user_id, event_id) DO NOTHING
+      RETURNING ts, model, app, status, prompt_tokens, completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata
+    ), src AS (
+      SELECT * FROM ins
+      UNION ALL
+      SELECT e.ts, e.model, e.app, e.status, e.prompt_tokens, e.completion_tokens, e.cost_usd, e.latency_bucket, e.ttft_ms, e.prompt_hash, e.metadata
+        FROM owner JOIN usage_events e ON e.user_id = owner.id
+       WHERE e.ts >= ${replayFrom}::timestamptz AND e.ts < ${replayTo}::timestamptz
+    ), rows AS (
+      SELECT (ts AT TIME ZONE 'UTC')::date AS day, date_trunc('minute', ts) AS minute,
+             extract(hour FROM ts AT TIME ZONE 'UTC')::int AS hour, model, app, status, prompt_tokens,
+             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata
+        FROM src
+    ), groups AS (
+      SELECT day, model, app, count(*)::int AS requests, (count(*) FILTER (WHERE status = 'error'))::int AS errors,
+             sum(prompt_tokens)::int8 AS prompt_tokens, sum(completion_tokens)::int8 AS completion_tokens,
+             sum(cost_usd)::float8 AS cost_usd, count(ttft_ms)::int AS streamed,
+             (count(*) FILTER (WHERE metadata->>'workload' = 'batch'))::int AS batch_tagged,
+             count(prompt_hash)::int AS hashed,
+             coalesce(sum(cost_usd) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS hashed_cost_usd,
+             CASE WHEN count(DISTINCT left(prompt_hash, 15)) > ${PROMPT_SET_CAP} THEN NULL
+                  ELSE coalesce(array_agg(DISTINCT ('x' || left(prompt_hash, 15))::bit(60)::int8) FILTER (WHERE prompt_hash IS NOT NULL), '{}')
+             END AS prompt_set
+        FROM rows GROUP BY 1, 2, 3
+    ), bins AS (
+      -- One row per group, histogram and bucket: l latency, t TTFT, p prompt tokens, c completion tokens, h hour.
+      SELECT day, model, app, kind, bin, count(*) AS n
+        FROM rows, LATERAL (VALUES ('l', latency_bucket::int), ('t', netra_log_bucket(ttft_ms)),
+                                   ('p', netra_log_bucket(prompt_tokens)), ('c', netra_log_bucket(completion_tokens)),
+                                   ('h', hour)) AS v(kind, bin)
+       WHERE bin IS NOT NULL
+       GROUP BY 1, 2, 3, 4, 5
+    ), hists AS (
+      SELECT day, model, app,
+             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'l'), '{}') AS latency_hist,
+             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 't'), '{}') AS ttft_hist,
+             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'p'), '{}') AS prompt_tokens_hist,
+             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'c'), '{}') AS completion_tokens_hist,
+             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'h'), '{}') AS hours
+        FROM bins GROUP BY 1, 2, 3
+    ), sketches AS (
+      SELECT day, model, app, bit_or(set_bit(B'0'::bit(32768)::varbit, pos, 1)) AS sketch
+        FROM (SELECT DISTINCT day, model, app,
+                     (('x' || left(prompt_hash, 3))::bit(12)::int >> 2) * 32
+                     + least(31, coalesce(nullif(strpos(reverse(('x' || substr(prompt_hash, 4, 8))::bit(32)::text), '1'), 0), 32) - 1) AS pos
+                FROM rows WHERE prompt_hash IS NOT NULL) AS p
+       GROUP BY 1, 2, 3
+    ), rolled AS (
+      INSERT INTO usage_rollups AS r (user_id, day, model, app, requests, errors, prompt_tokens, completion_tokens, cost_usd,
+                                      latency_hist, streamed, ttft_hist, prompt_tokens_hist, completion_tokens_hist, hour_counts,
+                                      batch_tagged, hashed, hashed_cost_usd, prompt_set, prompt_sketch)
+      SELECT ${userId}::uuid, g.day, g.model, g.app, g.requests, g.errors, g.prompt_tokens, g.completion_tokens, g.cost_usd,
+             h.latency_hist, g.streamed, h.ttft_hist, h.prompt_tokens_hist, h.completion_tokens_hist,
+             ARRAY(SELECT coalesce((h.hours->>hr::text)::int, 0) FROM generate_series(0, 23) AS hr ORDER BY hr),
+             g.batch_tagged, g.hashed, g.hashed_cost_usd, g.prompt_set, s.sketch
+        FROM groups g JOIN hists h USING (day, model, app) LEFT JOIN sketches s USING (day, model, app)
+       ORDER BY g.day, g.model, g.app
+      ON CONFLICT (user_id, day, model, app) DO UPDATE SET
+        requests = r.requests + EXCLUDED.requests,
+        errors = r.errors + EXCLUDED.errors,
+        prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+        completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens,
+        cost_usd = r.cost_usd + EXCLUDED.cost_usd,
+        latency_hist = netra_hist_add(r.latency_hist, EXCLUDED.latency_hist),
+        streamed = r.streamed + EXCLUDED.streamed,
+        ttft_hist = netra_hist_add(r.ttft_hist, EXCLUDED.ttft_hist),
+        prompt_tokens_hist = netra_hist_add(r.prompt_tokens_hist, EXCLUDED.prompt_tokens_hist),
+        completion_tokens_hist = netra_hist_add(r.completion_tokens_hist, EXCLUDED.completion_tokens_hist),
+        hour_counts = netra_counts_add(r.hour_counts, EXCLUDED.hour_counts),
+        batch_tagged = r.batch_tagged + EXCLUDED.batch_tagged,
+        hashed = r.hashed + EXCLUDED.hashed,
+        hashed_cost_usd = r.hashed_cost_usd + EXCLUDED.hashed_cost_usd,
+        prompt_set = netra_prompt_set_union(r.prompt_set, EXCLUDED.prompt_set, ${PROMPT_SET_CAP}),
+        prompt_sketch = coalesce(r.prompt_sketch | EXCLUDED.prompt_sketch, r.prompt_sketch, EXCLUDED.prompt_sketch)
+      RETURNING 1
+    ), dim_bins AS (
+      SELECT r.day, r.model, r.app, d.key, left(r.metadata->>d.key, 200) AS value, r.latency_bucket, count(*) AS n,
+             count(*) FILTER (WHERE r.status = 'error') AS errors, sum(r.prompt_tokens) AS prompt_tokens,
+             sum(r.completion_tokens) AS completion_tokens, sum(r.cost_usd) AS cost_usd
+        FROM rows r CROSS JOIN unnest(${dimensions}::text[]) AS d(key)
+       WHERE r.metadata->>d.key IS NOT NULL
+       GROUP BY 1, 2, 3, 4, 5, 6
+    ), dim_rolled AS (
+      INSERT INTO usage_dimension_rollups AS r (user_id, day, key, value, model, app, requests, errors, prompt_tokens,
+                                                completion_tokens, cost_usd, latency_hist)
+      SELECT ${userId}::uuid, day, key, value, model, app, sum(n)::int, sum(errors)::int, sum(prompt_tokens)::int8,
+             sum(completion_tokens)::int8, sum(cost_usd)::float8, jsonb_object_agg(latency_bucket::text, n)
+        FROM dim_bins GROUP BY day, key, value, model, app
+       ORDER BY day, key, value, model, app
+      ON CONFLICT (user_id, day, key, value, model, app) DO UPDATE SET
+        requests = r.requests + EXCLUDED.requests,
+        errors = r.errors + EXCLUDED.errors,
+        prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+        completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens,
+        cost_usd = r.cost_usd + EXCLUDED.cost_usd,
+        latency_hist = netra_hist_add(r.latency_hist, EXCLUDED.latency_hist)
+      RETURNING 1
+    ), minutes AS (
+      INSERT INTO usage_minutes AS u (user_id, model, minute, requests, tokens)
+      SELECT ${userId}::uuid, model, minute, count(*)::int, sum(prompt_tokens + completion_tokens)::int8
+        FROM rows GROUP BY model, minute ORDER BY model, minute
+      ON CONFLICT (user_id, model, minute) DO UPDATE SET
+        requests = u.requests + EXCLUDED.requests,
+        tokens = u.tokens + EXCLUDED.tokens
+      RETURNING model, minute, requests, tokens
+    ), peaks AS (
+      -- The minutes' totals after this batch: a day's peak can only grow, so the maximum of the old peak and of
+      -- the minutes this batch touched is the day's busiest minute.
+      INSERT INTO usage_peaks AS p (user_id, day, model, peak_rpm, peak_tpm)
+      SELECT ${userId}::uuid, (minute AT TIME ZONE 'UTC')::date, model, max(requests), max(tokens)
+        FROM minutes GROUP BY 2, 3 ORDER BY 2, 3
+      ON CONFLICT (user_id, day, model) DO UPDATE SET
+        peak_rpm = greatest(p.peak_rpm, EXCLUDED.peak_rpm),
+        peak_tpm = greatest(p.peak_tpm, EXCLUDED.peak_tpm)
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM ins)::int AS inserted,
+           (SELECT array_agg(DISTINCT model ORDER BY model) FROM ins WHERE cost_usd = 0 AND model = ANY(${unpriced}::text[])) AS unpriced,
+           (SELECT count(*) FROM rolled)::int AS rollups, (SELECT count(*) FROM dim_rolled)::int AS dimension_rollups,
+           (SELECT count(*) FROM peaks)::int AS peaks`;
+}
+
+/** Deletes a (user, day)'s rollups and writes them again from its events, on the caller's transaction. */
+async function rollUpAgain(query: SqlQuery, userId: string, day: string, dimensions: readonly string[]): Promise<void> {
+  const to = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+  // Locked FOR UPDATE first: the user's insert batches (FOR KEY SHARE) wait for this, so none is counted twice or lost.
+  await query(sql('usage_rebuild_lock')`SELECT id FROM users WHERE id = ${userId}::uuid FOR UPDATE`);
+  await query(sql('usage_rebuild_clear')`
+    WITH a AS (DELETE FROM usage_rollups WHERE user_id = ${userId}::uuid AND day = ${day}::date RETURNING 1),
+         b AS (DELETE FROM usage_dimension_rollups WHERE user_id = ${userId}::uuid AND day = ${day}::date RETURNING 1),
+         c AS (DELETE FROM usage_peaks WHERE user_id = ${userId}::uuid AND day = ${day}::date RETURNING 1),
+         d AS (DELETE FROM usage_minutes WHERE user_id = ${userId}::uuid AND minute >= ${`${day}T00:00:00.000Z`}::timestamptz
+                                             AND minute < ${to}::timestamptz RETURNING 1)
+    SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c) + (SELECT count(*) FROM d) AS n`);
+  await query(writeStatement(userId, '[]', day, dimensions, []));
+  await query(sql('usage_rebuild_done')`DELETE FROM usage_rollup_rebuilds WHERE user_id = ${userId}::uuid AND day = ${day}::date`);
+}
+
+/**
+ * Rolls up one (user, day) again from its stored events, with the same statement that ingestion uses: after a
+ * migration that adds a rollup, a change of USAGE_DIMENSIONS, or a repricing. One transaction.
+ */
+export async function rebuildDay(db: Db, userId: string, day: string, dimensions: readonly string[]): Promise<void> {
+  await transactionSql(db, (query) => rollUpAgain(query, userId, day, dimensions));
+}
+
+/**
+ * Rebuilds the days queued in `usage_rollup_rebuilds` until none is left: one day per transaction, which claims
+ * its queue row (SKIP LOCKED, so several processes drain the queue at once) and deletes it on commit — a crash
+ * mid-way leaves the day queued. Returns how many days it rebuilt.
+ */
+export async function drainRebuilds(db: Db, dimensions: readonly string[], options: { signal?: AbortSignal; onDay?: (userId: string, day: string) => void } = {}): Promise<number> {
+  let done = 0;
+  while (!options.signal?.aborted) {
+    const day = await transactionSql(db, async (query) => {
+      const [next] = await query<{ user_id: string; day: string; owner: string | null }>(sql('usage_rebuild_next')`
+        SELECT q.user_id::text AS user_id, to_char(q.day, 'YYYY-MM-DD') AS day, u.id::text AS owner
+          FROM usage_rollup_rebuilds q LEFT JOIN users u ON u.id = q.user_id
+         ORDER BY q.user_id, q.day LIMIT 1 FOR UPDATE OF q SKIP LOCKED`);
+      if (!next) return null;
+      if (next.owner === null) {
+        // The user was deleted since (the owner trigger raced the queue): nothing to roll up.
+        await query(sql('usage_rebuild_done')`DELETE FROM usage_rollup_rebuilds WHERE user_id = ${next.user_id}::uuid AND day = ${next.day}::date`);
+      } else {
+        await rollUpAgain(query, next.user_id, next.day, dimensions);
+      }
+      return next;
+    });
+    if (!day) break;
+    if (day.owner !== null) {
+      done += 1;
+      options.onDay?.(day.user_id, day.day);
+    }
+  }
+  return done;
+}
