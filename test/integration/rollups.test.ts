@@ -1,6 +1,6 @@
 import type { UsageEventInput } from '@netra/contracts';
 import { createPrismaClient, type Db } from '@netra/db';
-import { CatalogService, UsageWriter, drainRebuilds, dimensionBreakdown, histogram, PROMPT_SET_CAP } from '@netra/usage';
+import { CatalogService, UsageWriter, drainRebuilds, dimensionBreakdown, histogram, PROMPT_SET_CAP, sketchOf } from '@netra/usage';
 import { tools } from '@netra/agents';
 
 const { batchingPotential, cacheOpportunity, peakLoad } = tools;
@@ -212,6 +212,17 @@ describe('rollups against exact SQL over the events', () => {
     }
     expect(sawExact && sawSketch).toBe(true);
     expect(PROMPT_SET_CAP).toBe(128);
+  });
+
+  it('the sketch written in SQL is the one the estimator expects (same bits as sketchOf over the row\'s hashes)', async () => {
+    const [row] = await db.$queryRaw<{ day: string; model: string; app: string; sketch: string; hashes: string[] }[]>`
+      SELECT to_char(r.day, 'YYYY-MM-DD') AS day, r.model, r.app, r.prompt_sketch::text AS sketch,
+             (SELECT array_agg(DISTINCT e.prompt_hash) FROM usage_events e
+               WHERE e.user_id = r.user_id AND e.model = r.model AND e.app = r.app AND e.prompt_hash IS NOT NULL
+                 AND (e.ts AT TIME ZONE 'UTC')::date = r.day) AS hashes
+        FROM usage_rollups r WHERE r.user_id = ${userId}::uuid AND r.prompt_set IS NULL ORDER BY r.day LIMIT 1`;
+    expect(row!.hashes.length).toBeGreaterThan(PROMPT_SET_CAP);
+    expect(row!.sketch).toBe(sketchOf(row!.hashes));
   });
 
   it('the batching tool equals the SQL it replaced', async () => {

@@ -25,8 +25,8 @@ export interface WriteRow extends Record<string, unknown> {
 
 /**
  * The write statement. `records` is the batch as JSON (ingest.ts), or `[]` with `replayDay` (`YYYY-MM-DD`) to
- * roll up that day's stored events again. Hashes go in as 60-bit prefixes (the set) and as a sketch position
- * (sketch.ts: the first 10 bits pick one of 1,024 bitmaps, the trailing zeros of the next 32 pick the bit).
+ * roll up that day's stored events again. Hashes go in through md5 (spread), as 60-bit prefixes (the set) and as a
+ * sketch position (sketch.ts: the first 10 bits pick one of 1,024 bitmaps, the trailing zeros of the next 32 the bit).
  */
 export function writeStatement(userId: string, records: string, replayDay: string | null, dimensions: readonly string[], unpriced: readonly string[]): SqlStatement {
   const replayFrom = replayDay === null ? null : `${replayDay}T00:00:00.000Z`;
@@ -53,7 +53,10 @@ export function writeStatement(userId: string, records: string, replayDay: strin
     ), rows AS (
       SELECT (ts AT TIME ZONE 'UTC')::date AS day, date_trunc('minute', ts) AS minute,
              extract(hour FROM ts AT TIME ZONE 'UTC')::int AS hour, model, app, status, prompt_tokens,
-             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata
+             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata,
+             -- Hashes are client-chosen: spread them again, so that look-alike ones (a counter padded with zeros)
+             -- still fill the set and the sketch evenly. md5 is PostgreSQL's fastest built-in digest.
+             md5(prompt_hash) AS spread
         FROM src
     ), groups AS (
       SELECT day, model, app, count(*)::int AS requests, (count(*) FILTER (WHERE status = 'error'))::int AS errors,
@@ -62,8 +65,8 @@ export function writeStatement(userId: string, records: string, replayDay: strin
              (count(*) FILTER (WHERE metadata->>'workload' = 'batch'))::int AS batch_tagged,
              count(prompt_hash)::int AS hashed,
              coalesce(sum(cost_usd) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS hashed_cost_usd,
-             CASE WHEN count(DISTINCT left(prompt_hash, 15)) > ${PROMPT_SET_CAP} THEN NULL
-                  ELSE coalesce(array_agg(DISTINCT ('x' || left(prompt_hash, 15))::bit(60)::int8) FILTER (WHERE prompt_hash IS NOT NULL), '{}')
+             CASE WHEN count(DISTINCT spread) > ${PROMPT_SET_CAP} THEN NULL
+                  ELSE coalesce(array_agg(DISTINCT ('x' || left(spread, 15))::bit(60)::int8) FILTER (WHERE spread IS NOT NULL), '{}')
              END AS prompt_set
         FROM rows GROUP BY 1, 2, 3
     ), bins AS (
@@ -85,9 +88,9 @@ export function writeStatement(userId: string, records: string, replayDay: strin
     ), sketches AS (
       SELECT day, model, app, bit_or(set_bit(B'0'::bit(32768)::varbit, pos, 1)) AS sketch
         FROM (SELECT DISTINCT day, model, app,
-                     (('x' || left(prompt_hash, 3))::bit(12)::int >> 2) * 32
-                     + least(31, coalesce(nullif(strpos(reverse(('x' || substr(prompt_hash, 4, 8))::bit(32)::text), '1'), 0), 32) - 1) AS pos
-                FROM rows WHERE prompt_hash IS NOT NULL) AS p
+                     (('x' || left(spread, 3))::bit(12)::int >> 2) * 32
+                     + least(31, coalesce(nullif(strpos(reverse(('x' || substr(spread, 4, 8))::bit(32)::text), '1'), 0), 32) - 1) AS pos
+                FROM rows WHERE spread IS NOT NULL) AS p
        GROUP BY 1, 2, 3
     ), rolled AS (
       INSERT INTO usage_rollups AS r (user_id, day, model, app, requests, errors, prompt_tokens, completion_tokens, cost_usd,

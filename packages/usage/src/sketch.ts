@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Distinct prompts of any window from per-day sketches: Flajolet–Martin probabilistic counting with stochastic
- * averaging (PCSA), M = 1,024 bitmaps of 32 bits. A prompt hash sets one bit: its first 10 bits choose the bitmap,
- * the number of trailing zeros of its next 32 bits the bit (ingestion computes this in SQL, rollups.ts).
+ * averaging (PCSA), M = 1,024 bitmaps of 32 bits. A prompt hash sets one bit: the first 10 bits of its md5 choose the bitmap,
+ * the trailing zeros of the next 32 bits the bit (ingestion computes this in SQL, rollups.ts).
  *
  * Why this sketch and not HyperLogLog from npm: two sketches merge by a bitwise OR, which PostgreSQL does natively
- * on `bit varying` — inside the very statement that inserts a batch (`r.prompt_sketch | EXCLUDED.prompt_sketch`)
+ * on bit strings (`bit(32768)`) — inside the very statement that inserts a batch (`r.prompt_sketch | EXCLUDED.prompt_sketch`)
  * and across a window's days (`bit_or`). HyperLogLog's registers merge by a per-register maximum, which
  * PostgreSQL has no operator for without an extension (postgresql-hll is not in managed databases nor in the
  * official image). Only this estimator is ours, and it is tested against exact counts (docs/ANALYTICS.md).
@@ -16,16 +18,17 @@ export const SKETCH_BITMAPS = 1_024;
 export const SKETCH_BITS = 32;
 export const SKETCH_LENGTH = SKETCH_BITMAPS * SKETCH_BITS;
 
-/** The bit a 64-hex-digit prompt hash sets (what the SQL in rollups.ts computes). */
+/** The bit a prompt hash sets: from the md5 of the hash, as the SQL in rollups.ts computes it. */
 export function sketchPosition(hash: string): number {
-  const bitmap = Number.parseInt(hash.slice(0, 3), 16) >> 2;
-  const word = Number.parseInt(hash.slice(3, 11), 16);
+  const spread = createHash('md5').update(hash).digest('hex');
+  const bitmap = Number.parseInt(spread.slice(0, 3), 16) >> 2;
+  const word = Number.parseInt(spread.slice(3, 11), 16);
   let zeros = 0;
   while (zeros < SKETCH_BITS - 1 && ((word >>> zeros) & 1) === 0) zeros++;
   return bitmap * SKETCH_BITS + zeros;
 }
 
-/** A sketch as a string of '0'/'1' (PostgreSQL's text form of `bit varying`), bit 0 first. */
+/** A sketch as a string of '0'/'1' (PostgreSQL's text form of a bit string), bit 0 first. */
 export function sketchOf(hashes: Iterable<string>): string {
   const bits = new Uint8Array(SKETCH_LENGTH);
   for (const h of hashes) bits[sketchPosition(h)] = 1;

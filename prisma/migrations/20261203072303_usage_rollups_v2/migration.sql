@@ -5,7 +5,7 @@ ADD COLUMN     "hashed" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "hashed_cost_usd" DOUBLE PRECISION NOT NULL DEFAULT 0,
 ADD COLUMN     "hour_counts" INTEGER[] DEFAULT ARRAY[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]::INTEGER[],
 ADD COLUMN     "prompt_set" BIGINT[] DEFAULT ARRAY[]::BIGINT[],
-ADD COLUMN     "prompt_sketch" bit varying,
+ADD COLUMN     "prompt_sketch" BIT(32768),
 ADD COLUMN     "prompt_tokens_hist" JSONB NOT NULL DEFAULT '{}',
 ADD COLUMN     "streamed" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "ttft_hist" JSONB NOT NULL DEFAULT '{}';
