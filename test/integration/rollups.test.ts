@@ -214,7 +214,7 @@ describe('rollups against exact SQL over the events', () => {
     expect(PROMPT_SET_CAP).toBe(128);
   });
 
-  it('the sketch written in SQL is the one the estimator expects (same bits as sketchOf over the row\'s hashes)', async () => {
+  it('the sketch stored by ingestion has the bits sketchOf sets for the row\'s hashes (the rebuild test then proves SQL sets the same)', async () => {
     const [row] = await db.$queryRaw<{ day: string; model: string; app: string; sketch: string; hashes: string[] }[]>`
       SELECT to_char(r.day, 'YYYY-MM-DD') AS day, r.model, r.app, r.prompt_sketch::text AS sketch,
              (SELECT array_agg(DISTINCT e.prompt_hash) FROM usage_events e
@@ -285,7 +285,7 @@ describe('rollups against exact SQL over the events', () => {
       SELECT (SELECT string_agg(concat_ws('|', day, key, value, model, app, requests, errors, round(cost_usd::numeric, 9), latency_hist), ',' ORDER BY day, key, value, model, app)
                 FROM usage_dimension_rollups WHERE user_id = ${userId}::uuid) AS dims,
              (SELECT string_agg(concat_ws('|', day, model, peak_rpm, peak_tpm), ',' ORDER BY day, model) FROM usage_peaks WHERE user_id = ${userId}::uuid) AS peaks,
-             (SELECT string_agg(concat_ws('|', model, minute, requests, tokens), ',' ORDER BY model, minute) FROM usage_minutes WHERE user_id = ${userId}::uuid) AS minutes`;
+             (SELECT string_agg(concat_ws('|', model, hour, requests, tokens), ',' ORDER BY model, hour) FROM usage_minutes WHERE user_id = ${userId}::uuid) AS minutes`;
     const before = await snapshot();
     const beforeOthers = await others();
     // What the migration does for a workspace imported before the rollups existed: queue every day with events.
@@ -293,7 +293,7 @@ describe('rollups against exact SQL over the events', () => {
     await db.$executeRaw`DELETE FROM usage_rollups WHERE user_id = ${userId}::uuid`;
     await db.$executeRaw`DELETE FROM usage_dimension_rollups WHERE user_id = ${userId}::uuid`;
     await db.$executeRaw`DELETE FROM usage_peaks WHERE user_id = ${userId}::uuid`;
-    await db.$executeRaw`UPDATE usage_minutes SET requests = 0 WHERE user_id = ${userId}::uuid`;
+    await db.$executeRaw`UPDATE usage_minutes SET requests = '{}' WHERE user_id = ${userId}::uuid`;
     const [queued] = await db.$queryRaw<{ n: number }[]>`
       WITH q AS (INSERT INTO usage_rollup_rebuilds (user_id, day) SELECT DISTINCT user_id, (ts AT TIME ZONE 'UTC')::date FROM usage_events RETURNING 1)
       SELECT count(*)::int AS n FROM q`;

@@ -1,6 +1,7 @@
 import type { UsageEventInput } from '@netra/contracts';
 import { querySql, type Db } from '@netra/db';
 import { writeStatement, type WriteRow } from './rollups.js';
+import { hashStats } from './sketch.js';
 import { costOf, type CatalogService } from './catalog.js';
 import { latencyBucket } from './histogram.js';
 
@@ -70,7 +71,7 @@ export class UsageWriter {
     });
     const unpricedCandidates = [...unpriced];
     // Sent past Prisma (querySql): its JSON round trip of raw-query arguments cost more than building the batch.
-    const result = await querySql<WriteRow>(this.db, writeStatement(userId, JSON.stringify(records), null, this.dimensions, unpricedCandidates));
+    const result = await querySql<WriteRow>(this.db, writeStatement(userId, JSON.stringify(records), JSON.stringify(hashStats(events)), null, this.dimensions, unpricedCandidates));
     const row = result[0];
     return { inserted: row?.inserted ?? 0, unpricedModels: row?.unpriced ?? [] };
   }

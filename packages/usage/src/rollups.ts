@@ -8,7 +8,8 @@ import { sql, transactionSql, type Db, type SqlQuery, type SqlStatement } from '
  *   tagged as batch work; and the prompt-hash statistics of the cache tool — how many requests carry a hash, their
  *   cost, the exact set of distinct hashes while it is small, and a mergeable distinct-count sketch (sketch.ts);
  * - `usage_dimension_rollups`: the same counts, tokens, cost and latency per configured metadata key and value;
- * - `usage_minutes` and `usage_peaks`: requests and tokens per model and minute, and each day's busiest minute.
+ * - `usage_minutes` and `usage_peaks`: requests and tokens per model and minute (a row per hour), and each day's
+ *   busiest minute.
  *
  * One statement writes all of them from a source of rows: the events a batch actually inserted (`INSERT … ON
  * CONFLICT DO NOTHING RETURNING`: duplicates add nothing), or — to rebuild a day — the day's stored events. Rollup
@@ -16,7 +17,8 @@ import { sql, transactionSql, type Db, type SqlQuery, type SqlStatement } from '
  */
 
 /** Distinct prompt hashes kept exactly per rollup row; past this the sketch answers (sketch.ts). */
-export const PROMPT_SET_CAP = 128;
+export { PROMPT_SET_CAP } from './sketch.js';
+import { PROMPT_SET_CAP } from './sketch.js';
 
 export interface WriteRow extends Record<string, unknown> {
   inserted: number;
@@ -24,11 +26,13 @@ export interface WriteRow extends Record<string, unknown> {
 }
 
 /**
- * The write statement. `records` is the batch as JSON (ingest.ts), or `[]` with `replayDay` (`YYYY-MM-DD`) to
- * roll up that day's stored events again. Hashes go in through md5 (spread), as 60-bit prefixes (the set) and as a
- * sketch position (sketch.ts: the first 10 bits pick one of 1,024 bitmaps, the trailing zeros of the next 32 the bit).
+ * The write statement. `records` is the batch as JSON (ingest.ts) and `hashStats` its prompt-hash statistics per
+ * day × model × app (sketch.ts `hashStats`: computed by the gateway, which has CPU to spare while PostgreSQL is the
+ * bottleneck of an import); or `[]` twice with `replayDay` (`YYYY-MM-DD`) to roll up that day's stored events
+ * again, when the same statistics are computed here in SQL. Sets and sketches are unions, so the batch's duplicates
+ * in `hashStats` change nothing; a group whose events were all duplicates is not written at all.
  */
-export function writeStatement(userId: string, records: string, replayDay: string | null, dimensions: readonly string[], unpriced: readonly string[]): SqlStatement {
+export function writeStatement(userId: string, records: string, hashStats: string, replayDay: string | null, dimensions: readonly string[], unpriced: readonly string[]): SqlStatement {
   const replayFrom = replayDay === null ? null : `${replayDay}T00:00:00.000Z`;
   const replayTo = replayDay === null ? null : new Date(Date.parse(`${replayDay}T00:00:00.000Z`) + 86_400_000).toISOString();
   return sql('usage_write')`
@@ -53,10 +57,7 @@ export function writeStatement(userId: string, records: string, replayDay: strin
     ), rows AS (
       SELECT (ts AT TIME ZONE 'UTC')::date AS day, date_trunc('minute', ts) AS minute,
              extract(hour FROM ts AT TIME ZONE 'UTC')::int AS hour, model, app, status, prompt_tokens,
-             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata,
-             -- Hashes are client-chosen: spread them again, so that look-alike ones (a counter padded with zeros)
-             -- still fill the set and the sketch evenly. md5 is PostgreSQL's fastest built-in digest.
-             md5(prompt_hash) AS spread
+             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata
         FROM src
     ), groups AS (
       SELECT day, model, app, count(*)::int AS requests, (count(*) FILTER (WHERE status = 'error'))::int AS errors,
@@ -64,11 +65,30 @@ export function writeStatement(userId: string, records: string, replayDay: strin
              sum(cost_usd)::float8 AS cost_usd, count(ttft_ms)::int AS streamed,
              (count(*) FILTER (WHERE metadata->>'workload' = 'batch'))::int AS batch_tagged,
              count(prompt_hash)::int AS hashed,
-             coalesce(sum(cost_usd) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS hashed_cost_usd,
-             CASE WHEN count(DISTINCT spread) > ${PROMPT_SET_CAP} THEN NULL
-                  ELSE coalesce(array_agg(DISTINCT ('x' || left(spread, 15))::bit(60)::int8) FILTER (WHERE spread IS NOT NULL), '{}')
-             END AS prompt_set
+             coalesce(sum(cost_usd) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS hashed_cost_usd
         FROM rows GROUP BY 1, 2, 3
+    ), replayed AS (
+      -- Rebuilding a day: the hash statistics from its events, as hashStats (sketch.ts) computes them for a batch.
+      -- Hashes are client-chosen, so they are spread through md5 first (look-alike ones fill the sketch evenly).
+      SELECT DISTINCT day, model, app, md5(prompt_hash) AS spread FROM rows WHERE ${replayDay}::date IS NOT NULL AND prompt_hash IS NOT NULL
+    ), hash_stats AS (
+      SELECT d AS day, m AS model, a AS app, k AS prompt_set, q AS positions
+        FROM json_to_recordset(${hashStats}::json) AS x(d date, m text, a text, k int8[], q int[])
+      UNION ALL
+      SELECT day, model, app,
+             CASE WHEN count(*) > ${PROMPT_SET_CAP} THEN NULL
+                  ELSE array_agg(('x' || left(spread, 15))::bit(60)::int8 ORDER BY ('x' || left(spread, 15))::bit(60)::int8) END,
+             array_agg(DISTINCT (('x' || left(spread, 3))::bit(12)::int >> 2) * 32
+                       + least(31, coalesce(nullif(strpos(reverse(('x' || substr(spread, 4, 8))::bit(32)::text), '1'), 0), 32) - 1))
+        FROM replayed GROUP BY 1, 2, 3
+    ), sketches AS MATERIALIZED (
+      -- Materialized: inlined, it lands inside a nested loop and is computed once per group per group. The bitmap
+      -- is written as text in one pass (zeros up to each set bit, positions ascending), then cast. 32768 is
+      -- SKETCH_LENGTH (a type modifier cannot be a parameter).
+      SELECT day, model, app, prompt_set,
+             (SELECT rpad(string_agg(repeat('0', pos - prev - 1) || '1', '' ORDER BY pos), 32768, '0')::bit(32768)
+                FROM (SELECT pos, lag(pos, 1, -1) OVER (ORDER BY pos) AS prev FROM unnest(positions) AS pos) AS p) AS sketch
+        FROM hash_stats
     ), bins AS (
       -- One row per group, histogram and bucket: l latency, t TTFT, p prompt tokens, c completion tokens, h hour.
       SELECT day, model, app, kind, bin, count(*) AS n
@@ -85,13 +105,6 @@ export function writeStatement(userId: string, records: string, replayDay: strin
              coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'c'), '{}') AS completion_tokens_hist,
              coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'h'), '{}') AS hours
         FROM bins GROUP BY 1, 2, 3
-    ), sketches AS (
-      SELECT day, model, app, bit_or(set_bit(B'0'::bit(32768)::varbit, pos, 1)) AS sketch
-        FROM (SELECT DISTINCT day, model, app,
-                     (('x' || left(spread, 3))::bit(12)::int >> 2) * 32
-                     + least(31, coalesce(nullif(strpos(reverse(('x' || substr(spread, 4, 8))::bit(32)::text), '1'), 0), 32) - 1) AS pos
-                FROM rows WHERE spread IS NOT NULL) AS p
-       GROUP BY 1, 2, 3
     ), rolled AS (
       INSERT INTO usage_rollups AS r (user_id, day, model, app, requests, errors, prompt_tokens, completion_tokens, cost_usd,
                                       latency_hist, streamed, ttft_hist, prompt_tokens_hist, completion_tokens_hist, hour_counts,
@@ -99,7 +112,8 @@ export function writeStatement(userId: string, records: string, replayDay: strin
       SELECT ${userId}::uuid, g.day, g.model, g.app, g.requests, g.errors, g.prompt_tokens, g.completion_tokens, g.cost_usd,
              h.latency_hist, g.streamed, h.ttft_hist, h.prompt_tokens_hist, h.completion_tokens_hist,
              ARRAY(SELECT coalesce((h.hours->>hr::text)::int, 0) FROM generate_series(0, 23) AS hr ORDER BY hr),
-             g.batch_tagged, g.hashed, g.hashed_cost_usd, g.prompt_set, s.sketch
+             g.batch_tagged, g.hashed, g.hashed_cost_usd, CASE WHEN g.hashed = 0 THEN '{}' ELSE s.prompt_set END,
+             CASE WHEN g.hashed = 0 THEN NULL ELSE s.sketch END
         FROM groups g JOIN hists h USING (day, model, app) LEFT JOIN sketches s USING (day, model, app)
        ORDER BY g.day, g.model, g.app
       ON CONFLICT (user_id, day, model, app) DO UPDATE SET
@@ -142,19 +156,26 @@ export function writeStatement(userId: string, records: string, replayDay: strin
         cost_usd = r.cost_usd + EXCLUDED.cost_usd,
         latency_hist = netra_hist_add(r.latency_hist, EXCLUDED.latency_hist)
       RETURNING 1
+    ), minute_bins AS (
+      SELECT model, date_trunc('hour', minute, 'UTC') AS hour, extract(minute FROM minute)::int AS m, count(*) AS n,
+             sum(prompt_tokens + completion_tokens) AS tokens
+        FROM rows GROUP BY 1, 2, 3
     ), minutes AS (
-      INSERT INTO usage_minutes AS u (user_id, model, minute, requests, tokens)
-      SELECT ${userId}::uuid, model, minute, count(*)::int, sum(prompt_tokens + completion_tokens)::int8
-        FROM rows GROUP BY model, minute ORDER BY model, minute
-      ON CONFLICT (user_id, model, minute) DO UPDATE SET
-        requests = u.requests + EXCLUDED.requests,
-        tokens = u.tokens + EXCLUDED.tokens
-      RETURNING model, minute, requests, tokens
+      -- One row per model and hour, the minutes inside as sparse counts: a batch upserts a few rows, not one per minute.
+      INSERT INTO usage_minutes AS u (user_id, model, hour, requests, tokens)
+      SELECT ${userId}::uuid, model, hour, jsonb_object_agg(m::text, n), jsonb_object_agg(m::text, tokens)
+        FROM minute_bins GROUP BY model, hour ORDER BY model, hour
+      ON CONFLICT (user_id, model, hour) DO UPDATE SET
+        requests = netra_hist_add(u.requests, EXCLUDED.requests),
+        tokens = netra_hist_add(u.tokens, EXCLUDED.tokens)
+      RETURNING model, hour,
+                (SELECT max(value::int) FROM jsonb_each_text(u.requests)) AS requests,
+                (SELECT max(value::int8) FROM jsonb_each_text(u.tokens)) AS tokens
     ), peaks AS (
-      -- The minutes' totals after this batch: a day's peak can only grow, so the maximum of the old peak and of
-      -- the minutes this batch touched is the day's busiest minute.
+      -- The busiest minute of each hour this batch touched, after it: a day's peak can only grow, so the maximum of
+      -- the old peak and of these is the day's busiest minute.
       INSERT INTO usage_peaks AS p (user_id, day, model, peak_rpm, peak_tpm)
-      SELECT ${userId}::uuid, (minute AT TIME ZONE 'UTC')::date, model, max(requests), max(tokens)
+      SELECT ${userId}::uuid, (hour AT TIME ZONE 'UTC')::date, model, max(requests), max(tokens)
         FROM minutes GROUP BY 2, 3 ORDER BY 2, 3
       ON CONFLICT (user_id, day, model) DO UPDATE SET
         peak_rpm = greatest(p.peak_rpm, EXCLUDED.peak_rpm),
@@ -176,10 +197,10 @@ async function rollUpAgain(query: SqlQuery, userId: string, day: string, dimensi
     WITH a AS (DELETE FROM usage_rollups WHERE user_id = ${userId}::uuid AND day = ${day}::date RETURNING 1),
          b AS (DELETE FROM usage_dimension_rollups WHERE user_id = ${userId}::uuid AND day = ${day}::date RETURNING 1),
          c AS (DELETE FROM usage_peaks WHERE user_id = ${userId}::uuid AND day = ${day}::date RETURNING 1),
-         d AS (DELETE FROM usage_minutes WHERE user_id = ${userId}::uuid AND minute >= ${`${day}T00:00:00.000Z`}::timestamptz
-                                             AND minute < ${to}::timestamptz RETURNING 1)
+         d AS (DELETE FROM usage_minutes WHERE user_id = ${userId}::uuid AND hour >= ${`${day}T00:00:00.000Z`}::timestamptz
+                                             AND hour < ${to}::timestamptz RETURNING 1)
     SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) + (SELECT count(*) FROM c) + (SELECT count(*) FROM d) AS n`);
-  await query(writeStatement(userId, '[]', day, dimensions, []));
+  await query(writeStatement(userId, '[]', '[]', day, dimensions, []));
   await query(sql('usage_rebuild_done')`DELETE FROM usage_rollup_rebuilds WHERE user_id = ${userId}::uuid AND day = ${day}::date`);
 }
 

@@ -18,14 +18,62 @@ export const SKETCH_BITMAPS = 1_024;
 export const SKETCH_BITS = 32;
 export const SKETCH_LENGTH = SKETCH_BITMAPS * SKETCH_BITS;
 
+/** Distinct prompt hashes kept exactly per rollup row; past this the sketch answers. */
+export const PROMPT_SET_CAP = 128;
+
+/** md5 of a client's hash: hashes are client-chosen, and look-alike ones (a padded counter) must spread evenly. */
+const spreadOf = (hash: string) => createHash('md5').update(hash).digest();
+
 /** The bit a prompt hash sets: from the md5 of the hash, as the SQL in rollups.ts computes it. */
 export function sketchPosition(hash: string): number {
-  const spread = createHash('md5').update(hash).digest('hex');
-  const bitmap = Number.parseInt(spread.slice(0, 3), 16) >> 2;
-  const word = Number.parseInt(spread.slice(3, 11), 16);
+  return positionOf(spreadOf(hash));
+}
+
+function positionOf(spread: Buffer): number {
+  // The first 10 bits choose the bitmap; the trailing zeros of the next 32 bits (bits 12..43) the bit.
+  const bitmap = spread.readUInt16BE(0) >> 6;
+  const word = ((spread.readUInt32BE(1) << 4) | (spread[5]! >> 4)) >>> 0;
   let zeros = 0;
   while (zeros < SKETCH_BITS - 1 && ((word >>> zeros) & 1) === 0) zeros++;
   return bitmap * SKETCH_BITS + zeros;
+}
+
+/** The exact-set key of a hash: the first 60 bits of its md5, as a decimal string (a PostgreSQL int8). */
+function setKeyOf(spread: Buffer): string {
+  return (spread.readBigUInt64BE(0) >> 4n).toString();
+}
+
+/** One day × model × app's prompt-hash statistics of a batch, as the write statement takes them (`hashStats`). */
+export interface HashStats {
+  d: string;
+  m: string;
+  a: string;
+  /** The distinct set keys, or null past PROMPT_SET_CAP. */
+  k: string[] | null;
+  /** The distinct sketch positions, ascending. */
+  q: number[];
+}
+
+/** Sets are stored sorted (as PostgreSQL's union sorts them), so the same hashes always store the same array. */
+const byNumericValue = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+/** The prompt-hash statistics of a batch per day × model × app (events without a hash are left out). */
+export function hashStats(events: readonly { timestamp: string; model: string; app: string; promptHash?: string | undefined }[]): HashStats[] {
+  const groups = new Map<string, { d: string; m: string; a: string; keys: Set<string>; positions: Set<number> }>();
+  for (const e of events) {
+    if (e.promptHash === undefined) continue;
+    const d = new Date(e.timestamp).toISOString().slice(0, 10);
+    const id = `${d}\u0000${e.model}\u0000${e.app}`;
+    let g = groups.get(id);
+    if (!g) {
+      g = { d, m: e.model, a: e.app, keys: new Set(), positions: new Set() };
+      groups.set(id, g);
+    }
+    const spread = spreadOf(e.promptHash);
+    g.positions.add(positionOf(spread));
+    if (g.keys.size <= PROMPT_SET_CAP) g.keys.add(setKeyOf(spread));
+  }
+  return [...groups.values()].map((g) => ({ d: g.d, m: g.m, a: g.a, k: g.keys.size > PROMPT_SET_CAP ? null : [...g.keys].sort(byNumericValue), q: [...g.positions].sort((x, y) => x - y) }));
 }
 
 /** A sketch as a string of '0'/'1' (PostgreSQL's text form of a bit string), bit 0 first. */
@@ -58,6 +106,15 @@ export function estimateDistinct(bits: string | null): number {
   if (bits.length !== SKETCH_LENGTH) throw new RangeError(`a prompt sketch has ${SKETCH_LENGTH} bits, not ${bits.length}`);
   let set = 0;
   for (let i = 0; i < SKETCH_LENGTH; i++) if (bits.charCodeAt(i) === 49) set++;
+  return estimateFromSetBits(set);
+}
+
+/**
+ * `estimateDistinct` from the number of set bits alone — all the estimator needs, so a window's sketch never
+ * leaves PostgreSQL: `bit_count(bit_or(prompt_sketch))` is one integer per workload.
+ */
+export function estimateFromSetBits(set: number): number {
+  if (!Number.isInteger(set) || set < 0 || set > SKETCH_LENGTH) throw new RangeError(`a prompt sketch has 0..${SKETCH_LENGTH} set bits, not ${set}`);
   if (set === 0) return 0;
   let lo = Math.log(set);
   let hi = Math.log(1e13);

@@ -1,5 +1,5 @@
 import type { UsageSummary } from '@netra/contracts';
-import type { Db } from '@netra/db';
+import { querySql, sql, type Db } from '@netra/db';
 import { entriesOf, LatencyHistogram } from './histogram.js';
 
 const DAY_MS = 86_400_000;
@@ -40,16 +40,27 @@ export class Aggregate {
     for (const [bucket, count] of hist) this.hist.add(bucket, count);
   }
 
+  /** Adds another aggregate (a finer grouping) into this one. */
+  merge(other: Aggregate): void {
+    this.requests += other.requests;
+    this.errors += other.errors;
+    this.promptTokens += other.promptTokens;
+    this.completionTokens += other.completionTokens;
+    this.costUsd += other.costUsd;
+    this.hist.addAll(other.hist);
+  }
+
   stats() {
+    const [p50 = 0, p95 = 0, p99 = 0] = this.hist.quantiles([0.5, 0.95, 0.99]);
     return {
       requests: this.requests,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
       costUsd: this.costUsd,
       errorRate: this.requests === 0 ? 0 : this.errors / this.requests,
-      p50LatencyMs: this.hist.quantile(0.5),
-      p95LatencyMs: this.hist.quantile(0.95),
-      p99LatencyMs: this.hist.quantile(0.99),
+      p50LatencyMs: p50,
+      p95LatencyMs: p95,
+      p99LatencyMs: p99,
     };
   }
 }
@@ -72,6 +83,7 @@ export interface Breakdown {
   byModel: Map<string, Aggregate>;
   byApp: Map<string, Aggregate>;
   byDay: Map<string, Aggregate>;
+  /** Empty when `breakdown` was asked not to split days by model (the agents do not use it). */
   byDayModel: Map<string, Map<string, Aggregate>>;
   /** Per (app, model): the unit a routing rule applies to. */
   byWorkload: Map<string, Map<string, Aggregate>>;
@@ -92,7 +104,8 @@ function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
  * events themselves, grouped by their stored latency bucket — so counts, tokens and cost are exact for any window
  * and percentiles come from the same histograms.
  */
-export async function breakdown(db: Db, userId: string, window: Window): Promise<Breakdown> {
+export async function breakdown(db: Db, userId: string, window: Window, options: { dayModel?: boolean } = {}): Promise<Breakdown> {
+  const dayModel = options.dayModel ?? true;
   const from = window.from.getTime();
   const to = Math.max(window.to.getTime(), from);
   const firstFull = Math.ceil(from / DAY_MS) * DAY_MS;
@@ -104,11 +117,14 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
 
   const [rollups, edges] = await Promise.all([
     hasFull
-      ? db.$queryRaw<(Omit<PartRow, 'promptTokens' | 'completionTokens'> & { prompt_tokens: number; completion_tokens: number; cost_usd: number; latency_hist: unknown })[]>`
-          SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
-                 prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist
-            FROM usage_rollups
-           WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date`
+      ? querySql<Omit<PartRow, 'promptTokens' | 'completionTokens'> & { prompt_tokens: number; completion_tokens: number; cost_usd: number; latency_hist: unknown }>(
+          db,
+          sql('usage_rollups_read')`
+            SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
+                   prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist
+              FROM usage_rollups
+             WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date`,
+        )
       : Promise.resolve([]),
     edgeA[0] >= edgeA[1] && edgeB[0] >= edgeB[1]
       ? Promise.resolve([])
@@ -131,12 +147,11 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
     byDayModel: new Map(),
     byWorkload: new Map(),
   };
+  // Each part goes into its workload (app × model) and its day; total, by model and by app are sums of the
+  // workloads — a few dense histograms added, instead of every stored bucket added five times.
   const add = (row: PartRow, hist: readonly [number, number][]) => {
-    result.total.add(row, hist);
-    entry(result.byModel, row.model, () => new Aggregate()).add(row, hist);
-    entry(result.byApp, row.app, () => new Aggregate()).add(row, hist);
     entry(result.byDay, row.day, () => new Aggregate()).add(row, hist);
-    entry(entry(result.byDayModel, row.day, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
+    if (dayModel) entry(entry(result.byDayModel, row.day, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
     entry(entry(result.byWorkload, row.app, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
   };
   for (const r of rollups) {
@@ -148,6 +163,13 @@ export async function breakdown(db: Db, userId: string, window: Window): Promise
   for (const r of edges) {
     const hist: [number, number][] = [[r.bucket, r.requests]];
     add({ day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd }, hist);
+  }
+  for (const [app, models] of result.byWorkload) {
+    for (const [model, workload] of models) {
+      result.total.merge(workload);
+      entry(result.byModel, model, () => new Aggregate()).merge(workload);
+      entry(result.byApp, app, () => new Aggregate()).merge(workload);
+    }
   }
   return result;
 }

@@ -32,11 +32,11 @@ CREATE TABLE "usage_dimension_rollups" (
 CREATE TABLE "usage_minutes" (
     "user_id" UUID NOT NULL,
     "model" TEXT NOT NULL,
-    "minute" TIMESTAMPTZ(0) NOT NULL,
-    "requests" INTEGER NOT NULL,
-    "tokens" BIGINT NOT NULL,
+    "hour" TIMESTAMPTZ(0) NOT NULL,
+    "requests" JSONB NOT NULL,
+    "tokens" JSONB NOT NULL,
 
-    CONSTRAINT "usage_minutes_pkey" PRIMARY KEY ("user_id","model","minute")
+    CONSTRAINT "usage_minutes_pkey" PRIMARY KEY ("user_id","model","hour")
 );
 
 -- CreateTable
@@ -65,7 +65,11 @@ ALTER TABLE "usage_dimension_rollups" ADD CONSTRAINT "usage_dimension_rollups_us
 -- AddForeignKey
 ALTER TABLE "usage_peaks" ADD CONSTRAINT "usage_peaks_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- Hand-written below (functions, trigger and data are outside what Prisma's schema describes).
+-- Hand-written below (functions, trigger, storage and data are outside what Prisma's schema describes).
+
+-- The sketch is 4 KiB of near-random bits: stored out of line uncompressed (pglz spent more on trying to compress
+-- it on every rollup update than the rest of the upsert).
+ALTER TABLE "usage_rollups" ALTER COLUMN "prompt_sketch" SET STORAGE EXTERNAL;
 
 -- The logarithmic bucket of a count (tokens, ms) as @netra/usage histogram.ts defines it: 0 below 1, else
 -- floor(log_1.04 x) + 1, at most 411 (10 million). Inlined by the planner (a single SQL expression).

@@ -1,5 +1,5 @@
 import { querySql, sql, type Db } from '@netra/db';
-import { dayRange, estimateDistinct, type Window } from '@netra/usage';
+import { dayRange, estimateFromSetBits, type Window } from '@netra/usage';
 
 export interface CacheOpportunity {
   app: string;
@@ -21,9 +21,10 @@ export interface PromptStats {
   /** Requests that carry a promptHash, and their cost. */
   hashed: number;
   hashedCostUsd: number;
-  /** Distinct hashes, exactly (every row kept its set), or null: then `sketch` answers. */
+  /** Distinct hashes, exactly (every row kept its set), or null: then the sketch answers. */
   distinctExact: number | null;
-  sketch: string | null;
+  /** Set bits of the OR of the window's sketches (what the estimator reads). */
+  sketchBits: number;
 }
 
 /**
@@ -35,7 +36,7 @@ export interface PromptStats {
 export function cacheFromStats(stats: readonly PromptStats[]): CacheOpportunity[] {
   return stats
     .map((s) => {
-      const distinct = s.distinctExact ?? Math.min(s.hashed, estimateDistinct(s.sketch));
+      const distinct = s.distinctExact ?? Math.min(s.hashed, estimateFromSetBits(s.sketchBits));
       const repeats = Math.max(0, Math.round(s.hashed - distinct));
       return {
         app: s.app,
@@ -52,7 +53,7 @@ export function cacheFromStats(stats: readonly PromptStats[]): CacheOpportunity[
 /** The prompt statistics of every workload over the window's whole UTC days, from `usage_rollups` alone. */
 export async function promptStats(db: Db, userId: string, window: Window): Promise<PromptStats[]> {
   const { fromDay, toDay } = dayRange(window);
-  const rows = await querySql<{ app: string; model: string; requests: number; hashed: number; hashed_cost: number; distinct_exact: number | null; sketch: string | null }>(
+  const rows = await querySql<{ app: string; model: string; requests: number; hashed: number; hashed_cost: number; distinct_exact: number | null; sketch_bits: number }>(
     db,
     sql('usage_prompt_stats')`
       SELECT r.app, r.model, sum(r.requests)::int AS requests, sum(r.hashed)::int AS hashed, sum(r.hashed_cost_usd)::float8 AS hashed_cost,
@@ -60,12 +61,12 @@ export async function promptStats(db: Db, userId: string, window: Window): Promi
                   THEN (SELECT count(DISTINCT h)::int FROM usage_rollups x, unnest(x.prompt_set) AS h
                          WHERE x.user_id = ${userId}::uuid AND x.day >= ${fromDay}::date AND x.day < ${toDay}::date
                            AND x.app = r.app AND x.model = r.model) END AS distinct_exact,
-             CASE WHEN bool_and(r.prompt_set IS NOT NULL) THEN NULL ELSE bit_or(r.prompt_sketch)::text END AS sketch
+             CASE WHEN bool_and(r.prompt_set IS NOT NULL) THEN 0 ELSE coalesce(bit_count(bit_or(r.prompt_sketch)), 0) END::int AS sketch_bits
         FROM usage_rollups r
        WHERE r.user_id = ${userId}::uuid AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date
        GROUP BY r.app, r.model`,
   );
-  return rows.map((r) => ({ app: r.app, model: r.model, requests: r.requests, hashed: r.hashed, hashedCostUsd: r.hashed_cost, distinctExact: r.distinct_exact, sketch: r.sketch }));
+  return rows.map((r) => ({ app: r.app, model: r.model, requests: r.requests, hashed: r.hashed, hashedCostUsd: r.hashed_cost, distinctExact: r.distinct_exact, sketchBits: r.sketch_bits }));
 }
 
 /** The cache opportunity of a window: per workload and in total. */

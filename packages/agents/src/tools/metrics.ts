@@ -18,7 +18,7 @@ export interface WorkloadReport {
  * app, day and workload (app × model). Same numbers as `GET /usage/summary` (one implementation: @netra/usage).
  */
 export async function workloadMetrics(db: Db, userId: string, window: Window): Promise<WorkloadReport> {
-  const { totals, byModel, byApp, byDay, workloads } = views(await breakdown(db, userId, window));
+  const { totals, byModel, byApp, byDay, workloads } = views(await breakdown(db, userId, window, { dayModel: false }));
   return { totals, byModel, byApp, byDay, workloads };
 }
 
