@@ -90,20 +90,19 @@ export function writeStatement(userId: string, records: string, hashStats: strin
                 FROM (SELECT pos, lag(pos, 1, -1) OVER (ORDER BY pos) AS prev FROM unnest(positions) AS pos) AS p) AS sketch
         FROM hash_stats
     ), bins AS (
-      -- One row per group, histogram and bucket: l latency, t TTFT, p prompt tokens, c completion tokens, h hour.
-      SELECT day, model, app, kind, bin, count(*) AS n
-        FROM rows, LATERAL (VALUES ('l', latency_bucket::int), ('t', netra_log_bucket(ttft_ms)),
-                                   ('p', netra_log_bucket(prompt_tokens)), ('c', netra_log_bucket(completion_tokens)),
-                                   ('h', hour)) AS v(kind, bin)
-       WHERE bin IS NOT NULL
-       GROUP BY 1, 2, 3, 4, 5
+      -- Each histogram's buckets per group in one pass (hashed grouping sets); a column outside a set is NULL, so
+      -- each histogram below takes the rows of its own set. l latency, t TTFT, p prompt and c completion tokens, h hour.
+      SELECT day, model, app, latency_bucket::int AS l, netra_log_bucket(ttft_ms) AS t, netra_log_bucket(prompt_tokens) AS p,
+             netra_log_bucket(completion_tokens) AS c, hour AS h, count(*) AS n
+        FROM rows
+       GROUP BY GROUPING SETS ((1, 2, 3, 4), (1, 2, 3, 5), (1, 2, 3, 6), (1, 2, 3, 7), (1, 2, 3, 8))
     ), hists AS (
       SELECT day, model, app,
-             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'l'), '{}') AS latency_hist,
-             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 't'), '{}') AS ttft_hist,
-             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'p'), '{}') AS prompt_tokens_hist,
-             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'c'), '{}') AS completion_tokens_hist,
-             coalesce(jsonb_object_agg(bin::text, n) FILTER (WHERE kind = 'h'), '{}') AS hours
+             coalesce(jsonb_object_agg(l::text, n) FILTER (WHERE l IS NOT NULL), '{}') AS latency_hist,
+             coalesce(jsonb_object_agg(t::text, n) FILTER (WHERE t IS NOT NULL), '{}') AS ttft_hist,
+             coalesce(jsonb_object_agg(p::text, n) FILTER (WHERE p IS NOT NULL), '{}') AS prompt_tokens_hist,
+             coalesce(jsonb_object_agg(c::text, n) FILTER (WHERE c IS NOT NULL), '{}') AS completion_tokens_hist,
+             coalesce(jsonb_object_agg(h::text, n) FILTER (WHERE h IS NOT NULL), '{}') AS hours
         FROM bins GROUP BY 1, 2, 3
     ), rolled AS (
       INSERT INTO usage_rollups AS r (user_id, day, model, app, requests, errors, prompt_tokens, completion_tokens, cost_usd,
@@ -138,7 +137,7 @@ export function writeStatement(userId: string, records: string, hashStats: strin
       SELECT r.day, r.model, r.app, d.key, left(r.metadata->>d.key, 200) AS value, r.latency_bucket, count(*) AS n,
              count(*) FILTER (WHERE r.status = 'error') AS errors, sum(r.prompt_tokens) AS prompt_tokens,
              sum(r.completion_tokens) AS completion_tokens, sum(r.cost_usd) AS cost_usd
-        FROM rows r CROSS JOIN unnest(${dimensions}::text[]) AS d(key)
+        FROM (SELECT * FROM rows WHERE metadata ?| ${dimensions}::text[]) AS r CROSS JOIN unnest(${dimensions}::text[]) AS d(key)
        WHERE r.metadata->>d.key IS NOT NULL
        GROUP BY 1, 2, 3, 4, 5, 6
     ), dim_rolled AS (

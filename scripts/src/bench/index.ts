@@ -15,6 +15,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { summarize } from '@netra/usage';
+import { cpuByGroup, pidsNamed } from './cpu.js';
 import { percentile, Scratch } from './scratch.js';
 
 const days = Number(process.env.BENCH_DAYS ?? 100);
@@ -65,8 +66,10 @@ function* jsonl(count: number): Generator<Buffer> {
   if (chunk.length > 0) yield Buffer.from(chunk);
 }
 
-async function importRun(gateway: Gateway, token: string): Promise<{ events: number; seconds: number; bytes: number; peakRssMb: number; baseRssMb: number }> {
+async function importRun(gateway: Gateway, token: string): Promise<{ events: number; seconds: number; bytes: number; peakRssMb: number; baseRssMb: number; cpu: Record<string, number> }> {
   const baseRssMb = await rssMb(gateway.pid);
+  const groups = { gateway: async () => [gateway.pid], postgres: () => pidsNamed('postgres') };
+  const cpuBefore = await cpuByGroup(groups);
   let peak = baseRssMb;
   const sampler = setInterval(() => void rssMb(gateway.pid).then((mb) => (peak = Math.max(peak, mb))), 100);
   const started = performance.now();
@@ -82,7 +85,9 @@ async function importRun(gateway: Gateway, token: string): Promise<{ events: num
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  return { events: result.accepted, seconds, bytes: result.bytes, peakRssMb: peak, baseRssMb };
+  const cpuAfter = await cpuByGroup(groups);
+  const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, ((cpuAfter[g] ?? 0) - (cpuBefore[g] ?? 0)) / result.accepted * 1000]));
+  return { events: result.accepted, seconds, bytes: result.bytes, peakRssMb: peak, baseRssMb, cpu };
 }
 
 async function main(): Promise<void> {
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
       // 3. Streaming JSONL import.
       const imported = await importRun(gateway, token);
       console.log(
-        `JSONL import: ${imported.events.toLocaleString('en-US')} events (${(imported.bytes / 1e6).toFixed(0)} MB) in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.events / imported.seconds).toLocaleString('en-US')} events/s; gateway RSS ${imported.baseRssMb.toFixed(0)} → peak ${imported.peakRssMb.toFixed(0)} MB`,
+        `JSONL import: ${imported.events.toLocaleString('en-US')} events (${(imported.bytes / 1e6).toFixed(0)} MB) in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.events / imported.seconds).toLocaleString('en-US')} events/s; gateway RSS ${imported.baseRssMb.toFixed(0)} → peak ${imported.peakRssMb.toFixed(0)} MB; CPU per event (/proc): gateway ${imported.cpu.gateway?.toFixed(1)} µs, PostgreSQL ${imported.cpu.postgres?.toFixed(1)} µs`,
       );
     }
   } finally {
