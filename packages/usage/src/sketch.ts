@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Distinct prompts of any window from per-day sketches: Flajolet–Martin probabilistic counting with stochastic
@@ -22,7 +22,7 @@ export const SKETCH_LENGTH = SKETCH_BITMAPS * SKETCH_BITS;
 export const PROMPT_SET_CAP = 128;
 
 /** md5 of a client's hash: hashes are client-chosen, and look-alike ones (a padded counter) must spread evenly. */
-const spreadOf = (hash: string) => createHash('md5').update(hash).digest();
+const spreadOf = (promptHash: string) => hash('md5', promptHash, 'buffer');
 
 /** The bit a prompt hash sets: from the md5 of the hash, as the SQL in rollups.ts computes it. */
 export function sketchPosition(hash: string): number {
