@@ -96,6 +96,7 @@ export class RunProcessor {
       if (agent && parsed?.success) (outputs as Record<string, unknown>)[agent.name] = parsed.data;
     }
 
+    const toolEvents: RunEventDraft[] = [];
     const tokens = new TokenStream((agent, delta) =>
       this.deps.events.publish(run.userId, { type: 'agent_token', runId: run.id, threadId: run.threadId, agent, delta }),
     );
@@ -111,6 +112,8 @@ export class RunProcessor {
       now: run.startedAt,
       outputs,
       onToken: (agent, delta) => tokens.push(agent, delta),
+      // Tool calls are fast (milliseconds): published with the agent's completion, in call order, in one append.
+      onTool: (event) => toolEvents.push({ ...event, runId: run.id, threadId: run.threadId }),
     };
 
     try {
@@ -126,7 +129,7 @@ export class RunProcessor {
       ]);
       for (const [i, step] of pending.entries()) {
         signal.throwIfAborted();
-        await this.step(run, step, ctx, tokens, pending[i + 1]);
+        await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents);
       }
     } catch (error) {
       if (signal.reason instanceof CancelAbort) {
@@ -159,7 +162,7 @@ export class RunProcessor {
     return 'completed';
   }
 
-  private async step(run: ClaimedRun, { agent }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined): Promise<void> {
+  private async step(run: ClaimedRun, { agent }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined, toolEvents: RunEventDraft[]): Promise<void> {
     const attributes = { 'netra.agent': agent.name, 'netra.attempt': run.attempts };
     return withSpan(`agent ${agent.name}`, { attributes }, () => withContext({ agent: agent.name }, async () => {
       const started = performance.now();
@@ -183,15 +186,18 @@ export class RunProcessor {
         this.log.error('agent failed', errorFields(error));
         await this.store.stepFailed(run.id, agent.name, reason, ms);
         metrics.agentDuration.observe({ agent: agent.name, outcome: 'failed' }, ms / 1000);
-        await this.deps.events.publish(run.userId, {
-          type: 'sub_agent_update',
-          runId: run.id,
-          threadId: run.threadId,
-          agent: agent.name,
-          status: 'failed',
-          summary: reason.message,
-          durationMs: Math.round(ms),
-        });
+        await this.deps.events.publishAll(run.userId, [
+          ...toolEvents.splice(0),
+          {
+            type: 'sub_agent_update',
+            runId: run.id,
+            threadId: run.threadId,
+            agent: agent.name,
+            status: 'failed',
+            summary: reason.message,
+            durationMs: Math.round(ms),
+          },
+        ]);
         await this.failRun(run, { code: 'agent_failed', message: `${agent.name}: ${reason.message}` });
         throw new AgentFailedError(agent.name, reason);
       }
@@ -208,6 +214,7 @@ export class RunProcessor {
       );
       metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
       await this.deps.events.publishAll(run.userId, [
+        ...toolEvents.splice(0),
         {
           type: 'sub_agent_update',
           runId: run.id,

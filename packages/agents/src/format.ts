@@ -3,3 +3,9 @@ export const usd = (n: number): string => `$${n.toLocaleString('en-US', { minimu
 
 /** A ratio as a percentage with one decimal: `12.3%`. */
 export const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
+
+/** A duration people read: "840 ms" under a second, "16.6 s" above. */
+export const duration = (ms: number): string => (ms >= 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+
+/** A ratio for prose: "1.9 %" (one decimal, a space before the sign). */
+export const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;

@@ -1,5 +1,7 @@
 export { PIPELINE } from './pipeline.js';
-export type { Agent, AnyAgent, AgentContext, AgentOutputs, AgentResult } from './types.js';
+export type { Agent, AnyAgent, AgentContext, AgentOutputs, AgentResult, ToolEvent } from './types.js';
+export { callTool } from './types.js';
+export { resolveScope, filterOf, workspaceNames, normalise, NETRA_APP, type WorkspaceNames } from './scope.js';
 export { AgentInputError } from './types.js';
 export * from './schemas.js';
 export { classify, parseWindow, triageByRules } from './agents/triage.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Action, Intent, Kpi, Recommendation, Risk, TimeWindow } from '@netra/contracts';
+import { Action, ComparisonRow, Forecast, Intent, Kpi, Recommendation, Risk, Scope, TimeWindow } from '@netra/contracts';
 
 export const TriageOutput = z.object({
   intent: Intent,
@@ -17,6 +17,12 @@ export const TriageOutput = z.object({
   }),
   /** "+N% traffic" questions. */
   growthPct: z.number().optional(),
+  /** What the question is about, matched against the workspace's names (absent in checkpoints from before). */
+  scope: Scope.optional(),
+  /** Within an intent, what to lead with: "which app costs most" (attribution), a cache audit (caching). */
+  focus: z.enum(['attribution', 'caching']).optional(),
+  /** Catalog models the question names that the workspace does not use (a comparison includes them). */
+  catalogModels: z.array(z.string()).optional(),
   followUp: z.boolean(),
   method: z.enum(['rules', 'llm']),
 });
@@ -72,6 +78,51 @@ export const AnomalyOutput = z.object({
   score: z.number(),
 });
 
+export const LatencyProfileOutput = z.object({
+  app: z.string(),
+  model: z.string().nullable(),
+  requests: z.number().int(),
+  p50LatencyMs: z.number(),
+  p95LatencyMs: z.number(),
+  p99LatencyMs: z.number(),
+  streamedShare: z.number(),
+  ttftP50Ms: z.number().nullable(),
+  ttftP95Ms: z.number().nullable(),
+  completionTokensP50: z.number(),
+  completionTokensP90: z.number(),
+  completionTokensP95: z.number(),
+  promptTokensP50: z.number(),
+  promptTokensP95: z.number(),
+  generationMsPerToken: z.number().nullable(),
+  ttftShareOfP95: z.number().nullable(),
+  cause: z.enum(['generation_length', 'time_to_first_token', 'prompt_size', 'unknown']),
+  explanation: z.string(),
+});
+export type LatencyProfileOutput = z.infer<typeof LatencyProfileOutput>;
+
+export const DimensionShareOutput = z.object({
+  key: z.string(),
+  values: z.array(z.object({ value: z.string(), requests: z.number().int(), costUsd: z.number(), share: z.number() })),
+  taggedCostUsd: z.number(),
+});
+
+export const ErrorProfileOutput = z.object({
+  app: z.string(),
+  model: z.string().nullable(),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  errorRate: z.number(),
+  bursts: z.array(z.object({ day: z.string(), errors: z.number().int(), errorRate: z.number() })),
+  failedCostUsd: z.number(),
+});
+
+export const AnomalyCauseOutput = AnomalyOutput.extend({
+  app: z.string().nullable(),
+  model: z.string().nullable(),
+  driverValue: z.number().nullable(),
+  driverExpected: z.number().nullable(),
+});
+
 export const DataOutput = z.object({
   window: TimeWindow,
   dataAvailable: z.boolean(),
@@ -86,6 +137,20 @@ export const DataOutput = z.object({
   duplicatePrompts: z.object({ share: z.number().min(0).max(1), requests: z.number().int(), costUsd: z.number() }),
   cacheByWorkload: z.array(CacheByWorkload),
   anomalies: z.array(AnomalyOutput),
+  /** The scope the figures cover (everything but Netra's own calls when the question named nothing). */
+  scope: Scope.optional(),
+  /** Latency questions: decomposition per app and workload. */
+  latency: z.array(LatencyProfileOutput).optional(),
+  /** Cost questions: spend by metadata dimension (team, user, feature…). */
+  dimensions: z.array(DimensionShareOutput).optional(),
+  /** Error questions: rate, bursts and the cost of failed calls per app and workload. */
+  errors: z.array(ErrorProfileOutput).optional(),
+  /** Monitoring questions: each anomaly with the app and model that drove it. */
+  anomalyCauses: z.array(AnomalyCauseOutput).optional(),
+  /** Model comparisons: the models side by side. */
+  comparison: z.array(ComparisonRow).optional(),
+  /** Growth and forecast questions: the next 30 days. */
+  forecast: Forecast.optional(),
 });
 export type DataOutput = z.infer<typeof DataOutput>;
 
@@ -138,6 +203,8 @@ export const OptimizationOutput = z.object({
   /** What all recommendations save together (overlaps removed, see combinedSavings). */
   combinedMonthlySavingsUsd: z.number().nonnegative(),
   recommendations: z.array(Recommendation),
+  /** Below max($1, 0.5 % of monthly spend): listed, not planned. */
+  minorRecommendations: z.array(Recommendation).default([]),
   /** The simulations behind the recommendations, for inspection and reproduction. */
   routing: z.array(RoutingOptionOutput),
   batching: z.array(BatchingOutput),

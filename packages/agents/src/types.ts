@@ -32,6 +32,35 @@ export interface AgentContext {
   outputs: Partial<AgentOutputs>;
   /** Streams text of an agent's LLM call to the client. */
   onToken?: (agent: AgentName, delta: string) => void;
+  /** Observes the agents' tool calls (`tool_call` / `tool_result` run events). */
+  onTool?: (event: ToolEvent) => void;
+}
+
+/** A tool call or its result, as the run events carry them (without the event's own ids). */
+export type ToolEvent =
+  | { type: 'tool_call'; agent: AgentName; tool: string; callId: string; args: Record<string, unknown> }
+  | { type: 'tool_result'; agent: AgentName; tool: string; callId: string; durationMs: number; summary: string; ok: boolean };
+
+const callCounters = new WeakMap<AgentContext, number>();
+
+/**
+ * Runs one tool of an agent and reports it: a `tool_call` with its arguments, then a `tool_result` with a one-line
+ * summary of the answer and its duration (or the error, which goes on to the agent).
+ */
+export async function callTool<T>(ctx: AgentContext, agent: AgentName, tool: string, args: Record<string, unknown>, run: () => Promise<T>, summarize: (result: T) => string): Promise<T> {
+  const n = (callCounters.get(ctx) ?? 0) + 1;
+  callCounters.set(ctx, n);
+  const callId = `${agent}:${n}`;
+  ctx.onTool?.({ type: 'tool_call', agent, tool, callId, args });
+  const started = performance.now();
+  try {
+    const result = await run();
+    ctx.onTool?.({ type: 'tool_result', agent, tool, callId, durationMs: Math.round(performance.now() - started), summary: summarize(result), ok: true });
+    return result;
+  } catch (error) {
+    ctx.onTool?.({ type: 'tool_result', agent, tool, callId, durationMs: Math.round(performance.now() - started), summary: error instanceof Error ? error.message : String(error), ok: false });
+    throw error;
+  }
 }
 
 export interface AgentResult<O> {

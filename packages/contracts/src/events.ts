@@ -33,6 +33,29 @@ export const AgentTokenEvent = z.object({
   delta: z.string(),
 });
 
+/** An agent calls one of its tools (a query over the usage rollups, a simulation…), with its arguments. */
+export const ToolCallEvent = z.object({
+  type: z.literal('tool_call'),
+  ...base,
+  agent: AgentName,
+  tool: z.string(),
+  /** Pairs the call with its `tool_result`: `<agent>:<n>`, unique within the run. */
+  callId: z.string(),
+  args: z.record(z.string(), z.unknown()),
+});
+
+/** What a tool call returned, in one line, and how long it took. */
+export const ToolResultEvent = z.object({
+  type: z.literal('tool_result'),
+  ...base,
+  agent: AgentName,
+  tool: z.string(),
+  callId: z.string(),
+  durationMs: z.number().int().nonnegative(),
+  summary: z.string(),
+  ok: z.boolean(),
+});
+
 export const AgentCompletedEvent = z.object({
   type: z.literal('agent_completed'),
   ...base,
@@ -58,6 +81,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   AgentStartedEvent,
   SubAgentUpdateEvent,
   AgentTokenEvent,
+  ToolCallEvent,
+  ToolResultEvent,
   AgentCompletedEvent,
   AgentFailedEvent,
   AgentStoppedEvent,
@@ -77,7 +102,7 @@ export function isTerminalEvent(event: { type: string }): boolean {
 
 /** The routing fields of a run event, all a gateway reads before forwarding the event's JSON as is. */
 export const RunEventEnvelope = z.object({
-  type: z.enum(['agent_started', 'sub_agent_update', 'agent_token', 'agent_completed', 'agent_failed', 'agent_stopped']),
+  type: z.enum(['agent_started', 'sub_agent_update', 'agent_token', 'tool_call', 'tool_result', 'agent_completed', 'agent_failed', 'agent_stopped']),
   eventId: EventId,
   runId: Uuid,
   threadId: Uuid,

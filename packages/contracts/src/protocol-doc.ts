@@ -30,6 +30,8 @@ const EVENTS: Record<RunEvent['type'], string> = {
   agent_started: 'A worker started (or, with `attempt` > 1, resumed) the run.',
   sub_agent_update: 'A sub-agent (triage → data → optimization → actions → reporting) is `running`, `completed`, `failed` or `skipped`.',
   agent_token: 'Streamed text of an agent\'s LLM call (throttled: ≥ 50 ms or ≥ 64 characters per event). Optional.',
+  tool_call: 'An agent calls a tool (`tool`, `args`); `callId` pairs it with its `tool_result`. Published with the agent\'s completion, in call order.',
+  tool_result: 'The tool\'s answer in one line (`summary`), `durationMs`, and whether it succeeded (`ok`).',
   agent_completed: 'Terminal. The assistant message and the report (schema `Report` in the OpenAPI document, `/api/openapi.json`).',
   agent_failed: 'Terminal. The run failed; `error` says why.',
   agent_stopped: 'Terminal. The run was cancelled (stop_agent, `POST /runs/:id/cancel`, or interrupted by a newer message).',

@@ -10,14 +10,17 @@ export const Intent = z.enum([
   'model_selection',
   'catalog',
   'monitoring',
+  'error_analysis',
+  'forecast',
   'general',
 ]);
 export type Intent = z.infer<typeof Intent>;
 
-export const Strategy = z.enum(['model_routing', 'caching', 'batching', 'prompt_trimming', 'capacity', 'other']);
+export const Strategy = z.enum(['model_routing', 'caching', 'batching', 'prompt_trimming', 'output_cap', 'streaming', 'retry_reduction', 'capacity', 'other']);
 export type Strategy = z.infer<typeof Strategy>;
 
-export const QualityRisk = z.enum(['none', 'low', 'medium', 'high']);
+/** `unverified`: no quality evidence for the change (e.g. a switch across providers): shadow-test it first. */
+export const QualityRisk = z.enum(['none', 'low', 'medium', 'high', 'unverified']);
 
 export const TimeWindow = z.object({ from: IsoDateTime, to: IsoDateTime });
 export type TimeWindow = z.infer<typeof TimeWindow>;
@@ -43,6 +46,10 @@ export const Recommendation = z.object({
   strategy: Strategy,
   /** The calling application (workload) it applies to; absent for fleet-wide advice. */
   app: z.string().optional(),
+  /** The model it changes (the one traffic moves away from, for routing). */
+  model: z.string().optional(),
+  /** What the estimate assumes (a hit rate, a share of trimmed tokens…), to validate before trusting the figure. */
+  assumptions: z.array(z.string()).optional(),
   estimatedMonthlySavingsUsd: z.number(),
   latencyImpactPct: z.number().optional(),
   qualityRisk: QualityRisk,
@@ -78,6 +85,87 @@ export const Kpi = z.object({
 });
 export type Kpi = z.infer<typeof Kpi>;
 
+/** What a question was about: empty lists mean everything. Names are the workspace's own (matched by triage). */
+export const Scope = z.object({
+  apps: z.array(z.string()),
+  models: z.array(z.string()),
+  /** Metadata dimensions (USAGE_DIMENSIONS) and the values asked about: `{ "team": ["search"] }`. */
+  dimensions: z.record(z.string(), z.array(z.string())),
+  /** Names in the question the workspace has no data for (answered as unknown). */
+  unknown: z.array(z.string()).optional(),
+});
+export type Scope = z.infer<typeof Scope>;
+
+export const FindingMetric = z.enum([
+  'costUsd',
+  'monthlyCostUsd',
+  'costShare',
+  'requests',
+  'p50LatencyMs',
+  'p95LatencyMs',
+  'p99LatencyMs',
+  'ttftP95Ms',
+  'generationMsPerToken',
+  'errorRate',
+  'errors',
+  'promptTokens',
+  'completionTokens',
+  'repeatShare',
+  'peakRpm',
+  'growthPct',
+]);
+export type FindingMetric = z.infer<typeof FindingMetric>;
+
+/** A measured fact behind the answer: every value is computed from the usage data. */
+export const Finding = z.object({
+  title: z.string(),
+  detail: z.string(),
+  metric: FindingMetric,
+  value: z.number(),
+  /** `usd`, `ms`, `ratio` (0..1), `requests`, `tokens`, `rpm`, `pct`. */
+  unit: z.enum(['usd', 'ms', 'ratio', 'requests', 'tokens', 'rpm', 'pct']),
+  app: z.string().optional(),
+  model: z.string().optional(),
+  /** A metadata dimension value: `{ key: "team", value: "search" }`. */
+  dimension: z.object({ key: z.string(), value: z.string() }).optional(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+/** One model of a comparison, on this workspace's own traffic in the window. */
+export const ComparisonRow = z.object({
+  model: z.string(),
+  /** False for a model the workspace does not use: figures from the catalog only (requests 0). */
+  inData: z.boolean(),
+  requests: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  costPer1kRequestsUsd: z.number().nonnegative().nullable(),
+  p50LatencyMs: z.number().nonnegative().nullable(),
+  p95LatencyMs: z.number().nonnegative().nullable(),
+  errorRate: z.number().min(0).max(1).nullable(),
+  qualityScore: z.number().nullable(),
+  inputPricePerMTok: z.number().nonnegative().nullable(),
+  outputPricePerMTok: z.number().nonnegative().nullable(),
+});
+export type ComparisonRow = z.infer<typeof ComparisonRow>;
+
+/** The next `horizonDays` of spend from a fit of the daily series (trend + weekly seasonality), with an interval. */
+export const Forecast = z.object({
+  horizonDays: z.number().int().positive(),
+  /** Spend of the last `horizonDays` observed (scaled to the horizon when fewer days were observed). */
+  baselineUsd: z.number().nonnegative(),
+  projectedUsd: z.number().nonnegative(),
+  lowUsd: z.number().nonnegative(),
+  highUsd: z.number().nonnegative(),
+  /** Projected against baseline, in percent. */
+  growthPct: z.number(),
+  /** When the question named a growth ("if traffic doubles"): the projection with it, and after the plan. */
+  scenarioGrowthPct: z.number().optional(),
+  scenarioUsd: z.number().nonnegative().optional(),
+  afterPlanUsd: z.number().nonnegative().optional(),
+  method: z.string(),
+});
+export type Forecast = z.infer<typeof Forecast>;
+
 /** Who wrote the prose of a report, and whether the LLM layer had to fall back. */
 export const GeneratedBy = z.object({
   provider: z.string(),
@@ -94,8 +182,18 @@ export const Report = z.object({
   intent: Intent,
   window: TimeWindow,
   dataAvailable: z.boolean(),
+  /** What the question was about (absent in reports written before scopes existed). */
+  scope: Scope.optional(),
+  /** The measured facts behind the answer, the most relevant first. */
+  findings: z.array(Finding).default([]),
+  /** Model comparisons: the models side by side on this workload. */
+  comparison: z.array(ComparisonRow).optional(),
+  forecast: Forecast.optional(),
   currentState: CurrentState,
+  /** The plan: recommendations worth at least max($1, 0.5 % of monthly spend), ranked by savings. */
   recommendations: z.array(Recommendation),
+  /** Recommendations below that bar: listed, not planned. */
+  minorRecommendations: z.array(Recommendation).default([]),
   /**
    * Applying every recommendation together. Savings of different strategies for one app overlap, so this is less
    * than the sum of the recommendations' savings (see `combinedSavings` in @netra/agents).

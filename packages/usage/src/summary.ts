@@ -13,6 +13,40 @@ export interface Window {
 }
 
 /**
+ * Which usage a reading covers: only these apps / models (null: all), never the excluded apps (Netra's own calls),
+ * and only events whose metadata `dimension.key` is one of `dimension.values`.
+ */
+export interface UsageFilter {
+  apps: string[] | null;
+  models: string[] | null;
+  excludeApps: string[];
+  dimension: { key: string; values: string[] } | null;
+}
+
+/** The filter as statement parameters (no filter: everything). */
+export function filterParams(filter: UsageFilter | undefined) {
+  return {
+    apps: filter?.apps ?? null,
+    models: filter?.models ?? null,
+    excludeApps: filter?.excludeApps ?? [],
+    dimensionKey: filter?.dimension?.key ?? null,
+    dimensionValues: filter?.dimension?.values ?? [],
+  };
+}
+
+interface RollupRow extends Record<string, unknown> {
+  day: string;
+  model: string;
+  app: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  latency_hist: unknown;
+}
+
+/**
  * The whole UTC days a window covers, as `YYYY-MM-DD` bounds [fromDay, toDay): its start rounded down and its end
  * rounded up to midnight. The agents' windows are whole days already (triage), so for them this is exact.
  */
@@ -85,6 +119,8 @@ export interface Breakdown {
   byDay: Map<string, Aggregate>;
   /** Empty when `breakdown` was asked not to split days by model (the agents do not use it). */
   byDayModel: Map<string, Map<string, Aggregate>>;
+  /** Days split by app, when asked for (`dayApp`): who drove a day's spike. */
+  byDayApp: Map<string, Map<string, Aggregate>>;
   /** Per (app, model): the unit a routing rule applies to. */
   byWorkload: Map<string, Map<string, Aggregate>>;
 }
@@ -104,8 +140,10 @@ function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
  * events themselves, grouped by their stored latency bucket — so counts, tokens and cost are exact for any window
  * and percentiles come from the same histograms.
  */
-export async function breakdown(db: Db, userId: string, window: Window, options: { dayModel?: boolean } = {}): Promise<Breakdown> {
+export async function breakdown(db: Db, userId: string, window: Window, options: { dayModel?: boolean; dayApp?: boolean; filter?: UsageFilter } = {}): Promise<Breakdown> {
   const dayModel = options.dayModel ?? true;
+  const dayApp = options.dayApp ?? false;
+  const f = filterParams(options.filter);
   const from = window.from.getTime();
   const to = Math.max(window.to.getTime(), from);
   const firstFull = Math.ceil(from / DAY_MS) * DAY_MS;
@@ -116,16 +154,31 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
   const edgeB: [Date, Date] = hasFull ? [new Date(endFull), new Date(to)] : [new Date(to), new Date(to)];
 
   const [rollups, edges] = await Promise.all([
-    hasFull
-      ? querySql<Omit<PartRow, 'promptTokens' | 'completionTokens'> & { prompt_tokens: number; completion_tokens: number; cost_usd: number; latency_hist: unknown }>(
+    !hasFull
+      ? Promise.resolve([])
+      : querySql<RollupRow>(
           db,
-          sql('usage_rollups_read')`
-            SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
-                   prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist
-              FROM usage_rollups
-             WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date`,
-        )
-      : Promise.resolve([]),
+          f.dimensionKey === null
+            ? sql('usage_rollups_read')`
+                SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
+                       prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist
+                  FROM usage_rollups
+                 WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date
+                   AND (${f.apps}::text[] IS NULL OR app = ANY(${f.apps}::text[]))
+                   AND (${f.models}::text[] IS NULL OR model = ANY(${f.models}::text[]))
+                   AND app <> ALL(${f.excludeApps}::text[])`
+            : sql('usage_dimension_rollups_read')`
+                SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, sum(requests)::int AS requests, sum(errors)::int AS errors,
+                       sum(prompt_tokens)::float8 AS prompt_tokens, sum(completion_tokens)::float8 AS completion_tokens,
+                       sum(cost_usd)::float8 AS cost_usd, jsonb_agg(latency_hist) AS latency_hist
+                  FROM usage_dimension_rollups
+                 WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date
+                   AND key = ${f.dimensionKey} AND value = ANY(${f.dimensionValues}::text[])
+                   AND (${f.apps}::text[] IS NULL OR app = ANY(${f.apps}::text[]))
+                   AND (${f.models}::text[] IS NULL OR model = ANY(${f.models}::text[]))
+                   AND app <> ALL(${f.excludeApps}::text[])
+                 GROUP BY day, model, app`,
+        ),
     edgeA[0] >= edgeA[1] && edgeB[0] >= edgeB[1]
       ? Promise.resolve([])
       : db.$queryRaw<{ day: string; model: string; app: string; bucket: number; requests: number; errors: number; prompt_tokens: number; completion_tokens: number; cost_usd: number }[]>`
@@ -136,6 +189,10 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
         FROM usage_events
        WHERE user_id = ${userId}::uuid
          AND ((ts >= ${edgeA[0]} AND ts < ${edgeA[1]}) OR (ts >= ${edgeB[0]} AND ts < ${edgeB[1]}))
+         AND (${f.apps}::text[] IS NULL OR app = ANY(${f.apps}::text[]))
+         AND (${f.models}::text[] IS NULL OR model = ANY(${f.models}::text[]))
+         AND app <> ALL(${f.excludeApps}::text[])
+         AND (${f.dimensionKey}::text IS NULL OR metadata->>${f.dimensionKey}::text = ANY(${f.dimensionValues}::text[]))
        GROUP BY 1, 2, 3, 4`,
   ]);
 
@@ -145,6 +202,7 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
     byApp: new Map(),
     byDay: new Map(),
     byDayModel: new Map(),
+    byDayApp: new Map(),
     byWorkload: new Map(),
   };
   // Each part goes into its workload (app × model) and its day; total, by model and by app are sums of the
@@ -152,13 +210,13 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
   const add = (row: PartRow, hist: readonly [number, number][]) => {
     entry(result.byDay, row.day, () => new Aggregate()).add(row, hist);
     if (dayModel) entry(entry(result.byDayModel, row.day, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
+    if (dayApp) entry(entry(result.byDayApp, row.day, () => new Map<string, Aggregate>()), row.app, () => new Aggregate()).add(row, hist);
     entry(entry(result.byWorkload, row.app, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
   };
   for (const r of rollups) {
-    add(
-      { day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd },
-      entriesOf(r.latency_hist),
-    );
+    const part = { day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd };
+    // A dimension's row merges several values' histograms (jsonb_agg): an array of them.
+    add(part, Array.isArray(r.latency_hist) ? r.latency_hist.flatMap((h: unknown) => entriesOf(h)) : entriesOf(r.latency_hist));
   }
   for (const r of edges) {
     const hist: [number, number][] = [[r.bucket, r.requests]];

@@ -24,6 +24,21 @@ const PLAYBOOK: Record<Recommendation['strategy'], { kind: Action['kind']; valid
     validation: 'Answer quality on a held-out sample unchanged; prompt tokens per request down',
     rollback: 'Restore the previous prompt template version',
   },
+  output_cap: {
+    kind: 'config',
+    validation: 'Share of answers cut at the cap (finish_reason=length) under 10 %; p95 latency down; no rise in follow-up questions',
+    rollback: 'Remove the max_tokens cap (one config value)',
+  },
+  streaming: {
+    kind: 'code_change',
+    validation: 'Time to first token recorded on every call; users see the first words within the TTFT p95',
+    rollback: 'Turn streaming off in the client (responses arrive whole, as before)',
+  },
+  retry_reduction: {
+    kind: 'code_change',
+    validation: 'Error rate and retries per request down over a week; no more failed user requests than before',
+    rollback: 'Restore the previous retry settings',
+  },
   capacity: {
     kind: 'config',
     validation: 'Peak requests per minute stay below 80% of the limit; no 429s',
@@ -85,12 +100,16 @@ export const actionsAgent: Agent<'actions'> = {
       });
     }
 
+    // Each change's own risk, from what its estimate assumes, and its own rollback.
     const risks: Risk[] = recommendations
       .filter((r) => r.qualityRisk !== 'none')
       .map((r) => ({
-        risk: `${r.title} may lower answer quality`,
-        severity: r.qualityRisk === 'high' ? 'high' : r.qualityRisk === 'medium' ? 'medium' : 'low',
-        mitigation: 'Shadow-evaluate on a sample and ramp gradually; roll back on a quality drop',
+        risk:
+          r.qualityRisk === 'unverified'
+            ? `${r.title}: answer quality on ${r.app ?? 'this traffic'} is unmeasured${r.assumptions?.[1] ? ` (${r.assumptions[1]})` : ''}`
+            : `${r.title}: ${r.assumptions?.[0] ?? 'answers may change'}`,
+        severity: r.qualityRisk === 'high' ? 'high' : r.qualityRisk === 'low' ? 'low' : 'medium',
+        mitigation: `${PLAYBOOK[r.strategy].validation}; otherwise: ${PLAYBOOK[r.strategy].rollback.toLowerCase()}`,
       }));
     if (recommendations.filter((r) => r.estimatedMonthlySavingsUsd > 0).length > 1) {
       risks.push({

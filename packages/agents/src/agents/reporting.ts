@@ -1,11 +1,16 @@
 import { Report } from '@netra/contracts';
 import { upstream, type Agent } from '../types.js';
-import type { DataOutput, OptimizationOutput } from '../schemas.js';
-import { pct, usd } from '../format.js';
+import type { DataOutput, OptimizationOutput, TriageOutput } from '../schemas.js';
+import { answerOf, type Answer } from '../answers.js';
+import { materialityUsd } from './optimization.js';
+import { duration, percent, usd } from '../format.js';
 
-/** The report's prose when written without a remote model: every number comes from the tools. */
-export function renderSummary(request: string, data: DataOutput, optimization: OptimizationOutput, previous: Report | null = null): string {
-  if (!data.dataAvailable) {
+/**
+ * The report's prose when written without a remote model: the direct reply first (the answer's lead), then the
+ * evidence and the plan. Every number comes from the tools.
+ */
+export function renderSummary(triage: TriageOutput, data: DataOutput, optimization: OptimizationOutput, answer: Answer, previous: Report | null = null): string {
+  if (!data.dataAvailable && (triage.scope?.unknown?.length ?? 0) === 0 && (triage.scope?.apps.length ?? 0) + (triage.scope?.models.length ?? 0) === 0) {
     return [
       '### No usage data yet',
       `There are no LLM usage events for ${data.window.from.slice(0, 10)} – ${data.window.to.slice(0, 10)}, so nothing can be measured yet.`,
@@ -17,24 +22,15 @@ export function renderSummary(request: string, data: DataOutput, optimization: O
       '**What Netra then computes**: cost, tokens, p50/p95/p99 latency and error rate per model, app and day; the share and cost of repeated prompts; anomalous days; and ranked savings from model routing, caching, batching and prompt trimming, with an action plan.',
     ].join('\n');
   }
+  const lines = [answer.lead];
+  if (!data.dataAvailable || (triage.scope?.unknown?.length ?? 0) > 0 && (triage.scope?.apps.length ?? 0) + (triage.scope?.models.length ?? 0) === 0) return lines.join('\n');
   const t = data.totals;
-  const lines = [
-    `### ${request.length > 80 ? `${request.slice(0, 77)}…` : request}`,
-    `Between ${data.window.from.slice(0, 10)} and ${data.window.to.slice(0, 10)} your applications made **${t.requests.toLocaleString('en-US')} LLM requests** costing **${usd(t.costUsd)}** (≈ ${usd(optimization.monthlyCostUsd)} per month), with p95 latency **${Math.round(t.p95LatencyMs)} ms** and an error rate of **${(t.errorRate * 100).toFixed(2)}%**.`,
-  ];
-  const top = data.byModel[0];
-  if (top) lines.push(`The most expensive model is \`${top.model}\` (${usd(top.costUsd)}, ${top.requests.toLocaleString('en-US')} requests).`);
-  if (previous?.dataAvailable) {
-    const before = previous.currentState.totalCostUsd;
-    lines.push(`Compared with the previous report in this thread (${usd(before)} for ${previous.window.from.slice(0, 10)} – ${previous.window.to.slice(0, 10)}), spend is ${t.costUsd >= before ? 'up' : 'down'} ${usd(Math.abs(t.costUsd - before))}.`);
-  }
-  const best = optimization.recommendations[0];
-  if (best && best.estimatedMonthlySavingsUsd > 0) {
-    const total = optimization.combinedMonthlySavingsUsd;
-    const share = optimization.monthlyCostUsd > 0 ? ` (${pct(total / optimization.monthlyCostUsd)} of the cost)` : '';
-    lines.push('', `Applied together, the **${optimization.recommendations.length} recommendations** save about **${usd(total)} per month**${share}; the largest single one is *${best.title}* (${usd(best.estimatedMonthlySavingsUsd)}).`);
-  } else {
-    lines.push('', 'No optimization strategy applies to this data yet.');
+  lines.push(
+    '',
+    `Between ${data.window.from.slice(0, 10)} and ${data.window.to.slice(0, 10)} ${data.scope && data.scope.apps.length + data.scope.models.length > 0 ? `${[...data.scope.apps, ...data.scope.models].map((x) => `\`${x}\``).join(', ')} made` : 'your applications made'} **${t.requests.toLocaleString('en-US')} LLM requests** costing **${usd(t.costUsd)}** (≈ ${usd(optimization.monthlyCostUsd)} per month), with p95 latency **${duration(t.p95LatencyMs)}** and an error rate of **${percent(t.errorRate)}**.`,
+  );
+  if (answer.findings.length > 0) {
+    lines.push('', ...answer.findings.slice(0, 5).map((f) => `- **${f.title}** — ${f.detail}`));
   }
   const g = optimization.growth;
   if (g) {
@@ -44,9 +40,27 @@ export function renderSummary(request: string, data: DataOutput, optimization: O
       `**What if traffic grows ${g.growthPct}%**: monthly cost goes from ${usd(g.monthlyCostUsd)} to **${usd(g.projectedMonthlyCostUsd)}**${busiest ? `; the busiest model, \`${busiest.model}\`, peaks at ${busiest.projectedPeakRpm.toLocaleString('en-US')} requests/minute (now ${busiest.peakRpm.toLocaleString('en-US')})${busiest.rpmHeadroomPct === null ? '' : `, leaving ${busiest.rpmHeadroomPct.toFixed(0)}% of your rate limit`}` : ''}.`,
     );
   }
-  if (data.anomalies.length > 0) {
-    const a = data.anomalies[0]!;
-    lines.push('', `${data.anomalies.length} anomal${data.anomalies.length === 1 ? 'y' : 'ies'} stand out; the largest: ${a.metric} on ${a.day} was ${Math.round(a.value * 100) / 100} against a trend of ${Math.round(a.expected * 100) / 100}.`);
+  if (previous?.dataAvailable) {
+    const before = previous.currentState.totalCostUsd;
+    lines.push('', `Compared with the previous report in this thread (${usd(before)} for ${previous.window.from.slice(0, 10)} – ${previous.window.to.slice(0, 10)}), spend is ${t.costUsd >= before ? 'up' : 'down'} ${usd(Math.abs(t.costUsd - before))}.`);
+  }
+  const recs = optimization.recommendations;
+  const best = recs[0];
+  if (best) {
+    const total = optimization.combinedMonthlySavingsUsd;
+    const sum = recs.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0);
+    const overlap = sum > total + 0.005 ? ` — less than the ${usd(sum)} the items add up to, because changes to the same app overlap (a request served from the cache is not also re-routed or batched)` : '';
+    lines.push(
+      '',
+      total > 0
+        ? `**The plan**: ${recs.length} change${recs.length === 1 ? '' : 's'}, together ≈ **${usd(total)} per month** (${percent(optimization.monthlyCostUsd > 0 ? total / optimization.monthlyCostUsd : 0)} of the cost)${overlap}; first: *${best.title}*.`
+        : `**The plan**: ${recs.length} change${recs.length === 1 ? '' : 's'}; first: *${best.title}*.`,
+    );
+  } else {
+    lines.push('', 'No change is worth recommending for this question.');
+  }
+  if (optimization.minorRecommendations.length > 0) {
+    lines.push('', `${optimization.minorRecommendations.length} smaller item${optimization.minorRecommendations.length === 1 ? '' : 's'} (each under ${usd(materialityUsd(optimization.monthlyCostUsd))} a month) are listed apart, not planned.`);
   }
   return lines.join('\n');
 }
@@ -61,9 +75,13 @@ export const reportingAgent: Agent<'reporting'> = {
     const data = upstream(ctx, 'reporting', 'data');
     const optimization = upstream(ctx, 'reporting', 'optimization');
     const plan = upstream(ctx, 'reporting', 'actions');
-    const deterministic = () => renderSummary(ctx.request, data, optimization, ctx.previousReport);
+    const names = { apps: data.byApp.map((a) => a.app), models: data.byModel.map((m) => m.model) };
+    const answer = answerOf(triage, data, optimization, names);
+    const deterministic = () => renderSummary(triage, data, optimization, answer, ctx.previousReport);
     const facts = {
       request: ctx.request,
+      answer: answer.lead,
+      findings: answer.findings.slice(0, 6),
       window: data.window,
       totals: data.totals,
       monthlyCostUsd: optimization.monthlyCostUsd,
@@ -79,7 +97,7 @@ export const reportingAgent: Agent<'reporting'> = {
         {
           role: 'system',
           content:
-            'You write the executive summary of an LLM cost and latency report, in markdown, under 200 words. Use only the numbers in the JSON you are given, exactly as given; never estimate or invent a number. If there is no data, explain what data to send and what will be computed.',
+            'You write the executive summary of an LLM cost and latency report, in markdown, under 200 words. Start with the sentence in `answer`, unchanged: it replies to the question. Then the evidence (`findings`) and the plan. Use only the numbers in the JSON you are given, exactly as given; never estimate or invent a number. If there is no data, explain what data to send and what will be computed.',
         },
         { role: 'user', content: JSON.stringify(facts) },
       ],
@@ -98,6 +116,19 @@ export const reportingAgent: Agent<'reporting'> = {
       intent: triage.intent,
       window: data.window,
       dataAvailable: data.dataAvailable,
+      ...(triage.scope ? { scope: triage.scope } : {}),
+      findings: answer.findings,
+      ...(data.comparison ? { comparison: data.comparison } : {}),
+      ...(data.forecast
+        ? {
+            forecast: {
+              ...data.forecast,
+              ...(optimization.monthlyCostUsd > 0 && optimization.combinedMonthlySavingsUsd > 0
+                ? { afterPlanUsd: Math.round((data.forecast.scenarioUsd ?? data.forecast.projectedUsd) * (1 - optimization.combinedMonthlySavingsUsd / optimization.monthlyCostUsd) * 100) / 100 }
+                : {}),
+            },
+          }
+        : {}),
       currentState: {
         requests: data.totals.requests,
         totalCostUsd: data.totals.costUsd,
@@ -106,6 +137,7 @@ export const reportingAgent: Agent<'reporting'> = {
         byModel: data.byModel.map((m) => ({ model: m.model, requests: m.requests, costUsd: m.costUsd, p95LatencyMs: m.p95LatencyMs })),
       },
       recommendations: optimization.recommendations,
+      minorRecommendations: optimization.minorRecommendations,
       ...(data.dataAvailable
         ? {
             projected: {

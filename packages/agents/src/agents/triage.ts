@@ -3,18 +3,32 @@ import { Intent, type Report } from '@netra/contracts';
 import { completeJson } from '@netra/llm';
 import { TriageOutput } from '../schemas.js';
 import type { Agent } from '../types.js';
+import { CatalogService } from '@netra/usage';
+import { catalogModelsNamed, resolveScope, workspaceNames, type WorkspaceNames } from '../scope.js';
 
 const DAY_MS = 86_400_000;
 
+/** First match wins: the specific intents before the broad ones ("compare latency" is a comparison). */
 const INTENT_RULES: [Intent, RegExp][] = [
-  ['latency_optimization', /\b(latenc\w*|slow|faster|speed|p9[59]|ttft|response time)\b/i],
-  ['cost_optimization', /\b(cost|cheap\w*|spend\w*|bill\w*|budget|sav(e|ing)s?|price|expens\w*)\b/i],
-  ['model_selection', /\b(which model|compare|comparison|switch(ing)? (to|model)|alternative model|vs\.?)\b/i],
+  ['model_selection', /\b(which model|compare|comparison|switch(ing)? (to|model)|alternative model|vs\.?|versus|side by side)\b/i],
+  ['error_analysis', /\b(errors?|error rate|fail\w*|retr(y|ies)|timeouts?|429s?|5\d\ds?)\b/i],
+  ['workload_analysis', /\b(what if|doubl\w*|tripl\w*|grow\w*)\b/i],
+  ['forecast', /\b(forecast\w*|project(ion|ed)?|predict\w*|next (month|quarter|\d+ days)|end of (the )?month|run[- ]rate)\b/i],
+  ['latency_optimization', /\b(latenc\w*|slow\w*|faster|speed|p9[59]|p50|ttft|response time|time to first token)\b/i],
+  ['cost_optimization', /\b(cost\w*|cheap\w*|spend\w*|bill\w*|budget|sav(e|ing)s?|price|expens\w*|cach\w*)\b/i],
   ['quality_optimization', /\b(quality|accura\w*|hallucinat\w*|eval\w*)\b/i],
   ['catalog', /\b(catalog|price list|pricing of)\b/i],
-  ['monitoring', /\b(monitor\w*|alert\w*|anomal\w*|spike|dashboard)\b/i],
-  ['workload_analysis', /\b(usage|workload|traffic|analy[sz]\w*|breakdown|overview|what if|grow\w*|doubl\w*)\b/i],
+  ['monitoring', /\b(monitor\w*|alert\w*|anomal\w*|spike\w*|unusual|dashboard|incident\w*)\b/i],
+  ['workload_analysis', /\b(usage|workload|traffic|analy[sz]\w*|breakdown|overview|trend\w*)\b/i],
 ];
+
+/** Within cost: "which app costs most" leads with attribution, "how much would caching save" with the cache audit. */
+export function focusOf(text: string, intent: Intent): TriageOutput['focus'] {
+  if (intent !== 'cost_optimization') return undefined;
+  if (/\b(cach\w*|repeat\w*|duplicate\w*)\b/i.test(text)) return 'caching';
+  if (/\b(which|who|what)\b.*\b(app|apps|team|teams|model|models|feature|features|user|users)\b|\bby (app|team|model|feature|user)\b|\bbreak(down| down)\b|\bmost\b/i.test(text)) return 'attribution';
+  return undefined;
+}
 
 /**
  * The last `days` UTC calendar days, today included: [midnight `days − 1` days ago, next midnight). Whole days, so
@@ -89,7 +103,7 @@ function namesWindow(text: string): boolean {
 const MODEL_NAMES = /\b(gpt-[\w.-]+|o\d[\w.-]*|claude-[\w.-]+|gemini-[\w.-]+|llama-?[\w.-]*|mistral-[\w.-]+|deepseek-[\w.-]+)\b/gi;
 
 /** The rule-based triage: the fallback of the LLM, and its whole answer with the `local` provider. */
-export function triageByRules(text: string, now: Date, previous: Report | null): Omit<TriageOutput, 'method'> {
+export function triageByRules(text: string, now: Date, previous: Report | null, names?: WorkspaceNames, catalogModels: readonly string[] = []): Omit<TriageOutput, 'method'> {
   let intent = classify(text);
   const growthPct = growth(text);
   if (previous && (intent === 'general' || (intent === 'workload_analysis' && growthPct !== undefined))) {
@@ -104,8 +118,19 @@ export function triageByRules(text: string, now: Date, previous: Report | null):
     metrics: metrics.length > 0 ? metrics : ['cost', 'latency'],
     constraints: constraints(text),
     ...(growthPct === undefined ? {} : { growthPct }),
+    ...(names ? scoped(text, names, catalogModels, previous) : {}),
+    ...(focusOf(text, intent) ? { focus: focusOf(text, intent) } : {}),
     followUp: previous !== null,
   };
+}
+
+/** The question's scope; a follow-up that names nothing keeps the previous report's. */
+function scoped(text: string, names: WorkspaceNames, catalogModels: readonly string[], previous: Report | null): Pick<TriageOutput, 'scope' | 'catalogModels'> {
+  const scope = resolveScope(text, names, catalogModels);
+  const named = scope.apps.length + scope.models.length + Object.keys(scope.dimensions).length + (scope.unknown?.length ?? 0) > 0;
+  const kept = !named && previous?.scope ? { ...previous.scope, unknown: [] } : scope;
+  const extra = catalogModelsNamed(text, names, catalogModels);
+  return { scope: kept, ...(extra.length > 0 ? { catalogModels: extra } : {}) };
 }
 
 /** What the model is asked for: the same fields, the window as a number of days. */
@@ -132,7 +157,8 @@ export const triageAgent: Agent<'triage'> = {
   output: TriageOutput,
   input: (ctx) => ({ request: ctx.request, followUp: ctx.previousReport !== null }),
   async run(ctx) {
-    const rules = triageByRules(ctx.request, ctx.now, ctx.previousReport);
+    const [names, catalog] = await Promise.all([workspaceNames(ctx.db, ctx.userId), new CatalogService(ctx.db).snapshot()]);
+    const rules = triageByRules(ctx.request, ctx.now, ctx.previousReport, names, catalog.map((m) => m.model));
     const days = Math.round((Date.parse(rules.window.to) - Date.parse(rules.window.from)) / DAY_MS);
     const deterministic = () =>
       JSON.stringify({
@@ -168,6 +194,10 @@ export const triageAgent: Agent<'triage'> = {
       metrics: a.metrics.length > 0 ? a.metrics : rules.metrics,
       constraints: a.constraints,
       ...(a.growthPct === null ? {} : { growthPct: a.growthPct }),
+      // Names are matched against the workspace by rules, whoever classified the question.
+      ...(rules.scope ? { scope: rules.scope } : {}),
+      ...(rules.catalogModels ? { catalogModels: rules.catalogModels } : {}),
+      ...(focusOf(ctx.request, a.intent) ? { focus: focusOf(ctx.request, a.intent) } : {}),
       followUp: rules.followUp,
       method: answer.source === 'model' ? 'llm' : 'rules',
     };

@@ -1,5 +1,5 @@
 import { querySql, sql, type Db } from '@netra/db';
-import { dayRange, type Window } from '@netra/usage';
+import { dayRange, filterParams, type UsageFilter, type Window } from '@netra/usage';
 
 /** Discount of asynchronous batch APIs (OpenAI Batch API, Anthropic Message Batches, Gemini batch mode): 50%. */
 export const BATCH_DISCOUNT = 0.5;
@@ -61,8 +61,9 @@ export function batchingFromRollups(rows: readonly BatchingRow[]): BatchingCandi
  * Batching potential over the window's whole UTC days, from `usage_rollups` (hour counts, batch tags, streaming),
  * summed per app by PostgreSQL: one row per app reaches the worker, whatever the number of days and models.
  */
-export async function batchingPotential(db: Db, userId: string, window: Window): Promise<BatchingCandidate[]> {
+export async function batchingPotential(db: Db, userId: string, window: Window, filter?: UsageFilter): Promise<BatchingCandidate[]> {
   const { fromDay, toDay } = dayRange(window);
+  const f = filterParams(filter);
   const rows = await querySql<{ app: string; requests: number; cost_usd: number; batch_tagged: number; streamed: number; hour_counts: number[] | null }>(
     db,
     // The 24 hour sums spelled out: PostgreSQL adds arrays element-wise no cheaper way (unnest … GROUP BY cost 4× more).
@@ -75,6 +76,9 @@ export async function batchingPotential(db: Db, userId: string, window: Window):
                    sum(hour_counts[19]), sum(hour_counts[20]), sum(hour_counts[21]), sum(hour_counts[22]), sum(hour_counts[23]), sum(hour_counts[24])]::int[] AS hour_counts
         FROM usage_rollups
        WHERE user_id = ${userId}::uuid AND day >= ${fromDay}::date AND day < ${toDay}::date
+         AND (${f.apps}::text[] IS NULL OR app = ANY(${f.apps}::text[]))
+         AND (${f.models}::text[] IS NULL OR model = ANY(${f.models}::text[]))
+         AND app <> ALL(${f.excludeApps}::text[])
        GROUP BY app`,
   );
   return batchingFromRollups(rows.map((r) => ({ app: r.app, requests: r.requests, costUsd: r.cost_usd, batchTagged: r.batch_tagged, streamed: r.streamed, hourCounts: r.hour_counts ?? [] })));

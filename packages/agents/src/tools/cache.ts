@@ -1,5 +1,5 @@
 import { querySql, sql, type Db } from '@netra/db';
-import { dayRange, estimateFromSetBits, type Window } from '@netra/usage';
+import { dayRange, estimateFromSetBits, filterParams, type UsageFilter, type Window } from '@netra/usage';
 
 export interface CacheOpportunity {
   app: string;
@@ -51,8 +51,9 @@ export function cacheFromStats(stats: readonly PromptStats[]): CacheOpportunity[
 }
 
 /** The prompt statistics of every workload over the window's whole UTC days, from `usage_rollups` alone. */
-export async function promptStats(db: Db, userId: string, window: Window): Promise<PromptStats[]> {
+export async function promptStats(db: Db, userId: string, window: Window, filter?: UsageFilter): Promise<PromptStats[]> {
   const { fromDay, toDay } = dayRange(window);
+  const f = filterParams(filter);
   const rows = await querySql<{ app: string; model: string; requests: number; hashed: number; hashed_cost: number; distinct_exact: number | null; sketch_bits: number }>(
     db,
     sql('usage_prompt_stats')`
@@ -64,14 +65,17 @@ export async function promptStats(db: Db, userId: string, window: Window): Promi
              CASE WHEN bool_and(r.prompt_set IS NOT NULL) THEN 0 ELSE coalesce(bit_count(bit_or(r.prompt_sketch)), 0) END::int AS sketch_bits
         FROM usage_rollups r
        WHERE r.user_id = ${userId}::uuid AND r.day >= ${fromDay}::date AND r.day < ${toDay}::date
+         AND (${f.apps}::text[] IS NULL OR r.app = ANY(${f.apps}::text[]))
+         AND (${f.models}::text[] IS NULL OR r.model = ANY(${f.models}::text[]))
+         AND r.app <> ALL(${f.excludeApps}::text[])
        GROUP BY r.app, r.model`,
   );
   return rows.map((r) => ({ app: r.app, model: r.model, requests: r.requests, hashed: r.hashed, hashedCostUsd: r.hashed_cost, distinctExact: r.distinct_exact, sketchBits: r.sketch_bits }));
 }
 
 /** The cache opportunity of a window: per workload and in total. */
-export async function cacheOpportunity(db: Db, userId: string, window: Window): Promise<{ share: number; requests: number; repeats: number; repeatCostUsd: number; byWorkload: CacheOpportunity[] }> {
-  const byWorkload = cacheFromStats(await promptStats(db, userId, window));
+export async function cacheOpportunity(db: Db, userId: string, window: Window, filter?: UsageFilter): Promise<{ share: number; requests: number; repeats: number; repeatCostUsd: number; byWorkload: CacheOpportunity[] }> {
+  const byWorkload = cacheFromStats(await promptStats(db, userId, window, filter));
   const requests = byWorkload.reduce((s, w) => s + w.requests, 0);
   const repeats = byWorkload.reduce((s, w) => s + w.repeats, 0);
   const repeatCostUsd = byWorkload.reduce((s, w) => s + w.repeatCostUsd, 0);

@@ -1,5 +1,5 @@
 import { querySql, sql, type Db } from '@netra/db';
-import { dayRange, type Window } from '@netra/usage';
+import { dayRange, filterParams, type UsageFilter, type Window } from '@netra/usage';
 
 export interface PeakLoad {
   model: string;
@@ -10,16 +10,19 @@ export interface PeakLoad {
 
 /**
  * The busiest minute of each model over the window's whole UTC days (what rate limits are measured against): the
- * maximum of the days' peaks in `usage_peaks`, which ingestion keeps exact from per-minute counts.
+ * maximum of the days' peaks in `usage_peaks`, which ingestion keeps exact from per-minute counts. Peaks are per
+ * model across apps (a rate limit is), so only a filter's models narrow them.
  */
-export async function peakLoad(db: Db, userId: string, window: Window): Promise<PeakLoad[]> {
+export async function peakLoad(db: Db, userId: string, window: Window, filter?: UsageFilter): Promise<PeakLoad[]> {
   const { fromDay, toDay } = dayRange(window);
+  const f = filterParams(filter);
   const rows = await querySql<{ model: string; rpm: number; tpm: number }>(
     db,
     sql('usage_peaks_read')`
       SELECT model, max(peak_rpm)::int AS rpm, max(peak_tpm)::float8 AS tpm
         FROM usage_peaks
        WHERE user_id = ${userId}::uuid AND day >= ${fromDay}::date AND day < ${toDay}::date
+         AND (${f.models}::text[] IS NULL OR model = ANY(${f.models}::text[]))
        GROUP BY model ORDER BY model`,
   );
   return rows.map((r) => ({ model: r.model, peakRpm: r.rpm, peakTpm: r.tpm }));

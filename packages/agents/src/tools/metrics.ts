@@ -1,5 +1,5 @@
 import type { Db } from '@netra/db';
-import { breakdown, views, type Window } from '@netra/usage';
+import { breakdown, views, type Breakdown, type UsageFilter, type Window } from '@netra/usage';
 import type { AppMetrics, DayMetrics, ModelMetrics, Totals, WorkloadMetrics } from '../schemas.js';
 
 export type { Window };
@@ -11,15 +11,18 @@ export interface WorkloadReport {
   byDay: DayMetrics[];
   /** Per (app, model): the unit a routing, caching or batching change applies to. */
   workloads: WorkloadMetrics[];
+  /** The aggregates behind the lists (day × model and day × app when asked), for attribution. */
+  breakdown: Breakdown;
 }
 
 /**
  * Requests, tokens, cost, p50/p95/p99 latency and error rate of a workspace over a window, in total and by model,
  * app, day and workload (app × model). Same numbers as `GET /usage/summary` (one implementation: @netra/usage).
  */
-export async function workloadMetrics(db: Db, userId: string, window: Window): Promise<WorkloadReport> {
-  const { totals, byModel, byApp, byDay, workloads } = views(await breakdown(db, userId, window, { dayModel: false }));
-  return { totals, byModel, byApp, byDay, workloads };
+export async function workloadMetrics(db: Db, userId: string, window: Window, options: { filter?: UsageFilter; dayModel?: boolean; dayApp?: boolean } = {}): Promise<WorkloadReport> {
+  const b = await breakdown(db, userId, window, { dayModel: options.dayModel ?? false, dayApp: options.dayApp ?? false, ...(options.filter ? { filter: options.filter } : {}) });
+  const { totals, byModel, byApp, byDay, workloads } = views(b);
+  return { totals, byModel, byApp, byDay, workloads, breakdown: b };
 }
 
 /** Days of data in the window, counting partial days at its edges by the fraction they cover. */
