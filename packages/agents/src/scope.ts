@@ -51,8 +51,10 @@ const NAME_LIKE = [
   /\b(?:app|application|service|feature|workload)\s+[`"']?([a-z0-9][\w.-]*[a-z0-9])[`"']?/gi,
   /\b(?:the|for|of|in|on)\s+[`"']?([a-z0-9][\w.-]*[a-z0-9])[`"']?\s+(?:app|application|service|workload)\b/gi,
   /[`"']([a-z0-9][\w.-]{1,62}[a-z0-9])[`"']/gi,
-  // An identifier-looking word (dashed or underscored) right after a preposition: "latency for billing-bot".
-  /\b(?:for|of|in|on|from|by)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)\b/gi,
+  // An identifier-looking word (dashed or underscored) where a subject stands: "latency for billing-bot", "does
+  // billing-bot cost", "billing-bot's errors".
+  /\b(?:for|of|in|on|from|by|does|do|did|is|are|was|about|with)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)\b/gi,
+  /\b([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)(?:'s)?\s+(?:cost|costs|spend|spends|latency|errors?|usage|traffic|app|calls|requests)\b/gi,
 ];
 /** Words that look like names but are not (metrics, units, time). */
 const NOT_A_NAME = new Set(['p50', 'p95', 'p99', 'ttft', 'last', 'this', 'that', 'cost', 'latency', 'errors', 'error', 'traffic', 'model', 'models', 'my', 'our', 'all', 'each', 'every', 'which', 'what', 'llm', 'rate', 'app', 'apps', 'usage', 'self-hosted', 'real-time', 'follow-up', 'rate-limit', 'rate-limits', 'week-over-week', 'month-over-month', 'day-over-day', 'e-mail', 'open-source', 'time-to-first-token', 'per-token', 'long-running', 'long-term', 'short-term', 'high-volume', 'low-latency', 'cost-effective', 'end-to-end', 'day-to-day', 'year-over-year', 'first-token', 'non-streaming']);

@@ -46,6 +46,9 @@ export function materialityUsd(monthlyCostUsd: number): number {
   return Math.max(1, monthlyCostUsd * 0.005);
 }
 
+/** How much shorter answers are assumed to get when a whole workload is asked for brevity (stated in the recommendation). */
+export const SHORTER_ANSWERS_SHARE = 0.3;
+
 /** Strategies judged by what they save; the others (latency, capacity, reliability) by their own effect. */
 const SAVINGS_STRATEGIES = new Set(['model_routing', 'caching', 'batching', 'prompt_trimming']);
 
@@ -188,12 +191,34 @@ function latencyRecommendations(data: DataOutput, catalog: readonly ModelCatalog
     const model = p.model!;
     if (p.requests < 20) continue;
     const target = targetMs === undefined ? '' : ` (target ${msText(targetMs)}: ${p.p95LatencyMs <= targetMs ? 'met' : 'missed'})`;
-    if (p.cause === 'generation_length' && p.completionTokensP95 >= 1.3 * p.completionTokensP90 && p.generationMsPerToken !== null && p.ttftP95Ms !== null) {
-      const cap = Math.max(50, Math.round(p.completionTokensP90));
-      const newP95 = p.ttftP95Ms + cap * p.generationMsPerToken;
-      const impact = Math.round(((newP95 - p.p95LatencyMs) / p.p95LatencyMs) * 100);
-      if (impact > -5) continue;
+    if (p.cause === 'generation_length' && p.generationMsPerToken !== null && p.ttftP95Ms !== null) {
       const price = prices.get(canonicalModel(model));
+      const capAtP90 = Math.max(50, Math.round(p.completionTokensP90));
+      const cappedP95 = p.ttftP95Ms + capAtP90 * p.generationMsPerToken;
+      const capImpact = Math.round(((cappedP95 - p.p95LatencyMs) / p.p95LatencyMs) * 100);
+      if (capImpact > -10) {
+        // A tail that is not a few outliers: all answers are long. Shorter answers for everyone, not a cap.
+        const cut = SHORTER_ANSWERS_SHARE;
+        const impact = -Math.round(cut * (1 - (p.ttftShareOfP95 ?? 0)) * 100);
+        const w = data.workloads.find((x) => x.app === p.app && x.model === model);
+        const saved = price && w ? perMonthUsd(costOf(price, 0, w.completionTokens * cut)) : 0;
+        out.push({
+          title: `Ask for shorter answers in ${p.app} on ${model}`,
+          strategy: 'output_cap',
+          app: p.app,
+          model,
+          estimatedMonthlySavingsUsd: round2(saved),
+          latencyImpactPct: impact,
+          qualityRisk: 'medium',
+          rationale: `${p.explanation} Answers are long throughout (median ${Math.round(p.completionTokensP50)}, p95 ${Math.round(p.completionTokensP95)} tokens), so a cap would cut many of them; ${cut * 100} % fewer output tokens shorten the p95 by ≈ ${-impact} %${target}.`,
+          assumptions: [`Answers can be ${cut * 100} % shorter (a length instruction, structured output) without losing what users need`, `Generation speed stays ≈ ${p.generationMsPerToken.toFixed(1)} ms per token`],
+          steps: [`Add a length budget to ${p.app}'s prompt (e.g. "answer in at most ${Math.round(p.completionTokensP50 * (1 - cut))} tokens")`, `Set max_tokens a little above it (${Math.round(p.completionTokensP95)})`, 'Compare answer ratings and follow-up rates for a week'],
+        });
+        continue;
+      }
+      const cap = capAtP90;
+      const newP95 = cappedP95;
+      const impact = capImpact;
       // Tokens no longer generated: the 10 % of answers above the cap lose on average half the distance to the p95.
       const saved = price ? perMonthUsd(costOf(price, 0, p.requests * 0.1 * Math.max(0, (p.completionTokensP95 - cap) / 2))) : 0;
       out.push({

@@ -1,0 +1,74 @@
+import { resolveScope, type WorkspaceNames } from '../src/scope.js';
+import { forecastSpend } from '../src/tools/forecast.js';
+
+const names: WorkspaceNames = {
+  apps: ['support-chat', 'docs-rag', 'support-chat-v2'],
+  models: ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5-20250929'],
+  dimensions: { team: ['search', 'core'], feature: ['summaries'] },
+};
+const catalog = ['gpt-4o', 'gpt-4o-mini', 'gemini-2.5-flash', 'claude-sonnet-4-5'];
+
+describe('the scope of a question', () => {
+  it.each([
+    ['Why is support-chat slow?', { apps: ['support-chat'], models: [] }],
+    ['Why is Support_Chat slow?', { apps: ['support-chat'], models: [] }],
+    ['How is support-chat-v2 doing compared with support-chat?', { apps: ['support-chat', 'support-chat-v2'], models: [] }],
+    ['Compare gpt-4o and gpt-4o-mini', { apps: [], models: ['gpt-4o', 'gpt-4o-mini'] }],
+    ['What does claude-sonnet-4-5 cost?', { apps: [], models: ['claude-sonnet-4-5-20250929'] }],
+    ['What does GPT-4o-2024-08-06 cost in docs-rag?', { apps: ['docs-rag'], models: ['gpt-4o'] }],
+    ['How do I cut my LLM cost?', { apps: [], models: [] }],
+  ])('%j → %j', (text, expected) => {
+    const scope = resolveScope(text, names, catalog);
+    expect({ apps: [...scope.apps].sort(), models: scope.models }).toEqual(expected);
+    expect(scope.unknown).toBeUndefined();
+  });
+
+  it('takes metadata values next to their key', () => {
+    expect(resolveScope('What does the search team spend?', names, catalog).dimensions).toEqual({ team: ['search'] });
+    expect(resolveScope('cost for team core and feature summaries', names, catalog).dimensions).toEqual({ team: ['core'], feature: ['summaries'] });
+    // "search" alone is a word, not the team.
+    expect(resolveScope('search for the most expensive app', names, catalog).dimensions).toEqual({});
+  });
+
+  it('names what the workspace does not have, and only that', () => {
+    expect(resolveScope('How much does billing-bot cost?', names, catalog).unknown).toEqual(['billing-bot']);
+    expect(resolveScope('latency of "checkout"', names, catalog).unknown).toEqual(['checkout']);
+    expect(resolveScope('What about gpt-5-turbo-preview?', names, catalog).unknown).toEqual(['gpt-5-turbo-preview']);
+    // A catalog model is comparable, not unknown; English hyphenated words are not names.
+    expect(resolveScope('Should we switch to gemini-2.5-flash?', names, catalog).unknown).toBeUndefined();
+    expect(resolveScope('Give me a week-over-week view of real-time usage', names, catalog).unknown).toBeUndefined();
+    expect(resolveScope('Which app costs most?', names, catalog).unknown).toBeUndefined();
+  });
+});
+
+describe('the spend forecast', () => {
+  const days = (values: number[]) => values.map((costUsd, i) => ({ day: new Date(Date.UTC(2026, 9, 1 + i)).toISOString().slice(0, 10), costUsd }));
+
+  it('projects a steady series flat, with a narrow interval', () => {
+    const f = forecastSpend(days(new Array(28).fill(10)), 30)!;
+    expect(f.projectedUsd).toBeCloseTo(300, 6);
+    expect(f.lowUsd).toBeCloseTo(300, 6);
+    expect(f.growthPct).toBeCloseTo(0, 6);
+  });
+
+  it('follows a linear trend and a weekly pattern', () => {
+    // +1 $/day, and weekends at half.
+    const values = Array.from({ length: 28 }, (_, i) => {
+      const wd = new Date(Date.UTC(2026, 9, 1 + i)).getUTCDay();
+      return (20 + i) * (wd === 0 || wd === 6 ? 0.5 : 1);
+    });
+    const f = forecastSpend(days(values), 30)!;
+    const last30 = values.reduce((s, v) => s + v, 0) * (30 / 28);
+    expect(f.projectedUsd).toBeGreaterThan(last30);
+    expect(f.lowUsd).toBeLessThan(f.projectedUsd);
+    expect(f.highUsd).toBeGreaterThan(f.projectedUsd);
+    expect(f.method).toMatch(/weekly seasonality/);
+  });
+
+  it('stays flat on fewer than 14 days, scales a growth scenario, and refuses under 3 days', () => {
+    const f = forecastSpend(days([1, 2, 3, 4, 5]), 30, 100)!;
+    expect(f.projectedUsd).toBeCloseTo(90, 6);
+    expect(f.scenarioUsd).toBeCloseTo(180, 6);
+    expect(forecastSpend(days([1, 2]), 30)).toBeNull();
+  });
+});
