@@ -1,4 +1,4 @@
-import { Report, type Thread } from '@netra/contracts';
+import { Report, type MessageAcceptedFrame, type Thread } from '@netra/contracts';
 import type { DataOutput, OptimizationOutput, TriageOutput } from '@netra/agents';
 import { Stack, waitForRunStatus } from '../support/stack.js';
 
@@ -386,6 +386,45 @@ describe('questions and the answers that fit them', () => {
     const a = await get('How do I cut my LLM cost?');
     const sum = a.report.recommendations.reduce((s, r) => s + r.estimatedMonthlySavingsUsd, 0);
     if (sum > (a.report.projected?.monthlySavingsUsd ?? 0) + 0.01) expect(a.report.summary).toMatch(/overlap/);
+  });
+
+  it('a resent clientMessageId whose run finished gets message_accepted with the same ids, then the final event again', async () => {
+    const api = await stack.api('manager');
+    const thread = (await api.post<Thread>('/api/v1/threads', {})).body;
+    const first = await stack.ws('manager');
+    first.send({ type: 'user_message', threadId: thread.id, text: 'Give me an overview', clientMessageId: 'resend-1' });
+    const accepted = await first.next<MessageAcceptedFrame>((f) => f.type === 'message_accepted');
+    await first.next((f) => f.type === 'agent_completed' && 'runId' in f && f.runId === accepted.runId);
+    first.socket.close();
+    // A client that lost the answer and retries from another socket.
+    const retry = await stack.ws('manager');
+    retry.send({ type: 'user_message', threadId: thread.id, text: 'Give me an overview', clientMessageId: 'resend-1' });
+    const again = await retry.next<MessageAcceptedFrame>((f) => f.type === 'message_accepted');
+    expect({ runId: again.runId, messageId: again.messageId }).toEqual({ runId: accepted.runId, messageId: accepted.messageId });
+    const completed = await retry.next((f) => f.type === 'agent_completed');
+    expect('runId' in completed && completed.runId).toBe(accepted.runId);
+    retry.socket.close();
+    const runs = await stack.db.run.count({ where: { threadId: thread.id } });
+    expect(runs).toBe(1);
+  });
+
+  it('GET /threads/:id/runs lists a thread\'s runs newest first, with their intent, paginated', async () => {
+    const api = await stack.api('manager');
+    const thread = (await api.post<Thread>('/api/v1/threads', {})).body;
+    const ids: string[] = [];
+    for (const text of ['How do I cut my LLM cost?', 'Why is docs-rag so slow?']) {
+      const posted = await api.post<{ runId: string }>(`/api/v1/threads/${thread.id}/messages`, { text });
+      expect(await waitForRunStatus(stack.db, posted.body.runId)).toBe('completed');
+      ids.push(posted.body.runId);
+    }
+    const page1 = await api.get<{ data: { id: string; intent: string | null; status: string }[]; nextCursor: string | null }>(`/api/v1/threads/${thread.id}/runs?limit=1`);
+    expect(page1.status).toBe(200);
+    expect(page1.body.data.map((r) => [r.id, r.intent, r.status])).toEqual([[ids[1], 'latency_optimization', 'completed']]);
+    const page2 = await api.get<{ data: { id: string; intent: string | null }[]; nextCursor: string | null }>(`/api/v1/threads/${thread.id}/runs?limit=1&cursor=${encodeURIComponent(page1.body.nextCursor!)}`);
+    expect(page2.body.data.map((r) => [r.id, r.intent])).toEqual([[ids[0], 'cost_optimization']]);
+    expect(page2.body.nextCursor).toBeNull();
+    const other = await stack.api('someone-else');
+    expect((await other.get(`/api/v1/threads/${thread.id}/runs`)).status).toBe(404);
   });
 
   it('the agents show their work: tool_call and tool_result events in the run\'s log', async () => {

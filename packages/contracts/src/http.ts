@@ -144,6 +144,22 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
+/** `GET /threads/:id/runs`: a thread's runs without their reports and steps (`GET /runs/:id` has those). */
+export const RunSummary = Run.omit({ report: true, steps: true }).extend({
+  /** What the run's question was classified as (null before triage ran). */
+  intent: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const ListRunsQuery = z.object({
+  limit: Limit(100, 20),
+  cursor: Cursor.optional(),
+});
+export type ListRunsQuery = z.infer<typeof ListRunsQuery>;
+
+export const RunPage = page(RunSummary);
+export type RunPage = z.infer<typeof RunPage>;
+
 export const RunEventsQuery = z.object({ after: EventId.optional() });
 
 /** `GET /health/live`: the process is up (says nothing about its dependencies). */

@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps.verifier, deps.users, deps.security.authAttempts));
   api.use(deps.security.limitByUser);
   api.use(ticketRoutes(deps.tickets));
-  api.use(threadRoutes(deps.threads, deps.messages));
+  api.use(threadRoutes(deps.threads, deps.messages, deps.runs));
   api.use(runRoutes(deps.runs, deps.streams));
   api.use(usageRoutes(deps.usage));
   api.use(modelRoutes(deps.catalog));

@@ -113,6 +113,7 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   v1({ method: 'patch', path: '/threads/{id}', tags: ['threads'], summary: 'Rename / archive / restore', security: user, request: { ...idParams, body: { content: { 'application/json': { schema: C.UpdateThreadBody } } } }, responses: { 200: json(Thread, 'Updated'), ...errors(400, 401, 404) } });
   v1({ method: 'delete', path: '/threads/{id}', tags: ['threads'], summary: 'Archive a thread', security: user, request: idParams, responses: { 200: json(Thread, 'Archived'), ...errors(401, 404) } });
   v1({ method: 'get', path: '/threads/{id}/messages', tags: ['threads'], summary: 'History (cursor-paginated)', security: user, request: { ...idParams, query: C.ListMessagesQuery }, responses: { 200: json(C.MessagePage, 'A page'), ...errors(400, 401, 404) } });
+  v1({ method: 'get', path: '/threads/{id}/runs', tags: ['threads'], summary: "The thread's runs, newest first (cursor-paginated; reports and steps via GET /runs/{id})", security: user, request: { ...idParams, query: C.ListRunsQuery }, responses: { 200: json(C.RunPage, 'A page'), ...errors(400, 401, 404) } });
   v1({
     method: 'post',
     path: '/threads/{id}/messages',

@@ -62,13 +62,14 @@ export class MessageService {
     private readonly limit: MessageLimit,
   ) {}
 
-  async accept(userId: string, input: NewMessage, transport: 'ws' | 'http'): Promise<MessageAccepted> {
+  /** `duplicate`: the clientMessageId was accepted before, and these are the ids it got then. */
+  async accept(userId: string, input: NewMessage, transport: 'ws' | 'http'): Promise<{ accepted: MessageAccepted; duplicate: boolean }> {
     const clientMessageId = input.clientMessageId ?? randomUUID();
     const strategy = input.strategy ?? 'enqueue';
     const duplicate = await this.findExisting(userId, input.threadId, clientMessageId);
     if (duplicate) {
       await this.ensureQueued(userId, duplicate);
-      return duplicate;
+      return { accepted: duplicate, duplicate: true };
     }
     // After the duplicate check: a client replaying its outbox after a reconnect gets its ids back, whatever
     // its budget (the per-user request limit still bounds such resends).
@@ -85,7 +86,7 @@ export class MessageService {
     metrics.messagesAccepted.inc({ transport });
     // With the request's traceId, this line ties the gateway side of a run to the worker's lines and spans.
     logger.info('message accepted', { runId: accepted.runId, messageId: accepted.messageId, threadId: accepted.threadId, transport, started: accepted.started });
-    return { messageId: accepted.messageId, runId: accepted.runId, threadId: accepted.threadId, clientMessageId };
+    return { accepted: { messageId: accepted.messageId, runId: accepted.runId, threadId: accepted.threadId, clientMessageId }, duplicate: false };
   }
 
   /**

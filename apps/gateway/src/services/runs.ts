@@ -1,5 +1,5 @@
-import type { CancelResult, Run } from '@netra/contracts';
-import type { Db } from '@netra/db';
+import type { CancelResult, ListRunsQuery, Run, RunPage } from '@netra/contracts';
+import { decodeCursor, toPage, type Db, type Prisma } from '@netra/db';
 import { logger } from '@netra/observability';
 import { toRun } from './mappers.js';
 import { notOwned } from './ownership.js';
@@ -20,6 +20,28 @@ export class RunService {
     });
     if (!row) throw await notOwned(this.db, 'run', runId, userId);
     return toRun(row);
+  }
+
+  /** A thread's runs, newest first, keyset-paginated on (createdAt, id); its intent from the report, if any. */
+  async list(userId: string, threadId: string, query: ListRunsQuery): Promise<RunPage> {
+    const thread = await this.db.thread.findFirst({ where: { id: threadId, userId }, select: { id: true } });
+    if (!thread) throw await notOwned(this.db, 'thread', threadId, userId);
+    const where: Prisma.RunWhereInput = { threadId };
+    if (query.cursor) {
+      const c = decodeCursor(query.cursor);
+      where.OR = [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }];
+    }
+    const rows = await this.db.run.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+      include: { assistantMessage: { select: { id: true } }, steps: { where: { agent: 'triage' }, select: { output: true } } },
+    });
+    return toPage(rows, query.limit, (row) => {
+      const { report: _report, steps: _steps, ...run } = toRun({ ...row, report: null, steps: [] });
+      const triage = row.steps[0]?.output as { intent?: unknown } | null | undefined;
+      return { ...run, intent: typeof triage?.intent === 'string' ? triage.intent : null };
+    });
   }
 
   /** The thread of a run the user owns (404 otherwise). */

@@ -8,7 +8,9 @@ import {
   InternalError,
   isNetraError,
   NetraError,
+  RunEvent,
   RunEventEnvelope,
+  isTerminalEvent,
   UnauthorizedError,
   ValidationError,
   WsCloseCode,
@@ -294,7 +296,7 @@ export class WsGateway {
       else await this.deps.streams.anchor(feed, frame.threadId);
     }
     try {
-      const accepted = await withContext({ threadId: frame.threadId }, () =>
+      const { accepted, duplicate } = await withContext({ threadId: frame.threadId }, () =>
         this.deps.messages.accept(
           connection.user.id,
           {
@@ -307,6 +309,12 @@ export class WsGateway {
         ),
       );
       connection.send({ type: 'message_accepted', ...accepted });
+      // A client retrying a message whose run already ended would wait for an event that came and went: send the
+      // run's final event again (if the log still holds it; otherwise GET /runs/:id has the outcome).
+      if (duplicate) {
+        const terminal = (await this.deps.streams.runEvents(accepted.threadId, accepted.runId, null)).filter((e) => isTerminalEvent(e as { type: string })).pop();
+        if (terminal) connection.send(RunEvent.parse(terminal));
+      }
     } catch (error) {
       if (created) connection.unfollow(frame.threadId);
       throw error;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import {
+  ListRunsQuery,
   ClientMessageId,
   CreateThreadBody,
   IdParams,
@@ -9,11 +10,12 @@ import {
   UpdateThreadBody,
 } from '@netra/contracts';
 import type { MessageService } from '../../services/messages.js';
+import type { RunService } from '../../services/runs.js';
 import type { ThreadService } from '../../services/threads.js';
 import { currentUser } from '../middleware.js';
 import { parse } from '../validate.js';
 
-export function threadRoutes(threads: ThreadService, messages: MessageService): Router {
+export function threadRoutes(threads: ThreadService, messages: MessageService, runs: RunService): Router {
   const router = Router();
 
   router.post('/threads', async (req, res) => {
@@ -42,6 +44,12 @@ export function threadRoutes(threads: ThreadService, messages: MessageService): 
     res.json(await threads.archive(currentUser(req).id, id));
   });
 
+  router.get('/threads/:id/runs', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const query = parse(ListRunsQuery, req.query, 'query');
+    res.json(await runs.list(currentUser(req).id, id, query));
+  });
+
   router.get('/threads/:id/messages', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const query = parse(ListMessagesQuery, req.query, 'query');
@@ -53,7 +61,7 @@ export function threadRoutes(threads: ThreadService, messages: MessageService): 
     const body = parse(PostMessageBody, req.body, 'body');
     const header = req.get('idempotency-key');
     const idempotencyKey = header === undefined ? undefined : parse(ClientMessageId, header, 'Idempotency-Key header');
-    const accepted = await messages.accept(
+    const { accepted } = await messages.accept(
       currentUser(req).id,
       { threadId: id, text: body.text, clientMessageId: body.clientMessageId ?? idempotencyKey, strategy: body.strategy },
       'http',
