@@ -70,7 +70,9 @@ describe('the web client in a real browser', () => {
     const shown = page.getByTestId('report');
     expect(shownNumber(await shown.getByTestId('stat-requests').textContent())).toBe(sql.requests);
     expect(shownNumber(await shown.getByTestId('stat-cost').textContent())).toBeCloseTo(sql.costUsd, 2);
-    expect(shownNumber(await shown.getByTestId('stat-p95').textContent())).toBe(Math.round(report.currentState.p95LatencyMs));
+    // One unit style: "840 ms" under a second, "2.9 s" above.
+    const p95 = report.currentState.p95LatencyMs;
+    expect(await shown.getByTestId('stat-p95').textContent()).toBe(p95 >= 1_000 ? `${(p95 / 1_000).toFixed(1)} s` : `${Math.round(p95)} ms`);
     // Recommendations: every one shown, largest monthly savings first.
     const savings = (await shown.getByTestId('rec-savings').allTextContents()).map(shownNumber);
     expect(savings).toHaveLength(report.recommendations.length);

@@ -196,9 +196,11 @@ describe('questions and the answers that fit them', () => {
       SELECT metadata->>'team' AS team, sum(cost_usd)::float8 AS cost FROM usage_events
        WHERE user_id = ${userId}::uuid AND ts >= ${new Date(a.report.window.from)} AND ts < ${new Date(a.report.window.to)} AND metadata ? 'team'
        GROUP BY 1 ORDER BY 2 DESC`;
-    const finding = a.report.findings.find((f) => f.dimension?.key === 'team');
-    expect(finding?.dimension?.value).toBe(teams[0]!.team);
-    expect(finding!.value).toBeCloseTo(teams[0]!.cost, 2);
+    expect(a.triage.attributeBy).toBe('team');
+    expect(firstSentence(a.report)).toMatch(new RegExp(`^By team, \`${teams[0]!.team}\` spends the most`));
+    const finding = a.report.findings[0]!;
+    expect(finding.dimension).toEqual({ key: 'team', value: teams[0]!.team });
+    expect(finding.value).toBeCloseTo(teams[0]!.cost, 2);
   });
 
   it('"Cost for team search": the scope is a dimension value and the totals are that team\'s', async () => {
@@ -218,6 +220,11 @@ describe('questions and the answers that fit them', () => {
     const lead = a.report.findings.find((f) => f.app === 'support-chat' && f.metric === 'p95LatencyMs')!;
     expect(Math.abs(lead.value - exact.p95!)).toBeLessThanOrEqual(exact.p95! * 0.045);
     expect(firstSentence(a.report)).toMatch(/^`support-chat`'s p95 latency is/);
+    // Compared with the whole workspace, whose tail is docs-rag's and nightly-batch's.
+    const all = await sqlOf(a.report);
+    expect(a.data.overall?.p95LatencyMs).toBeGreaterThan(0);
+    expect(Math.abs(a.data.overall!.p95LatencyMs - all.p95!)).toBeLessThanOrEqual(all.p95! * 0.045);
+    expect(firstSentence(a.report)).toMatch(/below the overall .*`docs-rag`/);
     expect(a.data.latency?.find((p) => p.app === 'support-chat' && p.model === null)?.ttftP95Ms).not.toBeNull();
   });
 
@@ -305,6 +312,7 @@ describe('questions and the answers that fit them', () => {
     expect(a.report.intent).toBe('model_selection');
     expect(a.report.scope?.unknown ?? []).toEqual([]);
     expect(a.report.comparison?.find((r) => r.model === 'gemini-2.5-flash')).toMatchObject({ inData: false, requests: 0 });
+    expect(firstSentence(a.report)).toMatch(/^`gemini-2.5-flash` is not in your traffic yet/);
   });
 
   it('"Any anomalies?": each with the app that drove it (tiny-tool\'s error burst)', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appReducer, initialState, type AppAction, type AppState } from '../src/state/app';
 import { problem } from '../src/state/problem';
+import { toolCalls } from '../src/state/run';
 import { runEvents } from './fixtures';
 
 const session = { userId: 'alice', token: 't', expiresAt: null, method: 'dev' as const };
@@ -16,6 +17,20 @@ describe('the app reducer', () => {
     const state = apply(initialState, { type: 'signed_in', session }, ...events.map((frame) => ({ type: 'frame' as const, frame })));
     expect(Object.keys(state.chats)).toEqual([threadId]);
     expect(state.chats[threadId]?.messages.map((m) => m.role)).toEqual(['assistant']);
+  });
+
+  it('folds tool_call / tool_result frames into their run, once', () => {
+    const threadId = randomUUID();
+    const events = runEvents({ threadId, tools: true });
+    const frames = events.map((frame) => ({ type: 'frame' as const, frame }));
+    const state = apply(initialState, { type: 'signed_in', session }, ...frames, ...frames.slice(1, 8));
+    const run = Object.values(state.chats[threadId]?.runs ?? {})[0];
+    if (!run) throw new Error('no run');
+    expect(run.seen).toHaveLength(events.length);
+    expect(toolCalls(run, 'triage').map((t) => [t.tool, t.status, t.summary])).toEqual([
+      ['triage_tool_1', 'ok', 'triage result 1'],
+      ['triage_tool_2', 'failed', 'triage result 2'],
+    ]);
   });
 
   it('attaches an error with a clientMessageId to the message it refuses', () => {

@@ -1,6 +1,8 @@
+import { parseFrame } from '../src/api/socket';
 import { backoffDelay, BACKOFF_MAX_MS, connectionReducer, initialConnection } from '../src/state/connection';
 import { problem, retryCountdown, retryHint } from '../src/state/problem';
 import { settle, type PendingRequest } from '../src/state/requests';
+import { fullReport, runEvents } from './fixtures';
 
 describe('matching uncorrelated replies to requests', () => {
   const stop: PendingRequest = { kind: 'stop', runId: 'r1', threadId: 't1' };
@@ -65,5 +67,33 @@ describe('problems', () => {
     expect(retryCountdown(p, 10_000, 10_002)).toEqual({ running: true, hint: 'Try again in 2 s.' });
     expect(problem('invalid_message', 'Invalid user_message frame at text: Too big').message).toBe('Invalid user_message frame at text: Too big');
     expect(problem('internal', 'TypeError: x is undefined').message).not.toContain('TypeError');
+  });
+});
+
+describe('validating incoming frames', () => {
+  it('accepts every run event the worker publishes, tool calls and results included, exactly as sent', () => {
+    const events = runEvents({ tools: true, tokens: true });
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['agent_started', 'sub_agent_update', 'agent_token', 'tool_call', 'tool_result', 'agent_completed']));
+    for (const event of events) expect(parseFrame(JSON.stringify(event))).toEqual(event);
+  });
+
+  it('accepts a report with the new parts, and fills the lists an older report lacks', () => {
+    const [started] = runEvents();
+    if (!started) throw new Error('no events');
+    const completed = { ...started, type: 'agent_completed', report: fullReport };
+    expect(parseFrame(JSON.stringify(completed))).toMatchObject({ type: 'agent_completed', report: { findings: fullReport.findings, forecast: fullReport.forecast } });
+    const { findings: _f, minorRecommendations: _m, ...older } = fullReport;
+    const parsed = parseFrame(JSON.stringify({ ...completed, report: older }));
+    expect(parsed?.type === 'agent_completed' ? [parsed.report.findings, parsed.report.minorRecommendations] : null).toEqual([[], []]);
+  });
+
+  it('drops a frame that does not match the contract', () => {
+    const events = runEvents({ tools: true });
+    const result = events.find((e) => e.type === 'tool_result');
+    if (!result) throw new Error('no tool_result');
+    expect(parseFrame(JSON.stringify({ ...result, durationMs: -1 }))).toBeNull();
+    expect(parseFrame(JSON.stringify({ ...result, type: 'tool_progress' }))).toBeNull();
+    expect(parseFrame('{not json')).toBeNull();
+    expect(parseFrame(new ArrayBuffer(2))).toBeNull();
   });
 });

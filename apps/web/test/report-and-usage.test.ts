@@ -1,7 +1,64 @@
 import type { UsageSummary } from '@netra/contracts';
-import { costByModel, reportToMarkdown, sortedRecommendations } from '../src/state/report';
+import { decimal, duration, int, NO_VALUE, pct, ratioPct, signedPct, usd, usdPrice } from '../src/state/format';
+import {
+  comparisonCells,
+  costByModel,
+  currentStats,
+  findingValue,
+  forecastLines,
+  INTENT_LABEL,
+  kpiValue,
+  minorSummary,
+  QUALITY_RISK_LABEL,
+  reportToMarkdown,
+  scopeText,
+  sortedMinorRecommendations,
+  sortedRecommendations,
+  STRATEGY_LABEL,
+  unknownNames,
+} from '../src/state/report';
 import { dailyTotals, seriesByModel } from '../src/state/usage';
-import { report } from './fixtures';
+import { emptyReport, fullReport, report } from './fixtures';
+
+describe('number formats', () => {
+  it('writes durations in ms below a second, in seconds with one decimal above, in minutes past a minute', () => {
+    expect(duration(0)).toBe('0 ms');
+    expect(duration(840)).toBe('840 ms');
+    expect(duration(999.4)).toBe('999 ms');
+    // Rounds into the next unit rather than showing "1000 ms" or "60.0 s".
+    expect(duration(999.6)).toBe('1.0 s');
+    expect(duration(2100)).toBe('2.1 s');
+    expect(duration(16_600)).toBe('16.6 s');
+    expect(duration(59_970)).toBe('1 min 0 s');
+    expect(duration(125_000)).toBe('2 min 5 s');
+    expect(duration(-5)).toBe('0 ms');
+  });
+
+  it('writes percentages with one decimal, never hiding a small non-zero rate', () => {
+    expect(pct(58.9)).toBe('58.9 %');
+    expect(ratioPct(0.019)).toBe('1.9 %');
+    expect(ratioPct(0.0125)).toBe('1.3 %');
+    expect(ratioPct(0)).toBe('0.0 %');
+    expect(ratioPct(0.0004)).toBe('<0.1 %');
+    expect(pct(-0.01)).toBe('-<0.1 %');
+    expect(signedPct(12.5)).toBe('+12.5 %');
+    expect(signedPct(-20)).toBe('-20.0 %');
+    expect(signedPct(0)).toBe('0.0 %');
+  });
+
+  it('writes a dash, not a zero, for a value that is missing', () => {
+    for (const f of [usd, usdPrice, int, decimal, duration, pct, ratioPct, signedPct]) {
+      expect(f(null)).toBe(NO_VALUE);
+      expect(f(undefined)).toBe(NO_VALUE);
+      expect(f(Number.NaN)).toBe(NO_VALUE);
+    }
+    expect(usd(1234.5)).toBe('$1,234.50');
+    expect(usdPrice(0.075)).toBe('$0.075');
+    expect(usdPrice(2.5)).toBe('$2.50');
+    expect(int(1234.4)).toBe('1,234');
+    expect(decimal(0.914)).toBe('0.91');
+  });
+});
 
 describe('the report', () => {
   it('ranks recommendations by monthly savings', () => {
@@ -17,12 +74,104 @@ describe('the report', () => {
 
   it('exports Markdown with the same numbers the page shows', () => {
     const md = reportToMarkdown(report);
-    expect(md).toContain('| 1,200 | $123.45 | 2,100 ms | 1.25% |');
-    expect(md).toContain('| 1 | Route simple prompts to mini | model routing | $60.25 | -20.0% | low |');
+    expect(md).toContain('| 1,200 | $123.45 | 2.1 s | 1.3 % |');
+    expect(md).toContain('| gpt-4o-mini | 900 | $23.45 | 900 ms |');
+    expect(md).toContain('| 1 | Route simple prompts to mini | all apps | model routing | $60.25 | -20.0 % | low |');
     expect(md.indexOf('Route simple prompts')).toBeLessThan(md.indexOf('Cache repeated prompts'));
     expect(md).toContain('1. **Add routing rule** (routing rule) — Route | short prompts');
-    expect(md).toContain('| Monthly cost | 123.45 | 50.7 | USD |');
-    expect(md).toContain('saving $72.75 (58.9%)');
+    expect(md).toContain('| Monthly cost | $123.45 | $50.70 |');
+    expect(md).toContain('saving $72.75 (58.9 %)');
+    // Parts this report does not have are left out.
+    for (const heading of ['## Findings', '## Model comparison', '## Forecast', 'minor item', 'About:']) expect(md).not.toContain(heading);
+  });
+
+  it('exports the scope, findings, comparison, forecast, assumptions and minor items', () => {
+    const md = reportToMarkdown(fullReport);
+    expect(md).toContain('intent: forecast');
+    expect(md).toContain('About: support-chat · gpt-4o · team: search');
+    expect(md).toContain('No data for: gpt-9.');
+    expect(md).toContain('- **p95 latency**: 16.6 s (gpt-4o) — Slowest 5% of requests.');
+    expect(md).toContain('- **Error rate**: 1.9 % (team: search) — Failed requests.');
+    expect(md).toContain('| gpt-4o | 300 | $100.00 | $333.3333 | 840 ms | 2.5 s | 1.3 % | 0.91 | $2.50 / $10.00 |');
+    expect(md).toContain('| claude-3-5-haiku (catalog only) | — | — | — | — | — | — | — | $0.80 / $4.00 |');
+    expect(md).toContain('- Next 30 days: $120.00 → $135.00 (+12.5 %), likely $125.00–$145.00');
+    expect(md).toContain('| Switch support-chat from gpt-4o to claude-3-5-haiku | support-chat · gpt-4o | model routing | $30.00 | — | unverified — shadow-test first |');
+    expect(md).toContain('Assumes:\n\n- Quality holds on a shadow test\n- 80% of traffic can move');
+    expect(md).toContain('| output cap |');
+    expect(md).toContain('### 2 minor items (under $1.00/month)');
+    expect(md.indexOf('Retry less on 429')).toBeLessThan(md.indexOf('Stream long answers'));
+  });
+
+  it('shows dashes, not zeros, for a report without data', () => {
+    expect(currentStats(emptyReport)).toEqual({ requests: NO_VALUE, cost: NO_VALUE, p95: NO_VALUE, errorRate: NO_VALUE });
+    expect(currentStats(report)).toEqual({ requests: '1,200', cost: '$123.45', p95: '2.1 s', errorRate: '1.3 %' });
+    const md = reportToMarkdown(emptyReport);
+    expect(md).toContain('| — | — | — | — |');
+    expect(md).not.toMatch(/\b0 ms\b|0\.0+ ?%/);
+    expect(md).toContain('| Usage events received | 0 events | — |');
+  });
+
+  it('formats each finding in its unit', () => {
+    expect(fullReport.findings.map(findingValue)).toEqual(['$1,234.50/month', '16.6 s', '1.9 %', '85 req/min', '+12.5 %']);
+    expect(findingValue({ metric: 'requests', unit: 'requests', value: 1200 })).toBe('1,200 requests');
+    expect(findingValue({ metric: 'promptTokens', unit: 'tokens', value: 12_345 })).toBe('12,345 tokens');
+    expect(findingValue({ metric: 'generationMsPerToken', unit: 'ms', value: 8.25 })).toBe('8.3 ms/token');
+    expect(findingValue({ metric: 'costShare', unit: 'ratio', value: 0.42 })).toBe('42.0 %');
+  });
+
+  it('says what the question was about, and which names have no data', () => {
+    expect(scopeText(fullReport.scope)).toBe('support-chat · gpt-4o · team: search');
+    expect(scopeText({ apps: [], models: [], dimensions: { team: [] } })).toBeNull();
+    expect(scopeText(undefined)).toBeNull();
+    expect(unknownNames(fullReport.scope)).toEqual(['gpt-9']);
+    expect(unknownNames({ apps: [], models: [], dimensions: {} })).toEqual([]);
+  });
+
+  it('summarises the minor recommendations under the plan’s bar', () => {
+    expect(sortedMinorRecommendations(fullReport).map((r) => r.title)).toEqual(['Retry less on 429', 'Stream long answers']);
+    // max($1, 0.5 % of $123.45/month) = $1.
+    expect(minorSummary(fullReport)).toBe('2 minor items (under $1.00/month)');
+    // 0.5 % of $1,000/month = $5.
+    expect(minorSummary({ ...fullReport, projected: { monthlyCostUsd: 900, monthlySavingsUsd: 100, savingsPct: 10 } })).toBe('2 minor items (under $5.00/month)');
+    // Without a projection (or with an item above the computed bar) the largest item is given instead.
+    expect(minorSummary({ ...fullReport, projected: undefined })).toBe('2 minor items (up to $0.40/month each)');
+    expect(minorSummary(report)).toBeNull();
+  });
+
+  it('labels every intent, strategy and quality risk, including the new ones', () => {
+    expect(INTENT_LABEL.error_analysis).toBe('error analysis');
+    expect(INTENT_LABEL.forecast).toBe('forecast');
+    expect([STRATEGY_LABEL.output_cap, STRATEGY_LABEL.streaming, STRATEGY_LABEL.retry_reduction]).toEqual(['output cap', 'streaming', 'retry reduction']);
+    expect(QUALITY_RISK_LABEL.unverified).toBe('unverified — shadow-test first');
+  });
+
+  it('shows a comparison row, the forecast and KPIs with one unit style', () => {
+    const [inData, catalog] = fullReport.comparison ?? [];
+    if (!inData || !catalog) throw new Error('no comparison');
+    expect(comparisonCells(inData)).toEqual({
+      requests: '300',
+      cost: '$100.00',
+      costPer1k: '$333.3333',
+      p50: '840 ms',
+      p95: '2.5 s',
+      errorRate: '1.3 %',
+      quality: '0.91',
+      prices: '$2.50 / $10.00',
+    });
+    expect(Object.values(comparisonCells(catalog)).slice(0, 7)).toEqual(Array(7).fill(NO_VALUE));
+    expect(forecastLines(fullReport)).toEqual([
+      'Next 30 days: $120.00 → $135.00 (+12.5 %), likely $125.00–$145.00',
+      'With +50.0 % traffic: $202.50',
+      'After the plan: $150.00',
+    ]);
+    expect(forecastLines(report)).toEqual([]);
+    expect([kpiValue(2874, 'ms'), kpiValue(0.0125, 'ratio'), kpiValue(50.7, 'USD'), kpiValue(null, 'ms'), kpiValue(3, 'events')]).toEqual([
+      '2.9 s',
+      '1.3 %',
+      '$50.70',
+      NO_VALUE,
+      '3 events',
+    ]);
   });
 });
 

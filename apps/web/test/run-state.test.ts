@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AGENTS, formatEventId, type Run } from '@netra/contracts';
-import { applyRunEvent, applyRunSnapshot, emptyRun, runPhase, stageList, streamedText, type RunView } from '../src/state/run';
+import { applyRunEvent, applyRunSnapshot, emptyRun, runPhase, stageList, streamedText, toolCalls, type RunView } from '../src/state/run';
 import { report, runEvents } from './fixtures';
 
 function fold(run: RunView, events: Parameters<typeof applyRunEvent>[1][]): RunView {
@@ -14,6 +14,7 @@ function view(run: RunView) {
     attempt: run.attempt,
     stages: stageList(run).map((s) => [s.agent, s.status, s.summary, s.durationMs, s.startedAt]),
     text: streamedText(run),
+    tools: AGENTS.map((a) => toolCalls(run, a)),
     terminal: run.terminal,
     count: run.seen.length,
   };
@@ -57,7 +58,7 @@ describe('the run reducer', () => {
   });
 
   it('reaches the same state whatever the order and however many duplicates (property)', () => {
-    const events = runEvents({ tokens: true });
+    const events = runEvents({ tokens: true, tools: true });
     const first = events[0];
     if (!first) throw new Error('no events');
     const expected = view(fold(emptyRun(first.runId, first.threadId), events));
@@ -179,5 +180,62 @@ describe('the run reducer', () => {
     const after = events[events.length - 1];
     if (!after) throw new Error('no events');
     expect(runPhase(applyRunEvent(cancelled, after))).toBe('failed');
+  });
+
+  it('shows each agent’s tool calls under its stage, in call order, paired with their results', () => {
+    const events = runEvents({ tools: true });
+    const first = events[0];
+    if (!first) throw new Error('no events');
+    const run = fold(emptyRun(first.runId, first.threadId), events);
+    for (const agent of AGENTS) {
+      expect(toolCalls(run, agent)).toEqual([
+        { callId: `${agent}:1`, tool: `${agent}_tool_1`, status: 'ok', summary: `${agent} result 1`, durationMs: 840 },
+        { callId: `${agent}:2`, tool: `${agent}_tool_2`, status: 'failed', summary: `${agent} result 2`, durationMs: 1680 },
+      ]);
+    }
+    // Tool events are run events like the others: counted once each.
+    expect(run.seen).toHaveLength(events.length);
+    expect(run.tools).toHaveLength(AGENTS.length * 4);
+  });
+
+  it('ignores a duplicated tool_call / tool_result (same eventId)', () => {
+    const events = runEvents({ tools: true });
+    const first = events[0];
+    if (!first) throw new Error('no events');
+    const once = fold(emptyRun(first.runId, first.threadId), events);
+    const toolEvents = events.filter((e) => e.type === 'tool_call' || e.type === 'tool_result');
+    expect(toolEvents).toHaveLength(AGENTS.length * 4);
+    const again = fold(once, toolEvents);
+    expect(again).toBe(once);
+    expect(toolCalls(again, 'data')).toHaveLength(2);
+  });
+
+  it('shows a call without its result as running, and a result that arrived before its call once the call is there', () => {
+    const events = runEvents({ tools: true });
+    const first = events[0];
+    if (!first) throw new Error('no events');
+    const call = events.find((e) => e.type === 'tool_call' && e.callId === 'data:1');
+    const result = events.find((e) => e.type === 'tool_result' && e.callId === 'data:1');
+    if (!call || !result) throw new Error('no tool events');
+    const empty = emptyRun(first.runId, first.threadId);
+    expect(toolCalls(applyRunEvent(empty, call), 'data')).toEqual([{ callId: 'data:1', tool: 'data_tool_1', status: 'running', summary: null, durationMs: null }]);
+    const reversed = fold(empty, [result, call]);
+    expect(toolCalls(reversed, 'data')).toEqual([{ callId: 'data:1', tool: 'data_tool_1', status: 'ok', summary: 'data result 1', durationMs: 840 }]);
+    // Other agents have none.
+    expect(toolCalls(reversed, 'triage')).toEqual([]);
+  });
+
+  it('a re-run agent reusing a callId shows the newer call, not the older result', () => {
+    const first = runEvents()[0];
+    if (!first) throw new Error('no events');
+    const { runId, threadId } = first;
+    let seq = 1;
+    const next = () => ({ eventId: formatEventId(seq++), runId, threadId, ts: '2025-02-01T10:05:00.000Z' });
+    const call = { type: 'tool_call' as const, agent: 'data' as const, tool: 'usage_summary', callId: 'data:1', args: {} };
+    const oldCall = { ...call, ...next() };
+    const oldResult = { ...call, ...next(), type: 'tool_result' as const, durationMs: 12, summary: 'old', ok: true };
+    const newCall = { ...call, ...next() };
+    const run = fold(emptyRun(runId, threadId), [newCall, oldCall, oldResult]);
+    expect(toolCalls(run, 'data')).toEqual([{ callId: 'data:1', tool: 'usage_summary', status: 'running', summary: null, durationMs: null }]);
   });
 });

@@ -52,11 +52,23 @@ function costAnswer(triage: TriageOutput, data: DataOutput, opt: OptimizationOut
       findings,
     };
   }
+  const byDimension = triage.attributeBy ? (data.dimensions ?? []).find((d) => d.key === triage.attributeBy) : undefined;
+  if (byDimension && byDimension.values[0]) {
+    const v = byDimension.values[0];
+    const untagged = total - byDimension.taggedCostUsd;
+    findings.sort((a, b) => Number(b.dimension?.key === byDimension.key) - Number(a.dimension?.key === byDimension.key));
+    findings.unshift(...byDimension.values.slice(1, 4).map((x): Finding => ({ title: `${byDimension.key} ${x.value}: ${percent(x.share)} of spend`, detail: `${usd(x.costUsd)} for ${count(x.requests)} requests`, metric: 'costUsd', value: round(x.costUsd), unit: 'usd', dimension: { key: byDimension.key, value: x.value } })));
+    findings.sort((a, b) => Number(b.dimension?.key === byDimension.key) - Number(a.dimension?.key === byDimension.key) || (b.dimension?.key === byDimension.key && a.dimension?.key === byDimension.key ? b.value - a.value : 0));
+    return {
+      lead: `By ${byDimension.key}, ${code(v.value)} spends the most: ${usd(v.costUsd)} of ${usd(total)} (${percent(v.share)}) in the window${byDimension.values[1] ? `, then ${byDimension.values.slice(1, 3).map((x) => `${code(x.value)} ${usd(x.costUsd)}`).join(', ')}` : ''}${untagged > 0.005 ? `; ${usd(untagged)} carries no ${byDimension.key}` : ''}.`,
+      findings,
+    };
+  }
   if (triage.focus === 'attribution' && top) {
     return { lead: `${code(top.app)} costs the most: ${usd(top.costUsd)} of ${usd(total)} (${percent(share(top.costUsd))}) in the window, ≈ ${usd(perMonth(top.costUsd, data.observedDays))} a month.`, findings };
   }
   return {
-    lead: `${subject(triage) === 'your applications' ? 'You spend' : `${subject(triage)} spends`} ≈ ${usd(monthly)} a month on LLM calls${top ? `, ${percent(share(top.costUsd))} of it in ${code(top.app)}` : ''}; ${saving > 0 ? `the plan below saves ≈ ${usd(saving)} a month (${percent(monthly > 0 ? saving / monthly : 0)})` : 'no change saves a material amount'}.`,
+    lead: `${subject(triage) === 'your applications' ? 'You spend' : `${subject(triage)} spends`} ≈ ${usd(monthly)} a month on LLM calls${top && data.byApp.length > 1 ? `, ${percent(share(top.costUsd))} of it in ${code(top.app)}` : ''}; ${saving > 0 ? `the plan below saves ≈ ${usd(saving)} a month (${percent(monthly > 0 ? saving / monthly : 0)})` : 'no change saves a material amount'}.`,
     findings,
   };
 }
@@ -74,10 +86,10 @@ function latencyAnswer(triage: TriageOutput, data: DataOutput): Answer {
     findings.push({ title: `${focal.app}: ${count(focal.completionTokensP95)} output tokens at p95`, detail: `median ${count(focal.completionTokensP50)}, p90 ${count(focal.completionTokensP90)}`, metric: 'completionTokens', value: Math.round(focal.completionTokensP95), unit: 'tokens', app: focal.app });
     if (focal.generationMsPerToken !== null) findings.push({ title: `${focal.app}: ${focal.generationMsPerToken.toFixed(1)} ms per output token`, detail: 'generation time after the first token, at the median', metric: 'generationMsPerToken', value: round(focal.generationMsPerToken), unit: 'ms', app: focal.app });
   }
-  const overall = data.totals.p95LatencyMs;
+  const overall = data.overall?.p95LatencyMs ?? data.totals.p95LatencyMs;
   const target = triage.constraints.maxLatencyMs;
   if (!focal) return { lead: `Your p95 latency is ${duration(overall)}.`, findings };
-  const worse = apps.filter((p) => p.app !== focal.app && p.p95LatencyMs > focal.p95LatencyMs).map((p) => code(p.app));
+  const worse = (data.overall?.byApp ?? apps).filter((p) => p.app !== focal.app && p.p95LatencyMs > focal.p95LatencyMs).map((p) => code(p.app));
   const cause = focal.cause === 'generation_length' ? 'long outputs, not the model: most of it is generation after the first token' : focal.cause === 'time_to_first_token' ? 'waiting for the first token' : focal.cause === 'prompt_size' ? 'long prompts delaying the first token' : 'not separable: no time to first token was recorded';
   const vs = triage.scope?.apps.length ? `${focal.p95LatencyMs <= overall ? 'below' : 'above'} the overall ${duration(overall)}${worse.length > 0 ? `; ${worse.join(' and ')} drive the tail` : ''}` : `overall ${duration(overall)}`;
   return {
@@ -121,15 +133,24 @@ function forecastAnswer(triage: TriageOutput, data: DataOutput, opt: Optimizatio
   return { lead: `${scenario}${plan > 0 ? `; with the plan below ≈ ${usd((f.scenarioUsd ?? f.projectedUsd) * (1 - plan))}` : ''}.`, findings };
 }
 
-function comparisonAnswer(data: DataOutput): Answer {
+function comparisonAnswer(triage: TriageOutput, data: DataOutput, opt: OptimizationOutput): Answer {
   const rows = data.comparison ?? [];
   const findings: Finding[] = rows.map((r) => ({ title: `${r.model}: ${r.inData ? `${usd(r.costPer1kRequestsUsd ?? 0)} per 1,000 requests` : 'not used yet'}`, detail: r.inData ? `${count(r.requests)} requests, p95 ${duration(r.p95LatencyMs ?? 0)}, ${percent(r.errorRate ?? 0)} errors, catalog quality ${r.qualityScore ?? '—'}` : `catalog: $${r.inputPricePerMTok} / $${r.outputPricePerMTok} per million tokens in/out, quality ${r.qualityScore ?? '—'}`, metric: 'costUsd', value: round(r.costUsd), unit: 'usd', model: r.model }));
   const used = rows.filter((r) => r.inData);
   if (used.length === 0) return { lead: 'None of the models compared has traffic in the window.', findings };
   const cheapest = [...used].sort((a, b) => (a.costPer1kRequestsUsd ?? 0) - (b.costPer1kRequestsUsd ?? 0))[0]!;
   const fastest = [...used].sort((a, b) => (a.p95LatencyMs ?? 0) - (b.p95LatencyMs ?? 0))[0]!;
+  const candidates = (triage.catalogModels ?? []).map((m) => {
+    const moves = opt.routing.filter((o) => o.toModel === m);
+    return { model: m, moves, savings: moves.reduce((s, o) => s + perMonth(o.savingsUsd, data.observedDays), 0) };
+  });
+  const about = candidates.map((c) =>
+    c.moves.length > 0
+      ? `${code(c.model)} is not in your traffic yet; moving ${c.moves.map((o) => `${code(o.app)} off ${code(o.fromModel)}`).join(' and ')} to it would save ≈ ${usd(c.savings)} a month at catalog prices (quality unverified)`
+      : `${code(c.model)} is not in your traffic yet and no workload of yours would get cheaper on it at its quality`,
+  );
   return {
-    lead: `On your traffic, ${used.map((r) => `${code(r.model)} costs ${usd(r.costPer1kRequestsUsd ?? 0)} per 1,000 requests at p95 ${duration(r.p95LatencyMs ?? 0)}`).join('; ')}: ${code(cheapest.model)} is the cheapest${fastest.model === cheapest.model ? ' and the fastest' : `, ${code(fastest.model)} the fastest`}.`,
+    lead: `${about.length > 0 ? `${about.join('; ')}. For comparison, on` : 'On'} your traffic ${used.map((r) => `${code(r.model)} costs ${usd(r.costPer1kRequestsUsd ?? 0)} per 1,000 requests at p95 ${duration(r.p95LatencyMs ?? 0)}`).join('; ')}: ${code(cheapest.model)} is the cheapest${fastest.model === cheapest.model ? ' and the fastest' : `, ${code(fastest.model)} the fastest`}.`,
     findings,
   };
 }
@@ -174,7 +195,7 @@ export function answerOf(triage: TriageOutput, data: DataOutput, opt: Optimizati
     case 'forecast':
       return forecastAnswer(triage, data, opt);
     case 'model_selection':
-      return comparisonAnswer(data);
+      return comparisonAnswer(triage, data, opt);
     case 'monitoring':
       return monitoringAnswer(data);
     case 'workload_analysis':

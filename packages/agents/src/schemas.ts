@@ -21,6 +21,8 @@ export const TriageOutput = z.object({
   scope: Scope.optional(),
   /** Within an intent, what to lead with: "which app costs most" (attribution), a cache audit (caching). */
   focus: z.enum(['attribution', 'caching']).optional(),
+  /** "By team", "which feature": the metadata dimension (or `app` / `model`) a cost question groups by. */
+  attributeBy: z.string().optional(),
   /** Catalog models the question names that the workspace does not use (a comparison includes them). */
   catalogModels: z.array(z.string()).optional(),
   followUp: z.boolean(),
@@ -139,6 +141,8 @@ export const DataOutput = z.object({
   anomalies: z.array(AnomalyOutput),
   /** The scope the figures cover (everything but Netra's own calls when the question named nothing). */
   scope: Scope.optional(),
+  /** A scoped latency question: the whole workspace's p95 and its apps', to compare the scope with. */
+  overall: z.object({ p95LatencyMs: z.number(), byApp: z.array(z.object({ app: z.string(), p95LatencyMs: z.number() })) }).optional(),
   /** Latency questions: decomposition per app and workload. */
   latency: z.array(LatencyProfileOutput).optional(),
   /** Cost questions: spend by metadata dimension (team, user, feature…). */

@@ -156,7 +156,8 @@ function socketUrl(path: string): string {
   return `${scheme}//${window.location.host}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
-function parseFrame(data: unknown): ServerFrame | null {
+/** A server frame from the wire, validated against the contract (`ServerFrame`, which includes every `RunEvent`), or null. */
+export function parseFrame(data: unknown): ServerFrame | null {
   if (typeof data !== 'string') return null;
   let json: unknown;
   try {

@@ -29,6 +29,21 @@ export interface TokenChunk {
   delta: string;
 }
 
+/** A `tool_call` or `tool_result` as folded: kept sorted by eventId, paired by `callId` when viewed. */
+export type ToolEvent =
+  | { kind: 'call'; eventId: string; agent: AgentName; tool: string; callId: string }
+  | { kind: 'result'; eventId: string; agent: AgentName; tool: string; callId: string; durationMs: number; summary: string; ok: boolean };
+
+/** One tool call of an agent, as shown under its stage. */
+export interface ToolCallView {
+  callId: string;
+  tool: string;
+  /** `running` until its result arrives. */
+  status: 'running' | 'ok' | 'failed';
+  summary: string | null;
+  durationMs: number | null;
+}
+
 export interface RunTerminal {
   phase: 'completed' | 'failed' | 'cancelled';
   eventId: string;
@@ -56,6 +71,8 @@ export interface RunView {
   stages: Record<AgentName, StageView>;
   /** Streamed text, kept sorted by eventId and de-duplicated. */
   tokens: TokenChunk[];
+  /** Tool calls and results of every agent, kept sorted by eventId and de-duplicated. */
+  tools: ToolEvent[];
   terminal: RunTerminal | null;
   /** Every eventId folded in (to count, and to skip exact duplicates cheaply). */
   seen: string[];
@@ -76,6 +93,7 @@ export function emptyRun(runId: string, threadId: string, userMessageId: string 
     startedAt: null,
     stages,
     tokens: [],
+    tools: [],
     terminal: null,
     seen: [],
     stop: { state: 'idle' },
@@ -96,6 +114,13 @@ function insertSorted(list: string[], id: string): string[] {
   let i = list.length;
   while (i > 0 && (list[i - 1] as string) > id) i -= 1;
   return [...list.slice(0, i), id, ...list.slice(i)];
+}
+
+/** Inserts an item in a list sorted by eventId (events mostly arrive in order: the search starts at the end). */
+function insertByEventId<T extends { eventId: string }>(list: T[], item: T): T[] {
+  let i = list.length;
+  while (i > 0 && (list[i - 1] as T).eventId > item.eventId) i -= 1;
+  return [...list.slice(0, i), item, ...list.slice(i)];
 }
 
 const TERMINAL_PHASE = {
@@ -142,10 +167,25 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
       return { ...run, seen, stages: { ...run.stages, [event.agent]: next } };
     }
     case 'agent_token': {
-      let i = run.tokens.length;
-      while (i > 0 && (run.tokens[i - 1] as TokenChunk).eventId > event.eventId) i -= 1;
       const chunk: TokenChunk = { eventId: event.eventId, agent: event.agent, delta: event.delta };
-      return { ...run, seen, tokens: [...run.tokens.slice(0, i), chunk, ...run.tokens.slice(i)] };
+      return { ...run, seen, tokens: insertByEventId(run.tokens, chunk) };
+    }
+    case 'tool_call': {
+      const call: ToolEvent = { kind: 'call', eventId: event.eventId, agent: event.agent, tool: event.tool, callId: event.callId };
+      return { ...run, seen, tools: insertByEventId(run.tools, call) };
+    }
+    case 'tool_result': {
+      const result: ToolEvent = {
+        kind: 'result',
+        eventId: event.eventId,
+        agent: event.agent,
+        tool: event.tool,
+        callId: event.callId,
+        durationMs: event.durationMs,
+        summary: event.summary,
+        ok: event.ok,
+      };
+      return { ...run, seen, tools: insertByEventId(run.tools, result) };
     }
     case 'agent_completed':
     case 'agent_failed':
@@ -230,6 +270,26 @@ export function streamedText(run: RunView): { agent: AgentName; text: string }[]
     else out.push({ agent: chunk.agent, text: chunk.delta });
   }
   return out;
+}
+
+/**
+ * An agent's tool calls in call order, each with its result once it arrived. Events are read in eventId order, so
+ * the view does not depend on the order they arrived in. A call whose `callId` was already used (a retried
+ * attempt re-running the agent) replaces the earlier one; a result without its call still shows.
+ */
+export function toolCalls(run: RunView, agent: AgentName): ToolCallView[] {
+  const byId = new Map<string, ToolCallView>();
+  for (const e of run.tools) {
+    if (e.agent !== agent) continue;
+    if (e.kind === 'call') {
+      byId.delete(e.callId);
+      byId.set(e.callId, { callId: e.callId, tool: e.tool, status: 'running', summary: null, durationMs: null });
+      continue;
+    }
+    const done: ToolCallView = { callId: e.callId, tool: e.tool, status: e.ok ? 'ok' : 'failed', summary: e.summary, durationMs: e.durationMs };
+    byId.set(e.callId, done);
+  }
+  return [...byId.values()];
 }
 
 export function stageList(run: RunView): StageView[] {

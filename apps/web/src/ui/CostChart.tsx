@@ -1,5 +1,5 @@
 import type { Report } from '@netra/contracts';
-import { usd } from '../state/format';
+import { ratioPct, usd } from '../state/format';
 import { costByModel } from '../state/report';
 
 const ROW = 28;
@@ -52,7 +52,7 @@ export function CostChart({ report }: { report: Report }) {
             <tr key={r.model}>
               <th scope="row">{r.model}</th>
               <td>{usd(r.costUsd)}</td>
-              <td>{(r.share * 100).toFixed(1)}%</td>
+              <td>{ratioPct(r.share)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ImportResult, SyntheticUsageResult, UsageSummary } from '@netra/contracts';
 import { problemFrom } from '../app/controller';
-import { int, ms, ratioPct, usd } from '../state/format';
+import { duration, int, NO_VALUE, ratioPct, usd } from '../state/format';
 import type { Problem } from '../state/problem';
 import { seriesByModel } from '../state/usage';
 import { useAction, useController } from './context';
@@ -76,6 +76,8 @@ function SummaryView({ summary }: { summary: UsageSummary }) {
   const requests = useMemo(() => seriesByModel(summary, 'requests'), [summary]);
   const p95 = useMemo(() => seriesByModel(summary, 'p95LatencyMs'), [summary]);
   const t = summary.totals;
+  // Latency and error rate of no request were not measured: `—`, not `0 ms`.
+  const measured = t.requests > 0;
   return (
     <div data-testid="usage-summary">
       <dl className="stats">
@@ -89,17 +91,17 @@ function SummaryView({ summary }: { summary: UsageSummary }) {
         </div>
         <div>
           <dt>p95 latency</dt>
-          <dd>{ms(t.p95LatencyMs)}</dd>
+          <dd>{measured ? duration(t.p95LatencyMs) : NO_VALUE}</dd>
         </div>
         <div>
           <dt>Error rate</dt>
-          <dd>{ratioPct(t.errorRate)}</dd>
+          <dd>{measured ? ratioPct(t.errorRate) : NO_VALUE}</dd>
         </div>
       </dl>
       <div className="charts">
         <TimeChart title="Daily cost by model" data={cost} format={usdTick} testId="chart-cost" />
         <TimeChart title="Daily requests by model" data={requests} format={int} testId="chart-requests" />
-        <TimeChart title="Daily p95 latency by model" data={p95} format={ms} testId="chart-p95" />
+        <TimeChart title="Daily p95 latency by model" data={p95} format={duration} testId="chart-p95" />
       </div>
       {summary.byModel.length > 0 ? (
         <div className="table-wrap">
@@ -133,8 +135,8 @@ function SummaryView({ summary }: { summary: UsageSummary }) {
                     <th scope="row">{m.model}</th>
                     <td className="num">{int(m.requests)}</td>
                     <td className="num">{usd(m.costUsd)}</td>
-                    <td className="num">{ms(m.p50LatencyMs)}</td>
-                    <td className="num">{ms(m.p95LatencyMs)}</td>
+                    <td className="num">{duration(m.p50LatencyMs)}</td>
+                    <td className="num">{duration(m.p95LatencyMs)}</td>
                     <td className="num">{ratioPct(m.errorRate)}</td>
                   </tr>
                 ))}

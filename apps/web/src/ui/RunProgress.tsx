@@ -1,6 +1,6 @@
 import type { AgentName } from '@netra/contracts';
 import { duration } from '../state/format';
-import { runPhase, stageList, streamedText, type RunView, type StageView } from '../state/run';
+import { runPhase, stageList, streamedText, toolCalls, type RunView, type StageView, type ToolCallView } from '../state/run';
 import { useController, useNow } from './context';
 import { Icon } from './Icons';
 
@@ -36,7 +36,13 @@ const PHASE_TEXT = {
   cancelled: 'Stopped',
 } as const;
 
-/** The five-stage view of a run: each stage's status, duration and summary, streamed text, and Stop. */
+const TOOL_STATUS_TEXT: Record<ToolCallView['status'], string> = {
+  running: 'running',
+  ok: 'done',
+  failed: 'failed',
+};
+
+/** The five-stage view of a run: each stage's status, duration, summary and tool calls, streamed text, and Stop. */
 export function RunProgress({ threadId, run }: { threadId: string; run: RunView }) {
   const controller = useController();
   const phase = runPhase(run);
@@ -80,7 +86,7 @@ export function RunProgress({ threadId, run }: { threadId: string; run: RunView 
       ) : null}
       <ol className="stages" aria-live="polite" aria-relevant="text">
         {stageList(run).map((stage) => (
-          <Stage key={stage.agent} stage={stage} now={now} />
+          <Stage key={stage.agent} stage={stage} tools={toolCalls(run, stage.agent)} now={now} />
         ))}
       </ol>
       {streams.length > 0 ? (
@@ -96,7 +102,7 @@ export function RunProgress({ threadId, run }: { threadId: string; run: RunView 
   );
 }
 
-function Stage({ stage, now }: { stage: StageView; now: number }) {
+function Stage({ stage, tools, now }: { stage: StageView; tools: ToolCallView[]; now: number }) {
   const elapsed =
     stage.durationMs !== null ? stage.durationMs : stage.status === 'running' && stage.startedAt ? Math.max(0, now - Date.parse(stage.startedAt)) : null;
   const icon = stage.status === 'completed' ? 'check' : stage.status === 'failed' ? 'cross' : stage.status === 'skipped' ? 'skip' : 'dot';
@@ -111,6 +117,25 @@ function Stage({ stage, now }: { stage: StageView; now: number }) {
         {elapsed !== null ? <span className="stage-time"> · {duration(elapsed)}</span> : null}
       </span>
       {stage.summary ? <span className="stage-summary">{stage.summary}</span> : null}
+      {tools.length > 0 ? (
+        <ul className="tool-calls" aria-label={`${STAGE_LABEL[stage.agent]} tool calls`}>
+          {tools.map((t) => (
+            <ToolCall key={t.callId} call={t} />
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+/** One tool call: its name, the one-line summary of what it returned, and how long it took. */
+function ToolCall({ call }: { call: ToolCallView }) {
+  const meta = call.status === 'running' ? `${TOOL_STATUS_TEXT.running}…` : `${call.status === 'failed' ? `${TOOL_STATUS_TEXT.failed} · ` : ''}${duration(call.durationMs)}`;
+  return (
+    <li className={`tool-call tool-${call.status}`} data-testid="tool-call" data-tool={call.tool} data-status={call.status}>
+      <code className="tool-name">{call.tool}</code>
+      {call.summary ? <span className="tool-summary">{call.summary}</span> : null}
+      <span className="tool-meta">{meta}</span>
     </li>
   );
 }

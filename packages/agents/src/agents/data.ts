@@ -90,6 +90,10 @@ export const dataAgent: Agent<'data'> = {
         return top ? `slowest: ${top.app}${top.model ? ` on ${top.model}` : ''}, p95 ${Math.round(top.p95LatencyMs)} ms (${top.cause.replace(/_/g, ' ')})` : 'no latency data';
       });
     }
+    if (dataAvailable && intent === 'latency_optimization' && (filter.apps !== null || filter.models !== null || filter.dimension !== null)) {
+      const all = await callTool(ctx, 'data', 'usage_metrics', { from: window.from, to: window.to }, () => workloadMetrics(ctx.db, ctx.userId, range, { filter: filterOf(EVERYTHING) }), (m) => `whole workspace: p95 ${Math.round(m.totals.p95LatencyMs)} ms over ${m.byApp.length} apps`);
+      extra.overall = { p95LatencyMs: all.totals.p95LatencyMs, byApp: all.byApp.map((a) => ({ app: a.app, p95LatencyMs: a.p95LatencyMs })) };
+    }
     if (dataAvailable && (intent === 'cost_optimization' || intent === 'general' || intent === 'workload_analysis') && filter.dimension === null) {
       extra.dimensions = await callTool(ctx, 'data', 'spend_by_dimension', args, () => dimensionShares(ctx.db, ctx.userId, range, metrics.totals.costUsd, filter), (d) => (d.length === 0 ? 'no metadata dimensions in the data' : d.map((k) => `${k.key}: ${k.values[0]?.value ?? '—'} leads`).join('; ')));
     }

@@ -120,8 +120,17 @@ export function triageByRules(text: string, now: Date, previous: Report | null, 
     ...(growthPct === undefined ? {} : { growthPct }),
     ...(names ? scoped(text, names, catalogModels, previous) : {}),
     ...(focusOf(text, intent) ? { focus: focusOf(text, intent) } : {}),
+    ...(attributeByOf(text, names) ? { attributeBy: attributeByOf(text, names) } : {}),
     followUp: previous !== null,
   };
+}
+
+/** "by team", "each feature", "which user": the dimension a question groups spend by (one the workspace has). */
+export function attributeByOf(text: string, names: WorkspaceNames | undefined): string | undefined {
+  for (const key of Object.keys(names?.dimensions ?? {})) {
+    if (new RegExp(`\\b(by|each|per|which|every|what|all)\\s+(the\\s+)?${key}s?\\b|\\b${key}s?\\s+(spend|spends|cost|costs|breakdown)\\b`, 'i').test(text)) return key;
+  }
+  return undefined;
 }
 
 /** The question's scope; a follow-up that names nothing keeps the previous report's. */
@@ -198,6 +207,7 @@ export const triageAgent: Agent<'triage'> = {
       ...(rules.scope ? { scope: rules.scope } : {}),
       ...(rules.catalogModels ? { catalogModels: rules.catalogModels } : {}),
       ...(focusOf(ctx.request, a.intent) ? { focus: focusOf(ctx.request, a.intent) } : {}),
+      ...(rules.attributeBy ? { attributeBy: rules.attributeBy } : {}),
       followUp: rules.followUp,
       method: answer.source === 'model' ? 'llm' : 'rules',
     };
