@@ -1,5 +1,6 @@
 import { Report, type MessageAcceptedFrame, type Thread } from '@netra/contracts';
 import type { DataOutput, OptimizationOutput, TriageOutput } from '@netra/agents';
+import { seededRandom } from '@netra/usage';
 import { Stack, waitForRunStatus } from '../support/stack.js';
 
 /**
@@ -21,20 +22,10 @@ const DAYS = 14;
 const today = Math.floor(Date.now() / DAY) * DAY;
 const BURST_DAY = new Date(today - 5 * DAY).toISOString().slice(0, 10);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const hash = (n: number) => n.toString(16).padStart(64, 'a');
 
 function workload(): Record<string, unknown>[] {
-  const r = rng(11);
+  const r = seededRandom(11);
   const events: Record<string, unknown>[] = [];
   for (let d = DAYS; d >= 1; d--) {
     const day = today - d * DAY;

@@ -1,6 +1,6 @@
 import type { UsageEventInput } from '@netra/contracts';
 import { createPrismaClient, type Db } from '@netra/db';
-import { CatalogService, UsageWriter, drainRebuilds, dimensionBreakdown, histogram, PROMPT_SET_CAP, sketchOf } from '@netra/usage';
+import { CatalogService, UsageWriter, drainRebuilds, seededRandom, dimensionBreakdown, histogram, PROMPT_SET_CAP, sketchOf } from '@netra/usage';
 import { tools } from '@netra/agents';
 
 const { batchingPotential, cacheOpportunity, peakLoad } = tools;
@@ -20,16 +20,6 @@ const DAY = 86_400_000;
 const START = Date.parse('2026-09-01T00:00:00.000Z');
 const WINDOW = { from: new Date(START), to: new Date(START + 6 * DAY) };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A 64-hex-digit hash of n, spread over the whole range like a sha256. */
 function hashOf(n: number): string {
@@ -65,7 +55,7 @@ const WORKLOADS: Workload[] = [
 ];
 
 function generate(): UsageEventInput[] {
-  const random = rng(42);
+  const random = seededRandom(42);
   const events: UsageEventInput[] = [];
   // Six whole days plus half a day before and after the window: edges mid-day.
   for (let d = -1; d <= 6; d++) {

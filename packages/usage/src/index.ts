@@ -6,7 +6,7 @@ export { dimensionBreakdown, type DimensionValue } from './dimensions.js';
 export { CatalogService, PriceBook, canonicalModel, costOf, PRICE_BOOK_TTL_MS, type ModelPrice } from './catalog.js';
 export { CATALOG_SEED, CATALOG_SOURCE_DATE } from './catalog-seed.js';
 export { jsonLines, csvRecords, validateEvent, CsvHeaderError, MAX_RECORD_BYTES, type RawRecord } from './parse.js';
-export { syntheticEvents, syntheticWindow, anomalyOf, promptHashOf, SYNTHETIC_APPS, type SyntheticOptions, type AnomalyKind } from './synthetic.js';
+export { syntheticEvents, syntheticWindow, seededRandom, anomalyOf, promptHashOf, SYNTHETIC_APPS, type SyntheticOptions, type AnomalyKind } from './synthetic.js';
 export { breakdown, summarize, views, dayRange, filterParams, Aggregate, type Breakdown, type Window, type UsageFilter } from './summary.js';
 export * as histogram from './histogram.js';
 export { LatencyHistogram, entriesOf as entriesOfHistogram } from './histogram.js';

@@ -62,7 +62,8 @@ export function hashStats(events: readonly { timestamp: string; model: string; a
   const groups = new Map<string, { d: string; m: string; a: string; keys: Set<string>; positions: Set<number> }>();
   for (const e of events) {
     if (e.promptHash === undefined) continue;
-    const d = new Date(e.timestamp).toISOString().slice(0, 10);
+    // The UTC day: read off a `…Z` timestamp directly (the common case), parsed only when it carries an offset.
+    const d = e.timestamp.endsWith('Z') ? e.timestamp.slice(0, 10) : new Date(e.timestamp).toISOString().slice(0, 10);
     const id = `${d}\u0000${e.model}\u0000${e.app}`;
     let g = groups.get(id);
     if (!g) {

@@ -70,8 +70,8 @@ const BUSINESS_HOURS: [number, number][] = Array.from({ length: 24 }, (_, h) => 
 
 export type AnomalyKind = 'traffic_spike' | 'error_storm' | 'latency_spike';
 
-/** mulberry32: small, fast, good enough for synthetic data. */
-function rng(seed: number): () => number {
+/** mulberry32: small, fast, good enough for synthetic data (and for tests that generate their own). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -107,7 +107,7 @@ function logNormal(random: () => number, median: number, sigma: number): number 
 
 /** The anomaly (if any) of a calendar day, and which app or model it hits. */
 export function anomalyOf(seed: number, day: string): { kind: AnomalyKind; target: string } | null {
-  const random = rng(hash32(`${seed}:anomaly:${day}`));
+  const random = seededRandom(hash32(`${seed}:anomaly:${day}`));
   if (random() >= 1 / 12) return null;
   const kind = pick<AnomalyKind>(random, [['traffic_spike', 1], ['error_storm', 1], ['latency_spike', 1]]);
   if (kind === 'traffic_spike') return { kind, target: 'agent-tools' };
@@ -132,7 +132,7 @@ export function* syntheticEvents(options: SyntheticOptions): Generator<UsageEven
   for (let d = 0; d < options.days; d++) {
     const dayStart = start + d * DAY_MS;
     const day = new Date(dayStart).toISOString().slice(0, 10);
-    const random = rng(hash32(`${options.seed}:day:${day}`));
+    const random = seededRandom(hash32(`${options.seed}:day:${day}`));
     const weekday = new Date(dayStart).getUTCDay();
     const anomaly = anomalyOf(options.seed, day);
     const base = Math.round(options.requestsPerDay * (weekday === 0 || weekday === 6 ? 0.6 : 1.16));
