@@ -363,6 +363,31 @@ describe('questions and the answers that fit them', () => {
     expect(a.report.currentState.requests).toBe(exact.requests);
   });
 
+  it('"How did cost change this week vs last week?": both periods against SQL, the change first', async () => {
+    const a = await get('How did our cost change this week vs last week?');
+    expect(a.report.intent).toBe('cost_optimization');
+    const span = (w: { from: string; to: string }) => (Date.parse(w.to) - Date.parse(w.from)) / DAY;
+    expect(span(a.report.window)).toBe(7);
+    expect(a.report.previousPeriod?.window.to).toBe(a.report.window.from);
+    expect(span(a.report.previousPeriod!.window)).toBe(7);
+    const now = await sqlOf(a.report);
+    const [before] = await stack.db.$queryRaw<{ cost: number }[]>`
+      SELECT coalesce(sum(cost_usd), 0)::float8 AS cost FROM usage_events
+       WHERE user_id = ${userId}::uuid AND app <> 'netra' AND ts >= ${new Date(a.report.previousPeriod!.window.from)} AND ts < ${new Date(a.report.previousPeriod!.window.to)}`;
+    expect(a.report.previousPeriod!.totalCostUsd).toBeCloseTo(before!.cost, 8);
+    expect(a.report.findings[0]).toMatchObject({ metric: 'costUsd' });
+    expect(a.report.findings[0]!.value).toBeCloseTo(now.cost, 2);
+    expect(firstSentence(a.report)).toMatch(/^Spend is (up|down|flat)/);
+  });
+
+  it('"What is our anthropic spend?": a provider stands for its models in the workspace', async () => {
+    const a = await get('What is our anthropic spend?');
+    expect(a.report.scope?.providers).toEqual(['anthropic']);
+    expect(a.report.scope?.models).toEqual(['claude-sonnet-4-5']);
+    const exact = await sqlOf(a.report, { model: 'claude-sonnet-4-5' });
+    expect(a.report.currentState.totalCostUsd).toBeCloseTo(exact.cost, 8);
+  });
+
   it('different intents lead with different evidence and recommendations', async () => {
     const cost = await get('How do I cut my LLM cost?');
     const latency = await get('Why is docs-rag so slow?');

@@ -180,8 +180,46 @@ function overviewAnswer(triage: TriageOutput, data: DataOutput): Answer {
   return { lead: `${subject(triage) === 'your applications' ? 'Your applications' : subject(triage)} made ${count(t.requests)} LLM requests for ${usd(t.costUsd)} in the window, with p95 latency ${duration(t.p95LatencyMs)} and ${percent(t.errorRate)} errors.`, findings };
 }
 
+/**
+ * "This week vs last week": the change of the intent's metric between the two periods, and the app that moved it
+ * most. Null without a comparison window.
+ */
+function periodChange(triage: TriageOutput, data: DataOutput): Answer | null {
+  const before = data.previousPeriod;
+  if (!before) return null;
+  const metric = triage.intent === 'latency_optimization' ? 'p95LatencyMs' : triage.intent === 'error_analysis' ? 'errorRate' : triage.intent === 'workload_analysis' ? 'requests' : 'costUsd';
+  const show = (v: number) => (metric === 'p95LatencyMs' ? duration(v) : metric === 'errorRate' ? percent(v) : metric === 'requests' ? count(v) : usd(v));
+  const label = metric === 'p95LatencyMs' ? 'p95 latency' : metric === 'errorRate' ? 'the error rate' : metric === 'requests' ? 'traffic' : 'spend';
+  const now = data.totals[metric];
+  const then = before.totals[metric];
+  const change = then > 0 ? (now - then) / then : null;
+  const apps = new Map(before.byApp.map((a) => [a.app, a]));
+  const moves = data.byApp.map((a) => ({ app: a.app, delta: a[metric] - (apps.get(a.app)?.[metric] ?? 0) })).concat(before.byApp.filter((b) => !data.byApp.some((a) => a.app === b.app)).map((b) => ({ app: b.app, delta: -b[metric] })));
+  const additive = metric === 'costUsd' || metric === 'requests';
+  const mover = [...moves].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))[0];
+  const direction = now > then ? 'up' : now < then ? 'down' : 'flat';
+  const lead = `${label[0]!.toUpperCase()}${label.slice(1)} is ${direction}${change === null || direction === 'flat' ? '' : ` ${percent(Math.abs(change))}`}: ${show(now)} for ${data.window.from.slice(0, 10)} – ${data.window.to.slice(0, 10)} against ${show(then)} for ${before.window.from.slice(0, 10)} – ${before.window.to.slice(0, 10)}${mover && mover.delta !== 0 ? `; ${code(mover.app)} ${additive ? `accounts for ${mover.delta > 0 ? '+' : '−'}${show(Math.abs(mover.delta))} of the change` : `moved most (${mover.delta > 0 ? '+' : '−'}${show(Math.abs(mover.delta))})`}` : ''}.`;
+  const unit: Finding['unit'] = metric === 'p95LatencyMs' ? 'ms' : metric === 'errorRate' ? 'ratio' : metric === 'requests' ? 'requests' : 'usd';
+  const findings: Finding[] = [
+    { title: `${label[0]!.toUpperCase()}${label.slice(1)}: ${show(then)} → ${show(now)}`, detail: `${before.window.from.slice(0, 10)} – ${before.window.to.slice(0, 10)} against ${data.window.from.slice(0, 10)} – ${data.window.to.slice(0, 10)}`, metric, value: round(now, 4), unit },
+    ...moves
+      .filter((m) => m.delta !== 0)
+      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+      .slice(0, 3)
+      .map((m): Finding => ({ title: `${m.app}: ${m.delta > 0 ? '+' : '−'}${show(Math.abs(m.delta))}`, detail: `${show(apps.get(m.app)?.[metric] ?? 0)} → ${show(data.byApp.find((a) => a.app === m.app)?.[metric] ?? 0)}`, metric, value: round(m.delta, 4), unit, app: m.app })),
+  ];
+  return { lead, findings };
+}
+
 /** The answer the question calls for: the lead and findings of its intent, from the tools' numbers only. */
 export function answerOf(triage: TriageOutput, data: DataOutput, opt: OptimizationOutput, names: { apps: string[]; models: string[] }): Answer {
+  const answer = answerFor(triage, data, opt, names);
+  const change = data.dataAvailable || data.previousPeriod?.totals.requests ? periodChange(triage, data) : null;
+  // A period comparison leads with the change, then the intent's own evidence.
+  return change ? { lead: change.lead, findings: [...change.findings, ...answer.findings] } : answer;
+}
+
+function answerFor(triage: TriageOutput, data: DataOutput, opt: OptimizationOutput, names: { apps: string[]; models: string[] }): Answer {
   const scope = triage.scope;
   if ((scope?.unknown?.length ?? 0) > 0 && (scope?.apps.length ?? 0) + (scope?.models.length ?? 0) === 0) return unknownAnswer(triage, data, names);
   if (!data.dataAvailable) return { lead: `There are no LLM usage events for ${subject(triage)} between ${data.window.from.slice(0, 10)} and ${data.window.to.slice(0, 10)}.`, findings: [] };

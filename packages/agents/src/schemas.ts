@@ -21,6 +21,8 @@ export const TriageOutput = z.object({
   scope: Scope.optional(),
   /** Within an intent, what to lead with: "which app costs most" (attribution), a cache audit (caching). */
   focus: z.enum(['attribution', 'caching']).optional(),
+  /** "This week vs last week": the window before `window`, of equal length, to compare with. */
+  comparisonWindow: TimeWindow.optional(),
   /** "By team", "which feature": the metadata dimension (or `app` / `model`) a cost question groups by. */
   attributeBy: z.string().optional(),
   /** Catalog models the question names that the workspace does not use (a comparison includes them). */
@@ -143,6 +145,14 @@ export const DataOutput = z.object({
   scope: Scope.optional(),
   /** A scoped latency question: the whole workspace's p95 and its apps', to compare the scope with. */
   overall: z.object({ p95LatencyMs: z.number(), byApp: z.array(z.object({ app: z.string(), p95LatencyMs: z.number() })) }).optional(),
+  /** Period comparisons: the same figures over the comparison window, by app. */
+  previousPeriod: z
+    .object({
+      window: TimeWindow,
+      totals: Totals,
+      byApp: z.array(z.object({ app: z.string(), requests: z.number().int(), costUsd: z.number(), p95LatencyMs: z.number(), errorRate: z.number() })),
+    })
+    .optional(),
   /** Latency questions: decomposition per app and workload. */
   latency: z.array(LatencyProfileOutput).optional(),
   /** Cost questions: spend by metadata dimension (team, user, feature…). */

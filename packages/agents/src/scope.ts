@@ -66,7 +66,7 @@ const DIMENSION_WORDS: Record<string, string[]> = { team: ['team', 'teams'], use
  * also "gpt-4o"), metadata values ("team search"), and the names it uses that the workspace does not have.
  * `catalogModels` are models Netra knows without data (a comparison may name them).
  */
-export function resolveScope(text: string, names: WorkspaceNames, catalogModels: readonly string[] = []): Scope {
+export function resolveScope(text: string, names: WorkspaceNames, catalogModels: readonly string[] = [], providerOf: ReadonlyMap<string, string> = new Map()): Scope {
   let rest = normalise(text);
   const take = (candidate: string): boolean => {
     const n = normalise(candidate);
@@ -87,6 +87,13 @@ export function resolveScope(text: string, names: WorkspaceNames, catalogModels:
     for (const member of families.get(m) ?? [m]) models.add(member);
   }
   const apps = byLength(names.apps).filter((a) => take(a));
+  // A provider named ("our anthropic spend") stands for its models in the workspace.
+  const providers: string[] = [];
+  for (const provider of new Set(providerOf.values())) {
+    if (!take(provider)) continue;
+    providers.push(provider);
+    for (const m of names.models) if (providerOf.get(canonicalModel(m)) === provider) models.add(m);
+  }
   const dimensions: Record<string, string[]> = {};
   for (const [key, values] of Object.entries(names.dimensions)) {
     const words = DIMENSION_WORDS[key] ?? [key];
@@ -130,6 +137,7 @@ export function resolveScope(text: string, names: WorkspaceNames, catalogModels:
     apps,
     models: [...models].sort(),
     dimensions,
+    ...(providers.length > 0 ? { providers } : {}),
     ...(unknown.size > 0 ? { unknown: [...unknown] } : {}),
   };
 }

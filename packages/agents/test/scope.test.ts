@@ -1,5 +1,6 @@
 import { resolveScope, type WorkspaceNames } from '../src/scope.js';
 import { forecastSpend } from '../src/tools/forecast.js';
+import { comparedPeriod } from '../src/agents/triage.js';
 
 const names: WorkspaceNames = {
   apps: ['support-chat', 'docs-rag', 'support-chat-v2'],
@@ -70,5 +71,33 @@ describe('the spend forecast', () => {
     expect(f.projectedUsd).toBeCloseTo(90, 6);
     expect(f.scenarioUsd).toBeCloseTo(180, 6);
     expect(forecastSpend(days([1, 2]), 30)).toBeNull();
+  });
+});
+
+describe('period comparisons', () => {
+  const now = new Date('2026-11-27T12:00:00.000Z');
+  it.each([
+    ['How did cost change this week vs last week?', 7],
+    ['spend compared to last month', 30],
+    ['week over week latency', 7],
+    ['errors in the last 14 days versus the previous 14 days', 14],
+  ])('%j compares %i days with the %i before', (text, days) => {
+    const p = comparedPeriod(text, now)!;
+    expect(p.window.to).toBe('2026-11-28T00:00:00.000Z');
+    expect((Date.parse(p.window.to) - Date.parse(p.window.from)) / 86_400_000).toBe(days);
+    expect(p.previous.to).toBe(p.window.from);
+    expect((Date.parse(p.previous.to) - Date.parse(p.previous.from)) / 86_400_000).toBe(days);
+  });
+  it('is not a comparison of models, nor any "vs"', () => {
+    expect(comparedPeriod('Compare gpt-4o vs gpt-4o-mini', now)).toBeNull();
+  });
+});
+
+describe('providers', () => {
+  it('a provider stands for its models in the workspace', () => {
+    const providerOf = new Map([['gpt-4o', 'openai'], ['gpt-4o-mini', 'openai'], ['claude-sonnet-4-5', 'anthropic']]);
+    const scope = resolveScope('What is our anthropic spend?', names, catalog, providerOf);
+    expect(scope.providers).toEqual(['anthropic']);
+    expect(scope.models).toEqual(['claude-sonnet-4-5-20250929']);
   });
 });

@@ -91,6 +91,8 @@ export const Scope = z.object({
   models: z.array(z.string()),
   /** Metadata dimensions (USAGE_DIMENSIONS) and the values asked about: `{ "team": ["search"] }`. */
   dimensions: z.record(z.string(), z.array(z.string())),
+  /** Providers named ("our anthropic spend"): their models in the workspace are in `models`. */
+  providers: z.array(z.string()).optional(),
   /** Names in the question the workspace has no data for (answered as unknown). */
   unknown: z.array(z.string()).optional(),
 });
@@ -189,6 +191,16 @@ export const Report = z.object({
   /** Model comparisons: the models side by side on this workload. */
   comparison: z.array(ComparisonRow).optional(),
   forecast: Forecast.optional(),
+  /** "This week vs last week": the same figures over the comparison window (the window before, of equal length). */
+  previousPeriod: z
+    .object({
+      window: TimeWindow,
+      requests: z.number().int().nonnegative(),
+      totalCostUsd: z.number().nonnegative(),
+      p95LatencyMs: z.number().nonnegative(),
+      errorRate: z.number().min(0).max(1),
+    })
+    .optional(),
   currentState: CurrentState,
   /** The plan: recommendations worth at least max($1, 0.5 % of monthly spend), ranked by savings. */
   recommendations: z.array(Recommendation),

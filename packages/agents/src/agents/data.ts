@@ -90,6 +90,11 @@ export const dataAgent: Agent<'data'> = {
         return top ? `slowest: ${top.app}${top.model ? ` on ${top.model}` : ''}, p95 ${Math.round(top.p95LatencyMs)} ms (${top.cause.replace(/_/g, ' ')})` : 'no latency data';
       });
     }
+    if (triage.comparisonWindow) {
+      const cw = triage.comparisonWindow;
+      const before = await callTool(ctx, 'data', 'usage_metrics', { ...args, from: cw.from, to: cw.to }, () => workloadMetrics(ctx.db, ctx.userId, { from: new Date(cw.from), to: new Date(cw.to) }, { filter }), (m) => `previous period: ${m.totals.requests.toLocaleString('en-US')} requests, ${usd(m.totals.costUsd)}`);
+      extra.previousPeriod = { window: cw, totals: before.totals, byApp: before.byApp.map((a) => ({ app: a.app, requests: a.requests, costUsd: a.costUsd, p95LatencyMs: a.p95LatencyMs, errorRate: a.errorRate })) };
+    }
     if (dataAvailable && intent === 'latency_optimization' && (filter.apps !== null || filter.models !== null || filter.dimension !== null)) {
       const all = await callTool(ctx, 'data', 'usage_metrics', { from: window.from, to: window.to }, () => workloadMetrics(ctx.db, ctx.userId, range, { filter: filterOf(EVERYTHING) }), (m) => `whole workspace: p95 ${Math.round(m.totals.p95LatencyMs)} ms over ${m.byApp.length} apps`);
       extra.overall = { p95LatencyMs: all.totals.p95LatencyMs, byApp: all.byApp.map((a) => ({ app: a.app, p95LatencyMs: a.p95LatencyMs })) };

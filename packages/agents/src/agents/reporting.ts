@@ -129,6 +129,17 @@ export const reportingAgent: Agent<'reporting'> = {
             },
           }
         : {}),
+      ...(data.previousPeriod
+        ? {
+            previousPeriod: {
+              window: data.previousPeriod.window,
+              requests: data.previousPeriod.totals.requests,
+              totalCostUsd: data.previousPeriod.totals.costUsd,
+              p95LatencyMs: data.previousPeriod.totals.p95LatencyMs,
+              errorRate: data.previousPeriod.totals.errorRate,
+            },
+          }
+        : {}),
       currentState: {
         requests: data.totals.requests,
         totalCostUsd: data.totals.costUsd,

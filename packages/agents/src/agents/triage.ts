@@ -3,7 +3,7 @@ import { Intent, type Report } from '@netra/contracts';
 import { completeJson } from '@netra/llm';
 import { TriageOutput } from '../schemas.js';
 import type { Agent } from '../types.js';
-import { CatalogService } from '@netra/usage';
+import { CatalogService, canonicalModel } from '@netra/usage';
 import { catalogModelsNamed, resolveScope, workspaceNames, type WorkspaceNames } from '../scope.js';
 
 const DAY_MS = 86_400_000;
@@ -103,8 +103,10 @@ function namesWindow(text: string): boolean {
 const MODEL_NAMES = /\b(gpt-[\w.-]+|o\d[\w.-]*|claude-[\w.-]+|gemini-[\w.-]+|llama-?[\w.-]*|mistral-[\w.-]+|deepseek-[\w.-]+)\b/gi;
 
 /** The rule-based triage: the fallback of the LLM, and its whole answer with the `local` provider. */
-export function triageByRules(text: string, now: Date, previous: Report | null, names?: WorkspaceNames, catalogModels: readonly string[] = []): Omit<TriageOutput, 'method'> {
-  let intent = classify(text);
+export function triageByRules(text: string, now: Date, previous: Report | null, names?: WorkspaceNames, catalogModels: readonly string[] = [], providerOf: ReadonlyMap<string, string> = new Map()): Omit<TriageOutput, 'method'> {
+  const period = comparedPeriod(text, now);
+  // "this week vs last week" compares periods, not models: classify what is left.
+  let intent = classify(period ? text.replace(PERIOD_COMPARISON, ' ') : text);
   const growthPct = growth(text);
   if (previous && (intent === 'general' || (intent === 'workload_analysis' && growthPct !== undefined))) {
     // "and what if traffic doubles?" continues the previous analysis.
@@ -113,16 +115,32 @@ export function triageByRules(text: string, now: Date, previous: Report | null, 
   const metrics = METRIC_WORDS.filter(([, re]) => re.test(text)).map(([m]) => m);
   return {
     intent,
-    window: previous && !namesWindow(text) ? wholeDays(previous.window) : parseWindow(text, now),
+    window: period?.window ?? (previous && !namesWindow(text) ? wholeDays(previous.window) : parseWindow(text, now)),
+    ...(period ? { comparisonWindow: period.previous } : {}),
     models: Array.from(new Set((text.match(MODEL_NAMES) ?? []).map((m) => m.toLowerCase()))),
     metrics: metrics.length > 0 ? metrics : ['cost', 'latency'],
     constraints: constraints(text),
     ...(growthPct === undefined ? {} : { growthPct }),
-    ...(names ? scoped(text, names, catalogModels, previous) : {}),
+    ...(names ? scoped(text, names, catalogModels, previous, providerOf) : {}),
     ...(focusOf(text, intent) ? { focus: focusOf(text, intent) } : {}),
     ...(attributeByOf(text, names) ? { attributeBy: attributeByOf(text, names) } : {}),
     followUp: previous !== null,
   };
+}
+
+/** "this week vs last week", "compared with last month", "week over week": a period against the one before it. */
+const PERIOD_COMPARISON = /\b(?:this|the last|last)\s+(week|month|(\d{1,3})\s+days)\s+(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:the\s+)?(?:last|previous|prior|one before)(?:\s+(?:week|month|\d{1,3}\s+days|one))?\b|\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior)\s+(week|month|(\d{1,3})\s+days)\b|\b(week|month)[- ]over[- ](?:week|month)\b/i;
+
+/** The window of a period comparison and the one before it, of equal length (whole UTC days, today included). */
+export function comparedPeriod(text: string, now: Date): { window: { from: string; to: string }; previous: { from: string; to: string } } | null {
+  const m = PERIOD_COMPARISON.exec(text);
+  if (!m) return null;
+  const unit = (m[1] ?? m[3] ?? m[5] ?? 'week').toLowerCase();
+  const n = Number(m[2] ?? m[4] ?? 0);
+  const days = n > 0 ? Math.min(n, 183) : unit === 'month' ? 30 : 7;
+  const window = lastDays(days, now);
+  const from = Date.parse(window.from);
+  return { window, previous: { from: new Date(from - days * DAY_MS).toISOString(), to: window.from } };
 }
 
 /** "by team", "each feature", "which user": the dimension a question groups spend by (one the workspace has). */
@@ -134,8 +152,8 @@ export function attributeByOf(text: string, names: WorkspaceNames | undefined): 
 }
 
 /** The question's scope; a follow-up that names nothing keeps the previous report's. */
-function scoped(text: string, names: WorkspaceNames, catalogModels: readonly string[], previous: Report | null): Pick<TriageOutput, 'scope' | 'catalogModels'> {
-  const scope = resolveScope(text, names, catalogModels);
+function scoped(text: string, names: WorkspaceNames, catalogModels: readonly string[], previous: Report | null, providerOf: ReadonlyMap<string, string>): Pick<TriageOutput, 'scope' | 'catalogModels'> {
+  const scope = resolveScope(text, names, catalogModels, providerOf);
   const named = scope.apps.length + scope.models.length + Object.keys(scope.dimensions).length + (scope.unknown?.length ?? 0) > 0;
   const kept = !named && previous?.scope ? { ...previous.scope, unknown: [] } : scope;
   const extra = catalogModelsNamed(text, names, catalogModels);
@@ -167,7 +185,8 @@ export const triageAgent: Agent<'triage'> = {
   input: (ctx) => ({ request: ctx.request, followUp: ctx.previousReport !== null }),
   async run(ctx) {
     const [names, catalog] = await Promise.all([workspaceNames(ctx.db, ctx.userId), new CatalogService(ctx.db).snapshot()]);
-    const rules = triageByRules(ctx.request, ctx.now, ctx.previousReport, names, catalog.map((m) => m.model));
+    const providerOf = new Map(catalog.map((m) => [canonicalModel(m.model), m.provider]));
+    const rules = triageByRules(ctx.request, ctx.now, ctx.previousReport, names, catalog.map((m) => m.model), providerOf);
     const days = Math.round((Date.parse(rules.window.to) - Date.parse(rules.window.from)) / DAY_MS);
     const deterministic = () =>
       JSON.stringify({
@@ -208,6 +227,7 @@ export const triageAgent: Agent<'triage'> = {
       ...(rules.catalogModels ? { catalogModels: rules.catalogModels } : {}),
       ...(focusOf(ctx.request, a.intent) ? { focus: focusOf(ctx.request, a.intent) } : {}),
       ...(rules.attributeBy ? { attributeBy: rules.attributeBy } : {}),
+      ...(rules.comparisonWindow ? { comparisonWindow: rules.comparisonWindow, window: rules.window } : {}),
       followUp: rules.followUp,
       method: answer.source === 'model' ? 'llm' : 'rules',
     };
