@@ -397,6 +397,20 @@ describe('questions and the answers that fit them', () => {
     expect(new Set([firstSentence(cost.report), firstSentence(latency.report), firstSentence(errors.report)]).size).toBe(3);
   });
 
+  it('long prompts get provider prompt caching, priced from the catalog with its stated assumptions', async () => {
+    const a = await get('How do I cut my LLM cost?');
+    const rec = [...a.report.recommendations, ...a.report.minorRecommendations].find((r) => r.strategy === 'prompt_caching' && r.app === 'docs-rag');
+    expect(rec?.model).toBe('claude-sonnet-4-5');
+    const [w] = await stack.db.$queryRaw<{ prompt: number }[]>`
+      SELECT sum(prompt_tokens)::float8 AS prompt FROM usage_events
+       WHERE user_id = ${userId}::uuid AND app = 'docs-rag' AND ts >= ${new Date(a.report.window.from)} AND ts < ${new Date(a.report.window.to)}`;
+    // Half of the prompt tokens cached at Anthropic's 90 % discount, at claude-sonnet-4-5's $3 per million input.
+    expect(rec!.estimatedMonthlySavingsUsd).toBeCloseTo((((w!.prompt * 0.5 * 0.9 * 3) / 1e6) / a.data.observedDays) * 30, 2);
+    expect(rec!.assumptions?.join(' ')).toMatch(/stable prefix/);
+    // support-chat's prompts are short: no prompt caching there.
+    expect(a.report.recommendations.some((r) => r.strategy === 'prompt_caching' && r.app === 'support-chat')).toBe(false);
+  });
+
   it('a cross-provider switch is never rated quality risk "none"', async () => {
     const a = await get('How do I cut my LLM cost?');
     const providers = new Map(a.data.byModel.map((m) => [m.model, m.provider]));

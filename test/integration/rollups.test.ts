@@ -78,6 +78,7 @@ function generate(): UsageEventInput[] {
           status: random() < 0.03 ? 'error' : 'ok',
           costUsd: (promptTokens * 2.5 + completion * 10) / 1e6,
           ...(wl.ttft ? { ttftMs: Math.floor(100 + random() * 900) } : {}),
+          ...(w === 0 && i % 3 === 0 ? { cachedPromptTokens: Math.floor(promptTokens / 2), qualityScore: 60 + (i % 40) } : {}),
           ...(random() < wl.hashed ? { promptHash: hashOf(w * 1_000_000 + Math.floor(random() ** 2 * wl.pool)) } : {}),
           metadata: { team, ...(random() < 0.5 ? { feature: `f${Math.floor(random() * 4)}` } : {}), ...(wl.batchTag ? { workload: 'batch' } : {}) },
         };
@@ -117,18 +118,21 @@ afterAll(async () => {
 
 describe('rollups against exact SQL over the events', () => {
   it('counts, tokens and cost per day, model and app are exact', async () => {
-    const exact = await db.$queryRaw<{ day: string; model: string; app: string; requests: number; errors: number; pt: number; ct: number; cost: number; streamed: number; tagged: number; hashed: number }[]>`
+    const exact = await db.$queryRaw<{ day: string; model: string; app: string; requests: number; errors: number; pt: number; ct: number; cost: number; streamed: number; tagged: number; hashed: number; cached: number; qsum: number; qn: number }[]>`
       SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, app, count(*)::int AS requests,
              (count(*) FILTER (WHERE status = 'error'))::int AS errors, sum(prompt_tokens)::float8 AS pt, sum(completion_tokens)::float8 AS ct,
              sum(cost_usd)::float8 AS cost, count(ttft_ms)::int AS streamed, (count(*) FILTER (WHERE metadata->>'workload' = 'batch'))::int AS tagged,
-             count(prompt_hash)::int AS hashed
+             count(prompt_hash)::int AS hashed, coalesce(sum(cached_prompt_tokens), 0)::float8 AS cached,
+             round(coalesce(sum(quality_score), 0)::numeric, 3)::float8 AS qsum, count(quality_score)::int AS qn
         FROM usage_events WHERE user_id = ${userId}::uuid GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
     const rolled = await db.$queryRaw<typeof exact>`
       SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors, prompt_tokens::float8 AS pt, completion_tokens::float8 AS ct,
-             cost_usd AS cost, streamed, batch_tagged AS tagged, hashed
+             cost_usd AS cost, streamed, batch_tagged AS tagged, hashed, cached_prompt_tokens::float8 AS cached,
+             round(quality_sum::numeric, 3)::float8 AS qsum, quality_n AS qn
         FROM usage_rollups WHERE user_id = ${userId}::uuid ORDER BY 1, 2, 3`;
     expect(rolled.length).toBe(exact.length);
     expect(exact.length).toBeGreaterThan(20);
+    expect(exact.some((e) => e.cached > 0 && e.qn > 0)).toBe(true);
     for (const [i, e] of exact.entries()) {
       const r = rolled[i]!;
       expect({ ...r, cost: 0 }).toEqual({ ...e, cost: 0 });

@@ -61,7 +61,15 @@ export const DayMetrics = z.object({
 });
 export type DayMetrics = z.infer<typeof DayMetrics>;
 
-export const WorkloadMetrics = Totals.extend({ app: z.string(), model: z.string() });
+export const WorkloadMetrics = Totals.extend({
+  app: z.string(),
+  model: z.string(),
+  /** Prompt tokens the provider served from its prompt cache (reported by the client). */
+  cachedPromptTokens: z.number().nonnegative().optional(),
+  /** Mean reported quality (0..100) and how many calls reported one: evidence for a switch. */
+  qualityScore: z.number().nullable().optional(),
+  qualityReports: z.number().int().nonnegative().optional(),
+});
 export type WorkloadMetrics = z.infer<typeof WorkloadMetrics>;
 
 export const CacheByWorkload = z.object({

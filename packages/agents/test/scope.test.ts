@@ -1,6 +1,10 @@
 import { resolveScope, type WorkspaceNames } from '../src/scope.js';
 import { forecastSpend } from '../src/tools/forecast.js';
 import { comparedPeriod } from '../src/agents/triage.js';
+import { withQualityEvidence } from '../src/agents/optimization.js';
+import { UsageEventInput } from '@netra/contracts';
+import type { DataOutput } from '../src/schemas.js';
+import type { RoutingOption } from '../src/tools/routing.js';
 
 const names: WorkspaceNames = {
   apps: ['support-chat', 'docs-rag', 'support-chat-v2'],
@@ -99,5 +103,28 @@ describe('providers', () => {
     const scope = resolveScope('What is our anthropic spend?', names, catalog, providerOf);
     expect(scope.providers).toEqual(['anthropic']);
     expect(scope.models).toEqual(['claude-sonnet-4-5-20250929']);
+  });
+});
+
+describe('quality evidence and the usage contract', () => {
+  const option = { app: 'chat', fromModel: 'gpt-4o', toModel: 'gpt-4o-mini', toProvider: 'openai' } as RoutingOption;
+  const rec = { title: 'Route chat from gpt-4o to gpt-4o-mini', strategy: 'model_routing' as const, estimatedMonthlySavingsUsd: 10, qualityRisk: 'unverified' as const, steps: [], rationale: 'Cheaper.' };
+  const workload = (app: string, model: string, qualityScore: number | null, qualityReports: number) => ({ app, model, qualityScore, qualityReports, requests: 100, promptTokens: 1, completionTokens: 1, costUsd: 1, errorRate: 0, p50LatencyMs: 1, p95LatencyMs: 1, p99LatencyMs: 1 });
+  const data = (workloads: ReturnType<typeof workload>[]) => ({ workloads }) as unknown as DataOutput;
+
+  it('rates a switch from the workspace\'s own quality scores when both sides have some', () => {
+    expect(withQualityEvidence(rec, option, data([workload('chat', 'gpt-4o', 82, 40), workload('faq', 'gpt-4o-mini', 81, 30)])).qualityRisk).toBe('low');
+    expect(withQualityEvidence(rec, option, data([workload('chat', 'gpt-4o', 82, 40), workload('faq', 'gpt-4o-mini', 78, 30)])).qualityRisk).toBe('medium');
+    expect(withQualityEvidence(rec, option, data([workload('chat', 'gpt-4o', 82, 40), workload('faq', 'gpt-4o-mini', 70, 30)])).rationale).toMatch(/82\.0 for chat on gpt-4o \(40 reports\) against 70\.0/);
+    // No evidence on the target: the rating stays.
+    expect(withQualityEvidence(rec, option, data([workload('chat', 'gpt-4o', 82, 40)])).qualityRisk).toBe('unverified');
+  });
+
+  it('refuses cachedPromptTokens above promptTokens and a quality score outside 0..100', () => {
+    const base = { id: 'e', timestamp: '2026-11-20T10:00:00Z', app: 'a', model: 'm', promptTokens: 100, completionTokens: 1, latencyMs: 1, status: 'ok' };
+    expect(UsageEventInput.safeParse({ ...base, cachedPromptTokens: 60, qualityScore: 88.5 }).success).toBe(true);
+    const over = UsageEventInput.safeParse({ ...base, cachedPromptTokens: 101 });
+    expect(over.success ? [] : over.error.issues.map((i) => i.path.join('.'))).toEqual(['cachedPromptTokens']);
+    expect(UsageEventInput.safeParse({ ...base, qualityScore: 101 }).success).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ export const Intent = z.enum([
 ]);
 export type Intent = z.infer<typeof Intent>;
 
-export const Strategy = z.enum(['model_routing', 'caching', 'batching', 'prompt_trimming', 'output_cap', 'streaming', 'retry_reduction', 'capacity', 'other']);
+export const Strategy = z.enum(['model_routing', 'caching', 'prompt_caching', 'batching', 'prompt_trimming', 'output_cap', 'streaming', 'retry_reduction', 'capacity', 'other']);
 export type Strategy = z.infer<typeof Strategy>;
 
 /** `unverified`: no quality evidence for the change (e.g. a switch across providers): shadow-test it first. */

@@ -20,6 +20,10 @@ export const UsageEventInput = z.object({
   status: z.enum(['ok', 'error']),
   /** Computed from the model catalog when absent. */
   costUsd: z.number().nonnegative().max(1_000_000).optional(),
+  /** Prompt tokens the provider served from its prompt cache (billed at the cached-input price), ≤ promptTokens. */
+  cachedPromptTokens: z.number().int().nonnegative().max(10_000_000).optional(),
+  /** The answer's quality, 0..100, from your evals or user ratings: evidence for a model switch. */
+  qualityScore: z.number().min(0).max(100).optional(),
   /** sha256 (hex) of the normalised prompt, for cache analysis. */
   promptHash: z
     .string()
@@ -34,6 +38,9 @@ export const UsageEventInput = z.object({
     })
     .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= MAX_METADATA_BYTES, `metadata is at most ${MAX_METADATA_BYTES} bytes as JSON`)
     .optional(),
+}).refine((e) => e.cachedPromptTokens === undefined || e.cachedPromptTokens <= e.promptTokens, {
+  message: 'cachedPromptTokens is at most promptTokens',
+  path: ['cachedPromptTokens'],
 });
 export type UsageEventInput = z.infer<typeof UsageEventInput>;
 

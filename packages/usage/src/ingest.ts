@@ -67,6 +67,8 @@ export class UsageWriter {
         c: e.costUsd ?? (price ? costOf(price, e.promptTokens, e.completionTokens) : 0),
         h: e.promptHash ?? null,
         md: e.metadata ?? null,
+        cp: e.cachedPromptTokens ?? null,
+        q: e.qualityScore ?? null,
       };
     });
     const unpricedCandidates = [...unpriced];

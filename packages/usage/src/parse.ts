@@ -95,7 +95,7 @@ for (const field of Object.keys(UsageEventInput.shape) as (keyof UsageEventInput
 }
 CSV_FIELDS.ts = 'timestamp';
 
-const NUMERIC = new Set<keyof UsageEventInput>(['promptTokens', 'completionTokens', 'latencyMs', 'ttftMs', 'costUsd']);
+const NUMERIC = new Set<keyof UsageEventInput>(['promptTokens', 'completionTokens', 'latencyMs', 'ttftMs', 'costUsd', 'cachedPromptTokens', 'qualityScore']);
 
 /** Turns a CSV row into the JSON shape of an event: empty cells are absent, numbers and metadata are parsed. */
 function csvObject(header: (keyof UsageEventInput | undefined)[], cells: string[]): { value: unknown } | { error: string } {

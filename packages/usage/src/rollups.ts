@@ -5,8 +5,9 @@ import { sql, transactionSql, type Db, type SqlQuery, type SqlStatement } from '
  *
  * - `usage_rollups`, per UTC day × model × app: requests, errors, tokens, cost; histograms of latency, TTFT,
  *   prompt and completion tokens (logarithmic buckets, histogram.ts); requests per hour of the day; requests
- *   tagged as batch work; and the prompt-hash statistics of the cache tool — how many requests carry a hash, their
- *   cost, the exact set of distinct hashes while it is small, and a mergeable distinct-count sketch (sketch.ts);
+ *   tagged as batch work; prompt tokens served from the provider's prompt cache and reported quality scores (sum,
+ *   count); and the prompt-hash statistics of the cache tool — how many requests carry a hash, their cost, the exact
+ *   set of distinct hashes while it is small, and a mergeable distinct-count sketch (sketch.ts);
  * - `usage_dimension_rollups`: the same counts, tokens, cost and latency per configured metadata key and value;
  * - `usage_minutes` and `usage_peaks`: requests and tokens per model and minute (a row per hour), and each day's
  *   busiest minute.
@@ -42,22 +43,25 @@ export function writeStatement(userId: string, records: string, hashStats: strin
       SELECT id FROM users WHERE id = ${userId}::uuid FOR KEY SHARE
     ), ins AS (
       INSERT INTO usage_events (user_id, event_id, ts, app, model, provider, prompt_tokens, completion_tokens,
-                                latency_ms, latency_bucket, ttft_ms, status, cost_usd, prompt_hash, metadata)
-      SELECT owner.id, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, t.h, t.md
+                                latency_ms, latency_bucket, ttft_ms, status, cost_usd, prompt_hash, metadata,
+                                cached_prompt_tokens, quality_score)
+      SELECT owner.id, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, t.h, t.md, t.cp, t.q
         FROM owner, json_to_recordset(${records}::json)
-             AS t(i text, t timestamptz, a text, m text, p text, pt int, ct int, l int, b smallint, f int, s text, c float8, h text, md jsonb)
+             AS t(i text, t timestamptz, a text, m text, p text, pt int, ct int, l int, b smallint, f int, s text, c float8, h text, md jsonb, cp int, q real)
       ON CONFLICT (user_id, event_id) DO NOTHING
-      RETURNING ts, model, app, status, prompt_tokens, completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata
+      RETURNING ts, model, app, status, prompt_tokens, completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata,
+                cached_prompt_tokens, quality_score
     ), src AS (
       SELECT * FROM ins
       UNION ALL
-      SELECT e.ts, e.model, e.app, e.status, e.prompt_tokens, e.completion_tokens, e.cost_usd, e.latency_bucket, e.ttft_ms, e.prompt_hash, e.metadata
+      SELECT e.ts, e.model, e.app, e.status, e.prompt_tokens, e.completion_tokens, e.cost_usd, e.latency_bucket, e.ttft_ms, e.prompt_hash, e.metadata,
+             e.cached_prompt_tokens, e.quality_score
         FROM owner JOIN usage_events e ON e.user_id = owner.id
        WHERE e.ts >= ${replayFrom}::timestamptz AND e.ts < ${replayTo}::timestamptz
     ), rows AS (
       SELECT (ts AT TIME ZONE 'UTC')::date AS day, date_trunc('minute', ts) AS minute,
              extract(hour FROM ts AT TIME ZONE 'UTC')::int AS hour, model, app, status, prompt_tokens,
-             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata
+             completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata, cached_prompt_tokens, quality_score
         FROM src
     ), groups AS (
       SELECT day, model, app, count(*)::int AS requests, (count(*) FILTER (WHERE status = 'error'))::int AS errors,
@@ -65,7 +69,9 @@ export function writeStatement(userId: string, records: string, hashStats: strin
              sum(cost_usd)::float8 AS cost_usd, count(ttft_ms)::int AS streamed,
              (count(*) FILTER (WHERE metadata->>'workload' = 'batch'))::int AS batch_tagged,
              count(prompt_hash)::int AS hashed,
-             coalesce(sum(cost_usd) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS hashed_cost_usd
+             coalesce(sum(cost_usd) FILTER (WHERE prompt_hash IS NOT NULL), 0)::float8 AS hashed_cost_usd,
+             coalesce(sum(cached_prompt_tokens), 0)::int8 AS cached_prompt_tokens,
+             coalesce(sum(quality_score), 0)::float8 AS quality_sum, count(quality_score)::int AS quality_n
         FROM rows GROUP BY 1, 2, 3
     ), replayed AS (
       -- Rebuilding a day: the hash statistics from its events, as hashStats (sketch.ts) computes them for a batch.
@@ -107,12 +113,14 @@ export function writeStatement(userId: string, records: string, hashStats: strin
     ), rolled AS (
       INSERT INTO usage_rollups AS r (user_id, day, model, app, requests, errors, prompt_tokens, completion_tokens, cost_usd,
                                       latency_hist, streamed, ttft_hist, prompt_tokens_hist, completion_tokens_hist, hour_counts,
-                                      batch_tagged, hashed, hashed_cost_usd, prompt_set, prompt_sketch)
+                                      batch_tagged, hashed, hashed_cost_usd, prompt_set, prompt_sketch,
+                                      cached_prompt_tokens, quality_sum, quality_n)
       SELECT ${userId}::uuid, g.day, g.model, g.app, g.requests, g.errors, g.prompt_tokens, g.completion_tokens, g.cost_usd,
              h.latency_hist, g.streamed, h.ttft_hist, h.prompt_tokens_hist, h.completion_tokens_hist,
              ARRAY(SELECT coalesce((h.hours->>hr::text)::int, 0) FROM generate_series(0, 23) AS hr ORDER BY hr),
              g.batch_tagged, g.hashed, g.hashed_cost_usd, CASE WHEN g.hashed = 0 THEN '{}' ELSE s.prompt_set END,
-             CASE WHEN g.hashed = 0 THEN NULL ELSE s.sketch END
+             CASE WHEN g.hashed = 0 THEN NULL ELSE s.sketch END,
+             g.cached_prompt_tokens, g.quality_sum, g.quality_n
         FROM groups g JOIN hists h USING (day, model, app) LEFT JOIN sketches s USING (day, model, app)
        ORDER BY g.day, g.model, g.app
       ON CONFLICT (user_id, day, model, app) DO UPDATE SET
@@ -131,7 +139,10 @@ export function writeStatement(userId: string, records: string, hashStats: strin
         hashed = r.hashed + EXCLUDED.hashed,
         hashed_cost_usd = r.hashed_cost_usd + EXCLUDED.hashed_cost_usd,
         prompt_set = netra_prompt_set_union(r.prompt_set, EXCLUDED.prompt_set, ${PROMPT_SET_CAP}),
-        prompt_sketch = coalesce(r.prompt_sketch | EXCLUDED.prompt_sketch, r.prompt_sketch, EXCLUDED.prompt_sketch)
+        prompt_sketch = coalesce(r.prompt_sketch | EXCLUDED.prompt_sketch, r.prompt_sketch, EXCLUDED.prompt_sketch),
+        cached_prompt_tokens = r.cached_prompt_tokens + EXCLUDED.cached_prompt_tokens,
+        quality_sum = r.quality_sum + EXCLUDED.quality_sum,
+        quality_n = r.quality_n + EXCLUDED.quality_n
       RETURNING 1
     ), dim_bins AS (
       SELECT r.day, r.model, r.app, d.key, left(r.metadata->>d.key, 200) AS value, r.latency_bucket, count(*) AS n,

@@ -44,6 +44,10 @@ interface RollupRow extends Record<string, unknown> {
   completion_tokens: number;
   cost_usd: number;
   latency_hist: unknown;
+  /** Absent from the dimension rollups. */
+  cached_prompt_tokens?: number;
+  quality_sum?: number;
+  quality_n?: number;
 }
 
 /**
@@ -63,6 +67,9 @@ export class Aggregate {
   promptTokens = 0;
   completionTokens = 0;
   costUsd = 0;
+  cachedPromptTokens = 0;
+  qualitySum = 0;
+  qualityN = 0;
   readonly hist = new LatencyHistogram();
 
   add(row: PartRow, hist: readonly [bucket: number, count: number][]): void {
@@ -71,6 +78,9 @@ export class Aggregate {
     this.promptTokens += row.promptTokens;
     this.completionTokens += row.completionTokens;
     this.costUsd += row.costUsd;
+    this.cachedPromptTokens += row.cachedPromptTokens ?? 0;
+    this.qualitySum += row.qualitySum ?? 0;
+    this.qualityN += row.qualityN ?? 0;
     for (const [bucket, count] of hist) this.hist.add(bucket, count);
   }
 
@@ -81,6 +91,9 @@ export class Aggregate {
     this.promptTokens += other.promptTokens;
     this.completionTokens += other.completionTokens;
     this.costUsd += other.costUsd;
+    this.cachedPromptTokens += other.cachedPromptTokens;
+    this.qualitySum += other.qualitySum;
+    this.qualityN += other.qualityN;
     this.hist.addAll(other.hist);
   }
 
@@ -109,6 +122,10 @@ export interface PartRow {
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
+  /** Whole days only (rollups): prompt tokens served from the provider's cache; reported quality scores. */
+  cachedPromptTokens?: number;
+  qualitySum?: number;
+  qualityN?: number;
 }
 
 /** The grouped aggregates of a window; `summarize` and the agents' tools both read these. */
@@ -161,7 +178,8 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
           f.dimensionKey === null
             ? sql('usage_rollups_read')`
                 SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
-                       prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist
+                       prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist,
+                       cached_prompt_tokens::float8 AS cached_prompt_tokens, quality_sum, quality_n
                   FROM usage_rollups
                  WHERE user_id = ${userId}::uuid AND day >= ${isoDay(firstFull)}::date AND day < ${isoDay(endFull)}::date
                    AND (${f.apps}::text[] IS NULL OR app = ANY(${f.apps}::text[]))
@@ -214,7 +232,10 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
     entry(entry(result.byWorkload, row.app, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
   };
   for (const r of rollups) {
-    const part = { day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd };
+    const part = {
+      day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd,
+      cachedPromptTokens: r.cached_prompt_tokens ?? 0, qualitySum: r.quality_sum ?? 0, qualityN: r.quality_n ?? 0,
+    };
     // A dimension's row merges several values' histograms (jsonb_agg): an array of them.
     add(part, Array.isArray(r.latency_hist) ? r.latency_hist.flatMap((h: unknown) => entriesOf(h)) : entriesOf(r.latency_hist));
   }
@@ -255,7 +276,9 @@ export function views(b: Breakdown) {
       )
       .sort((x, y) => x.day.localeCompare(y.day) || x.model.localeCompare(y.model)),
     workloads: [...b.byWorkload]
-      .flatMap(([app, models]) => [...models].map(([model, a]) => ({ app, model, ...a.stats() })))
+      .flatMap(([app, models]) =>
+        [...models].map(([model, a]) => ({ app, model, ...a.stats(), cachedPromptTokens: a.cachedPromptTokens, qualityScore: a.qualityN > 0 ? a.qualitySum / a.qualityN : null, qualityReports: a.qualityN })),
+      )
       .sort(byCost((x) => `${x.app}/${x.model}`)),
   };
 }

@@ -14,6 +14,11 @@ const PLAYBOOK: Record<Recommendation['strategy'], { kind: Action['kind']; valid
     validation: 'Cache hit rate and cost per request after 24 h; spot-check 50 cached answers for staleness',
     rollback: 'Turn the cache flag off; requests go straight to the model again',
   },
+  prompt_caching: {
+    kind: 'code_change',
+    validation: 'cachedPromptTokens / promptTokens rises in the usage events; cost per request falls; answers unchanged',
+    rollback: 'Remove the cache breakpoints (or the stable-prefix ordering); prompts are billed in full again',
+  },
   batching: {
     kind: 'code_change',
     validation: 'Every batch completes within the job\'s deadline; cost per item halves',

@@ -49,8 +49,67 @@ export function materialityUsd(monthlyCostUsd: number): number {
 /** How much shorter answers are assumed to get when a whole workload is asked for brevity (stated in the recommendation). */
 export const SHORTER_ANSWERS_SHARE = 0.3;
 
+/**
+ * Published cached-input discounts by provider (share of the input price saved on cached prompt tokens): OpenAI 50 %
+ * (automatic for prompts ≥ 1,024 tokens), Anthropic 90 % (cache reads at 10 % of the input price; writes cost
+ * 25 % more, left out), Google 75 %. Providers not listed get no estimate.
+ */
+export const PROMPT_CACHE_DISCOUNT: Readonly<Record<string, number>> = { openai: 0.5, anthropic: 0.9, google: 0.75 };
+/** The share of a long prompt assumed to be a stable prefix (system prompt, tools, shared context) the provider can cache. */
+export const CACHEABLE_PREFIX_SHARE = 0.5;
+
+/**
+ * Provider prompt caching for workloads with long prompts (≥ 1,024 tokens on average) that cache less than the
+ * assumed stable prefix: the discount on the prompt tokens between what they cache now (`cachedPromptTokens`, when
+ * reported) and CACHEABLE_PREFIX_SHARE, at catalog input prices.
+ */
+function promptCachingRecommendations(data: DataOutput, catalog: readonly ModelCatalogEntry[], perMonthUsd: (x: number) => number): Recommendation[] {
+  const prices = new Map(catalog.map((m) => [canonicalModel(m.model), m]));
+  const out: Recommendation[] = [];
+  for (const w of data.workloads) {
+    const price = prices.get(canonicalModel(w.model));
+    const discount = price ? PROMPT_CACHE_DISCOUNT[price.provider] : undefined;
+    if (!price || discount === undefined || w.requests < 100 || w.promptTokens / w.requests < 1_024) continue;
+    const cachedShare = w.promptTokens > 0 ? (w.cachedPromptTokens ?? 0) / w.promptTokens : 0;
+    if (cachedShare >= CACHEABLE_PREFIX_SHARE) continue;
+    const saved = costOf(price, w.promptTokens * (CACHEABLE_PREFIX_SHARE - cachedShare) * discount, 0);
+    out.push({
+      title: `Use ${price.provider}'s prompt caching for ${w.app} on ${w.model}`,
+      strategy: 'prompt_caching',
+      app: w.app,
+      model: w.model,
+      estimatedMonthlySavingsUsd: round2(perMonthUsd(saved)),
+      latencyImpactPct: -5,
+      qualityRisk: 'none',
+      rationale: `${w.app}'s prompts on ${w.model} average ${Math.round(w.promptTokens / w.requests).toLocaleString('en-US')} tokens and ${pct(cachedShare)} of them are served from the provider's cache now; ${price.provider} bills cached prompt tokens ${discount * 100} % cheaper.`,
+      assumptions: [`${CACHEABLE_PREFIX_SHARE * 100} % of each prompt is a stable prefix (system prompt, tool definitions, shared context)`, `${price.provider}'s cached-input discount: ${discount * 100} %`, 'Report cachedPromptTokens in the usage events to measure it'],
+      steps: ['Put the stable part of the prompt first and the per-request part last', price.provider === 'anthropic' ? 'Mark the end of the stable prefix with cache_control breakpoints' : 'Keep the prefix byte-identical across requests (no timestamps or ids in it)', 'Watch cachedPromptTokens / promptTokens in the usage data'],
+    });
+  }
+  return out;
+}
+
+/**
+ * A routing change's quality risk from the workspace's own evidence when it has some: reported quality scores
+ * (`qualityScore` on usage events) of the workload on its current model and of any workload on the target model.
+ * Within 2 points (or better): low; 2–5 points worse: medium; more: high. Without both, the catalog rating stands.
+ */
+export function withQualityEvidence(rec: Recommendation, o: RoutingOption, data: DataOutput): Recommendation {
+  const from = data.workloads.find((w) => w.app === o.app && w.model === o.fromModel);
+  const to = data.workloads.filter((w) => canonicalModel(w.model) === canonicalModel(o.toModel) && (w.qualityReports ?? 0) > 0);
+  if (!from || from.qualityScore === null || from.qualityScore === undefined || to.length === 0) return rec;
+  const n = to.reduce((s, w) => s + (w.qualityReports ?? 0), 0);
+  const target = to.reduce((s, w) => s + (w.qualityScore ?? 0) * (w.qualityReports ?? 0), 0) / n;
+  const drop = from.qualityScore - target;
+  return {
+    ...rec,
+    qualityRisk: drop <= 2 ? 'low' : drop <= 5 ? 'medium' : 'high',
+    rationale: `${rec.rationale ?? ''} Your own quality scores: ${from.qualityScore.toFixed(1)} for ${o.app} on ${o.fromModel} (${from.qualityReports} reports) against ${target.toFixed(1)} on ${o.toModel} (${n} reports, ${to.map((w) => w.app).join(', ')}).`.trim(),
+  };
+}
+
 /** Strategies judged by what they save; the others (latency, capacity, reliability) by their own effect. */
-const SAVINGS_STRATEGIES = new Set(['model_routing', 'caching', 'batching', 'prompt_trimming']);
+const SAVINGS_STRATEGIES = new Set(['model_routing', 'caching', 'prompt_caching', 'batching', 'prompt_trimming']);
 
 /**
  * Computes the recommendations the question calls for, with numbers — for cost: model routing against the
@@ -114,7 +173,7 @@ export const optimizationAgent: Agent<'optimization'> = {
           ),
         (r) => `${r.length} cheaper routes${r[0] ? `; best ${r[0].app}: ${r[0].fromModel} → ${r[0].toModel}` : ''}`,
       );
-      recommendations.push(...routing.map((o) => routingRecommendation(o, perMonthUsd, providers.get(o.fromModel) ?? null)));
+      recommendations.push(...routing.map((o) => withQualityEvidence(routingRecommendation(o, perMonthUsd, providers.get(o.fromModel) ?? null), o, data)));
     }
     if (costPlan) {
       recommendations.push(...cachingRecommendations(data, perMonthUsd));
@@ -131,6 +190,7 @@ export const optimizationAgent: Agent<'optimization'> = {
         });
       }
       recommendations.push(...trimmingRecommendations(data, catalog, perMonthUsd));
+      recommendations.push(...promptCachingRecommendations(data, catalog, perMonthUsd));
     }
     if (intent === 'latency_optimization') recommendations.push(...latencyRecommendations(data, catalog, perMonthUsd, triage.constraints.maxLatencyMs));
     if (intent === 'error_analysis') recommendations.push(...errorRecommendations(data, perMonthUsd));
