@@ -114,7 +114,7 @@ describe('reports built from the user\'s data', () => {
     // Recommendations are ranked by savings, and each routing saving is reproducible from SQL and the catalog.
     const savings = report.recommendations.map((r) => r.estimatedMonthlySavingsUsd);
     expect([...savings].sort((a, b) => b - a)).toEqual(savings);
-    expect(new Set(report.recommendations.map((r) => r.strategy))).toEqual(new Set(['model_routing', 'caching', 'batching', 'prompt_trimming']));
+    expect(new Set(report.recommendations.map((r) => r.strategy))).toEqual(new Set(['model_routing', 'caching', 'prompt_caching', 'batching', 'prompt_trimming']));
     const data = await stepOutput<DataOutput>(runId, 'data');
     const optimization = await stepOutput<OptimizationOutput>(runId, 'optimization');
     const catalog = (await api.get<ModelList>('/api/v1/models')).body.data;

@@ -60,6 +60,8 @@ beforeAll(async () => {
     if (failing) return { kind: 'status', status: 500 };
     const system = request.messages[0]?.content ?? '';
     if (system.includes('You classify requests')) return { kind: 'ok', content: TRIAGE_JSON, usage: { prompt: 120, completion: 30 } };
+    // The data agent's plan, by function calling (the fake reports 300 prompt tokens for it).
+    if (request.tools.length > 0) return { kind: 'tools', calls: [{ name: 'usage_metrics', arguments: '{}' }, { name: 'cache_opportunity', arguments: '{}' }] };
     return { kind: 'ok', content: 'Your spend is concentrated on one model.', usage: { prompt: 900, completion: 40 } };
   };
   stack = await Stack.start('operations', {
@@ -133,14 +135,14 @@ describe('metrics', () => {
     for (const agent of ['triage', 'data', 'optimization', 'actions', 'reporting']) {
       expect(delta('netra_agent_duration_seconds_count', { agent, outcome: 'completed' })).toBe(2);
     }
-    // Run 1: triage + reporting from the model. Run 2 asks the same over the same whole days of the same data, so
-    // both prompts are identical and both answers come from the cache.
-    expect(delta('netra_llm_calls_total', { provider: 'openai', model: MODEL, outcome: 'ok' })).toBe(2);
-    expect(delta('netra_llm_calls_total', { provider: 'openai', model: MODEL, outcome: 'cached' })).toBe(2);
-    expect(delta('netra_llm_call_duration_seconds_count', { provider: 'openai', model: MODEL, outcome: 'ok' })).toBe(2);
-    expect(delta('netra_llm_tokens_total', { provider: 'openai', model: MODEL, kind: 'prompt' })).toBe(120 + 900);
-    expect(delta('netra_llm_cache_total', { result: 'hit' })).toBe(2);
-    expect(delta('netra_llm_cache_total', { result: 'miss' })).toBe(2);
+    // Run 1: triage, the data plan and reporting from the model. Run 2 asks the same over the same whole days of the
+    // same data, so all three prompts are identical and their answers come from the cache.
+    expect(delta('netra_llm_calls_total', { provider: 'openai', model: MODEL, outcome: 'ok' })).toBe(3);
+    expect(delta('netra_llm_calls_total', { provider: 'openai', model: MODEL, outcome: 'cached' })).toBe(3);
+    expect(delta('netra_llm_call_duration_seconds_count', { provider: 'openai', model: MODEL, outcome: 'ok' })).toBe(3);
+    expect(delta('netra_llm_tokens_total', { provider: 'openai', model: MODEL, kind: 'prompt' })).toBe(120 + 300 + 900);
+    expect(delta('netra_llm_cache_total', { result: 'hit' })).toBe(3);
+    expect(delta('netra_llm_cache_total', { result: 'miss' })).toBe(3);
     expect(sample(w1, 'netra_llm_breaker_state', { provider: 'openai', model: MODEL })).toBe(0);
   });
 });

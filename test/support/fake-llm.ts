@@ -7,13 +7,17 @@ export type Behaviour =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'hang' }
   /** Streams part of the answer, then drops the connection. */
-  | { kind: 'cut'; content: string };
+  | { kind: 'cut'; content: string }
+  /** Answers with function calls (non-streaming): `arguments` as the JSON text the model wrote. */
+  | { kind: 'tools'; calls: { name: string; arguments: string }[] };
 
 export interface SeenRequest {
   model: string;
   stream: boolean;
   messages: { role: string; content: string }[];
   responseFormat: unknown;
+  /** The functions offered, by name (function calling), if any. */
+  tools: string[];
 }
 
 /**
@@ -65,8 +69,8 @@ export class FakeLlmServer {
       res.writeHead(404).end();
       return;
     }
-    const body = JSON.parse(text) as { model: string; stream?: boolean; messages: SeenRequest['messages']; response_format?: unknown };
-    const seen: SeenRequest = { model: body.model, stream: body.stream === true, messages: body.messages, responseFormat: body.response_format };
+    const body = JSON.parse(text) as { model: string; stream?: boolean; messages: SeenRequest['messages']; response_format?: unknown; tools?: { function: { name: string } }[] };
+    const seen: SeenRequest = { model: body.model, stream: body.stream === true, messages: body.messages, responseFormat: body.response_format, tools: (body.tools ?? []).map((t) => t.function.name) };
     this.requests.push(seen);
     const n = (this.counts.get(body.model) ?? 0) + 1;
     this.counts.set(body.model, n);
@@ -89,6 +93,26 @@ export class FakeLlmServer {
     }
     const id = `chatcmpl-${n}`;
     const created = Math.floor(Date.now() / 1000);
+    if (behaviour.kind === 'tools') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, tool_calls: behaviour.calls.map((c, i) => ({ id: `call_${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } })) },
+              finish_reason: 'tool_calls',
+            },
+          ],
+          usage: { prompt_tokens: 300, completion_tokens: 20, total_tokens: 320 },
+        }),
+      );
+      return;
+    }
     const content = behaviour.content;
     const usage = behaviour.kind === 'ok' && behaviour.usage ? behaviour.usage : { prompt: 11, completion: Math.max(1, Math.ceil(content.length / 4)) };
     const finish = behaviour.kind === 'ok' ? (behaviour.finishReason ?? 'stop') : null;

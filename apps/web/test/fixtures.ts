@@ -30,11 +30,21 @@ export const report: Report = Report.parse({
   generatedBy: { provider: 'local', model: 'local', fallback: false },
 });
 
-/** A report with every optional part: scope (with a name the data does not have), findings, comparison, forecast, minor items. */
+/**
+ * A report with every optional part: scope (with a provider, and a name the data does not have), findings,
+ * comparison, forecast, the previous period (the 30 days before), minor items.
+ */
 export const fullReport: Report = Report.parse({
   ...report,
   intent: 'forecast',
-  scope: { apps: ['support-chat'], models: ['gpt-4o'], dimensions: { team: ['search'] }, unknown: ['gpt-9'] },
+  scope: { apps: ['support-chat'], models: ['gpt-4o'], dimensions: { team: ['search'] }, providers: ['openai'], unknown: ['gpt-9'] },
+  previousPeriod: {
+    window: { from: '2024-12-02T00:00:00.000Z', to: '2025-01-01T00:00:00.000Z' },
+    requests: 1000,
+    totalCostUsd: 100,
+    p95LatencyMs: 840,
+    errorRate: 0.019,
+  },
   findings: [
     { title: 'Monthly spend', detail: 'At the window’s pace.', metric: 'monthlyCostUsd', value: 1234.5, unit: 'usd', app: 'support-chat' },
     { title: 'p95 latency', detail: 'Slowest 5% of requests.', metric: 'p95LatencyMs', value: 16_600, unit: 'ms', model: 'gpt-4o' },

@@ -9,6 +9,7 @@ import {
   INTENT_LABEL,
   kpiValue,
   minorSummary,
+  periodComparison,
   QUALITY_RISK_LABEL,
   reportToMarkdown,
   scopeText,
@@ -82,14 +83,26 @@ describe('the report', () => {
     expect(md).toContain('| Monthly cost | $123.45 | $50.70 |');
     expect(md).toContain('saving $72.75 (58.9 %)');
     // Parts this report does not have are left out.
-    for (const heading of ['## Findings', '## Model comparison', '## Forecast', 'minor item', 'About:']) expect(md).not.toContain(heading);
+    for (const heading of ['## Findings', '## Model comparison', '## Forecast', 'minor item', 'About:', 'previous period', ' → ']) expect(md).not.toContain(heading);
   });
 
   it('exports the scope, findings, comparison, forecast, assumptions and minor items', () => {
     const md = reportToMarkdown(fullReport);
     expect(md).toContain('intent: forecast');
-    expect(md).toContain('About: support-chat · gpt-4o · team: search');
+    expect(md).toContain('About: support-chat · provider: openai · gpt-4o · team: search');
     expect(md).toContain('No data for: gpt-9.');
+    // The previous period, right after the current state it is compared with.
+    const periods = [
+      'Compared with the previous period (2024-12-02 – 2025-01-01):',
+      '',
+      '| | previous → current | change |',
+      '|---|---:|---:|',
+      '| Requests | 1,000 → 1,200 | +20.0 % |',
+      '| Total cost | $100.00 → $123.45 | +23.5 % |',
+      '| p95 latency | 840 ms → 2.1 s | +150.0 % |',
+      '| Error rate | 1.9 % → 1.3 % | -34.2 % |',
+    ].join('\n');
+    expect(md).toContain(`| 1,200 | $123.45 | 2.1 s | 1.3 % |\n\n${periods}\n\n| model | requests | cost | p95 latency |`);
     expect(md).toContain('- **p95 latency**: 16.6 s (gpt-4o) — Slowest 5% of requests.');
     expect(md).toContain('- **Error rate**: 1.9 % (team: search) — Failed requests.');
     expect(md).toContain('| gpt-4o | 300 | $100.00 | $333.3333 | 840 ms | 2.5 s | 1.3 % | 0.91 | $2.50 / $10.00 |');
@@ -119,8 +132,54 @@ describe('the report', () => {
     expect(findingValue({ metric: 'costShare', unit: 'ratio', value: 0.42 })).toBe('42.0 %');
   });
 
+  it('compares the report’s period with the previous one, figure by figure', () => {
+    expect(periodComparison(fullReport)).toEqual({
+      previousWindow: '2024-12-02 – 2025-01-01',
+      currentWindow: '2025-01-01 – 2025-01-31',
+      rows: [
+        { metric: 'requests', label: 'Requests', previous: '1,000', current: '1,200', changePct: 20, change: '+20.0 %', text: '1,000 → 1,200 (+20.0 %)' },
+        { metric: 'cost', label: 'Total cost', previous: '$100.00', current: '$123.45', changePct: expect.closeTo(23.45, 6), change: '+23.5 %', text: '$100.00 → $123.45 (+23.5 %)' },
+        { metric: 'p95', label: 'p95 latency', previous: '840 ms', current: '2.1 s', changePct: 150, change: '+150.0 %', text: '840 ms → 2.1 s (+150.0 %)' },
+        { metric: 'errorRate', label: 'Error rate', previous: '1.9 %', current: '1.3 %', changePct: expect.closeTo(-34.21, 2), change: '-34.2 %', text: '1.9 % → 1.3 % (-34.2 %)' },
+      ],
+    });
+    // The brief's own example: $41.20 → $47.90 is +16.3 %.
+    const previousPeriod = { window: fullReport.window, requests: 1500, totalCostUsd: 41.2, p95LatencyMs: 2874, errorRate: 0 };
+    const weekly = periodComparison({ ...report, currentState: { ...report.currentState, totalCostUsd: 47.9, errorRate: 0 }, previousPeriod });
+    expect(weekly?.rows.map((r) => r.text)).toEqual(['1,500 → 1,200 (-20.0 %)', '$41.20 → $47.90 (+16.3 %)', '2.9 s → 2.1 s (-26.9 %)', '0.0 % → 0.0 % (0.0 %)']);
+    // From a zero rate there is no percentage.
+    const fromZero = periodComparison({ ...report, previousPeriod });
+    expect(fromZero?.rows[3]).toMatchObject({ previous: '0.0 %', current: '1.3 %', changePct: null, text: '0.0 % → 1.3 % (—)' });
+    expect(periodComparison(report)).toBeNull();
+  });
+
+  it('shows dashes for a compared period that has no data', () => {
+    const previousPeriod = fullReport.previousPeriod;
+    // Nothing measured now: the previous figures stay, the current ones and the changes are dashes.
+    const nowEmpty = periodComparison({ ...emptyReport, previousPeriod });
+    expect(nowEmpty?.rows.map((r) => r.text)).toEqual(['1,000 → — (—)', '$100.00 → — (—)', '840 ms → — (—)', '1.9 % → — (—)']);
+    expect(nowEmpty?.rows.every((r) => r.changePct === null)).toBe(true);
+    // No request in the previous period: its zeros were not measured.
+    const before = { window: fullReport.window, requests: 0, totalCostUsd: 0, p95LatencyMs: 0, errorRate: 0 };
+    const thenEmpty = periodComparison({ ...report, previousPeriod: before });
+    expect(thenEmpty?.rows.map((r) => r.text)).toEqual(['— → 1,200 (—)', '— → $123.45 (—)', '— → 2.1 s (—)', '— → 1.3 % (—)']);
+    const md = reportToMarkdown({ ...emptyReport, previousPeriod: before });
+    expect(md).toContain('| Requests | — → — | — |');
+    expect(md).not.toMatch(/\b0 ms\b|0\.0+ ?%/);
+  });
+
+  it('names the providers the question was about', () => {
+    const scope = { apps: [], models: ['claude-3-5-haiku', 'claude-3-5-sonnet'], dimensions: {}, providers: ['anthropic'] };
+    expect(scopeText(scope)).toBe('provider: anthropic · claude-3-5-haiku · claude-3-5-sonnet');
+    expect(scopeText({ apps: ['support-chat'], models: [], dimensions: {}, providers: ['anthropic', 'openai'] })).toBe('support-chat · providers: anthropic, openai');
+    // A provider without models in the workspace is still what the question was about.
+    expect(scopeText({ apps: [], models: [], dimensions: {}, providers: ['mistral'] })).toBe('provider: mistral');
+    expect(scopeText({ apps: [], models: [], dimensions: {}, providers: [' ', ''] })).toBeNull();
+    expect(reportToMarkdown({ ...report, scope })).toContain('\n\nAbout: provider: anthropic · claude-3-5-haiku · claude-3-5-sonnet\n\n');
+  });
+
   it('says what the question was about, and which names have no data', () => {
-    expect(scopeText(fullReport.scope)).toBe('support-chat · gpt-4o · team: search');
+    expect(scopeText(fullReport.scope)).toBe('support-chat · provider: openai · gpt-4o · team: search');
     expect(scopeText({ apps: [], models: [], dimensions: { team: [] } })).toBeNull();
     expect(scopeText(undefined)).toBeNull();
     expect(unknownNames(fullReport.scope)).toEqual(['gpt-9']);
@@ -142,6 +201,7 @@ describe('the report', () => {
     expect(INTENT_LABEL.error_analysis).toBe('error analysis');
     expect(INTENT_LABEL.forecast).toBe('forecast');
     expect([STRATEGY_LABEL.output_cap, STRATEGY_LABEL.streaming, STRATEGY_LABEL.retry_reduction]).toEqual(['output cap', 'streaming', 'retry reduction']);
+    expect(STRATEGY_LABEL.prompt_caching).toBe('provider prompt caching');
     expect(QUALITY_RISK_LABEL.unverified).toBe('unverified — shadow-test first');
   });
 

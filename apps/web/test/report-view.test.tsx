@@ -30,7 +30,7 @@ describe('the report view', () => {
   const shown = text(html);
 
   it('says what the question was about and which names have no data', () => {
-    expect(shown).toContain('About: support-chat · gpt-4o · team: search');
+    expect(shown).toContain('About: support-chat · provider: openai · gpt-4o · team: search');
     expect(html).toMatch(/data-testid="scope-unknown"[^>]*>.*No data for gpt-9\./);
     expect(shown).toContain('forecast · written by local');
   });
@@ -52,6 +52,19 @@ describe('the report view', () => {
     expect(shown).toContain('After the plan: $150.00');
     expect(shown).toContain('p95 latency 2.1 s');
     expect(shown).toContain('Error rate 1.3 %');
+  });
+
+  it('shows the previous period next to the current numbers, with the change', () => {
+    const periods = html.slice(html.indexOf('data-testid="previous-period"'));
+    // Right under the current-state cards.
+    expect(html.indexOf('data-testid="current-state"')).toBeLessThan(html.indexOf('data-testid="previous-period"'));
+    expect(count(periods, 'data-testid="period-')).toBe(4);
+    expect(shown).toContain('Previous period (2024-12-02 – 2025-01-01) → this period (2025-01-01 – 2025-01-31):');
+    expect(shown).toContain('Requests 1,000 → 1,200 (+20.0 %)');
+    expect(shown).toContain('Total cost $100.00 → $123.45 (+23.5 %)');
+    expect(shown).toContain('p95 latency 840 ms → 2.1 s (+150.0 %)');
+    expect(shown).toContain('Error rate 1.9 % → 1.3 % (-34.2 %)');
+    expect(html).toMatch(/data-testid="period-cost"><span class="period-label">Total cost<\/span> <span class="num">\$100\.00 → \$123\.45<\/span> <span class="muted">\(\+23\.5 %\)<\/span>/);
   });
 
   it('lists the recommendations with model, assumptions and the unverified risk; the minor ones collapsed', () => {
@@ -77,7 +90,7 @@ describe('the report view', () => {
 
   it('leaves out the parts a report does not have', () => {
     const plain = renderToStaticMarkup(<ReportView report={report} />);
-    for (const id of ['findings', 'comparison', 'forecast', 'minor-recommendations', 'report-scope', 'scope-unknown']) {
+    for (const id of ['findings', 'comparison', 'forecast', 'minor-recommendations', 'report-scope', 'scope-unknown', 'previous-period']) {
       expect(plain).not.toContain(`data-testid="${id}"`);
     }
     // Fleet-wide advice says so.
@@ -89,5 +102,8 @@ describe('the report view', () => {
     expect(empty).toContain('Requests — Total cost — p95 latency — Error rate —');
     expect(empty).not.toMatch(/\b0 ms\b|0\.0+ ?%/);
     expect(empty).toContain('There is no usage data in this window yet.');
+    // Compared with a previous period that had data: its figures, then dashes.
+    const compared = text(renderToStaticMarkup(<ReportView report={{ ...emptyReport, previousPeriod: fullReport.previousPeriod }} />));
+    expect(compared).toContain('Requests 1,000 → — (—) Total cost $100.00 → — (—) p95 latency 840 ms → — (—) Error rate 1.9 % → — (—)');
   });
 });

@@ -8,3 +8,4 @@ export { classify, parseWindow, triageByRules } from './agents/triage.js';
 export { renderSummary } from './agents/reporting.js';
 export { TRIM_SHARE } from './agents/optimization.js';
 export * as tools from './tools/index.js';
+export { DATA_TOOLS, DATA_TOOL_NAMES, PLAN_TOOLS, rulePlan, parsePlan, planTools, MAX_PLANNED_CALLS, type PlannedCall, type DataToolName } from './plan.js';

@@ -12,7 +12,7 @@ export function cacheKey(provider: string, model: string, request: LlmRequest): 
     provider,
     model,
     messages: request.messages,
-    params: { temperature: request.temperature ?? null, maxTokens: request.maxTokens ?? null, json: request.json ?? false },
+    params: { temperature: request.temperature ?? null, maxTokens: request.maxTokens ?? null, json: request.json ?? false, tools: request.tools ?? null },
   });
   return createHash('sha256').update(material).digest('hex');
 }

@@ -7,4 +7,4 @@ export { Breakers, type BreakerOptions, type BreakerState, type BreakerStatus } 
 export { LlmCallError, isRetryableStatus, type LlmFailure } from './errors.js';
 export { backoffDelay, parseRetryAfter, type BackoffOptions } from './retry.js';
 export { repairJson, checkJson, completeJson, type JsonAnswer, type JsonCheck } from './json.js';
-export type { ChatMessage, ChainTarget, FinishReason, LlmProvider, LlmRequest, LlmResult, LlmUsage, ProviderAnswer } from './types.js';
+export type { ChatMessage, ChainTarget, FinishReason, LlmProvider, LlmRequest, LlmResult, LlmTool, LlmUsage, ProviderAnswer, ToolCallsAnswer } from './types.js';

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { LlmCallError, isRetryableStatus } from './errors.js';
 import { estimateTokens } from './local.js';
 import { parseRetryAfter } from './retry.js';
-import type { FinishReason, LlmProvider, LlmRequest, ProviderAnswer } from './types.js';
+import type { FinishReason, LlmProvider, LlmRequest, ProviderAnswer, ToolCallsAnswer } from './types.js';
 
 export interface OpenAICompatibleOptions {
   /** e.g. `https://api.openai.com/v1`, `http://localhost:8000/v1` (vLLM), `http://localhost:11434/v1` (Ollama). */
@@ -48,10 +48,14 @@ export class OpenAICompatibleProvider implements LlmProvider {
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
       ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
       ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
+      ...(request.tools && request.tools.length > 0
+        ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+        : {}),
     };
     const prompt = request.messages.map((m) => m.content).join('\n');
     try {
-      if (request.onToken) {
+      // Tool calls are not streamed: they are read whole from the answer.
+      if (request.onToken && !request.tools) {
         const stream = await this.client.chat.completions.create(
           { ...body, stream: true, stream_options: { include_usage: true } },
           { signal },
@@ -80,7 +84,8 @@ export class OpenAICompatibleProvider implements LlmProvider {
       }
       const completion = await this.client.chat.completions.create(body, { signal });
       const choice = completion.choices[0];
-      const text = choice?.message?.content ?? '';
+      const calls = (choice?.message?.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ name: c.function.name, arguments: parseArguments(c.function.arguments) }] : []));
+      const text = calls.length > 0 ? JSON.stringify({ tool_calls: calls } satisfies ToolCallsAnswer) : (choice?.message?.content ?? '');
       return {
         text,
         provider: this.name,
@@ -94,6 +99,16 @@ export class OpenAICompatibleProvider implements LlmProvider {
     } catch (error) {
       throw toCallError(error, signal);
     }
+  }
+}
+
+/** A tool call's arguments: JSON as the model wrote it, or the raw text when it is not JSON (the caller validates). */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not JSON: handed on as text; the caller's schema refuses it and falls back to its own plan.
+    return text;
   }
 }
 

@@ -8,6 +8,18 @@ export interface LlmUsage {
   completionTokens: number;
 }
 
+/** A function the model may call (OpenAI function calling); `parameters` is a JSON Schema of its arguments. */
+export interface LlmTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** What a model answers with tools: its calls, as the text of the answer (so caching and fallbacks keep working). */
+export interface ToolCallsAnswer {
+  tool_calls: { name: string; arguments: unknown }[];
+}
+
 /** One completion request, whatever provider ends up serving it. */
 export interface LlmRequest {
   /** What the call is for (`triage`, `reporting`, …): a metrics label and a log field. */
@@ -17,6 +29,11 @@ export interface LlmRequest {
   maxTokens?: number;
   /** Ask for a JSON object answer. */
   json?: boolean;
+  /**
+   * Functions the model may call. A model that calls some answers with the text of a `ToolCallsAnswer`
+   * (`{"tool_calls": [{"name", "arguments"}]}`); `deterministic` should answer in the same form.
+   */
+  tools?: LlmTool[];
   /**
    * The deterministic answer, computed from the tools' numbers. The `local` provider returns it, and it is the
    * last fallback when every model in the chain fails, so a run never depends on a remote model being up.

@@ -21,6 +21,7 @@ export const INTENT_LABEL: Record<Intent, string> = {
 export const STRATEGY_LABEL: Record<Strategy, string> = {
   model_routing: 'model routing',
   caching: 'caching',
+  prompt_caching: 'provider prompt caching',
   batching: 'batching',
   prompt_trimming: 'prompt trimming',
   output_cap: 'output cap',
@@ -73,6 +74,70 @@ export function currentStats(report: Report): { requests: string; cost: string; 
   return { requests: int(s.requests), cost: usd(s.totalCostUsd), p95: duration(s.p95LatencyMs), errorRate: ratioPct(s.errorRate) };
 }
 
+/** A figure of the period comparison, named as on the page (the current-state cards). */
+export type PeriodMetric = 'requests' | 'cost' | 'p95' | 'errorRate';
+
+/** One figure of "this period vs the previous one", formatted like the current state. */
+export interface PeriodChange {
+  metric: PeriodMetric;
+  label: string;
+  previous: string;
+  current: string;
+  /** Relative change from the previous period, in percent; null when it has no meaning (a period without data, from 0). */
+  changePct: number | null;
+  /** `+16.3 %`, `-34.2 %`, or `—`. */
+  change: string;
+  /** `$41.20 → $47.90 (+16.3 %)`. */
+  text: string;
+}
+
+/** The previous period next to the report's own (recent) one, when the question compared periods. */
+export interface PeriodComparison {
+  /** The previous period's window, `2025-01-01 – 2025-01-07`. */
+  previousWindow: string;
+  /** The report's own window, the recent period. */
+  currentWindow: string;
+  rows: PeriodChange[];
+}
+
+/** The change from `previous` to `current` in percent: 0 → 0 is no change, 0 → anything else has no percentage. */
+function changePct(previous: number, current: number): number | null {
+  if (!Number.isFinite(previous) || !Number.isFinite(current)) return null;
+  if (previous === 0) return current === 0 ? 0 : null;
+  return ((current - previous) / previous) * 100;
+}
+
+/**
+ * "This week vs last week": each current-state figure as `previous → current (change)`, or null when the report
+ * has no previous period. The change is relative for every figure (an error rate going from 1.9 % to 1.3 % is
+ * `-31.6 %`). A period without usage measured nothing: a report without data, or a previous period without a
+ * request, shows `—` for its figures and for the change, never `0 ms` or `0.0 %`.
+ */
+export function periodComparison(report: Report): PeriodComparison | null {
+  const prev = report.previousPeriod;
+  if (!prev) return null;
+  const cur = report.currentState;
+  const prevMeasured = prev.requests > 0;
+  const curMeasured = report.dataAvailable;
+  const figures: { metric: PeriodMetric; label: string; previous: number; current: number; format: (n: number) => string }[] = [
+    { metric: 'requests', label: 'Requests', previous: prev.requests, current: cur.requests, format: int },
+    { metric: 'cost', label: 'Total cost', previous: prev.totalCostUsd, current: cur.totalCostUsd, format: usd },
+    { metric: 'p95', label: 'p95 latency', previous: prev.p95LatencyMs, current: cur.p95LatencyMs, format: duration },
+    { metric: 'errorRate', label: 'Error rate', previous: prev.errorRate, current: cur.errorRate, format: ratioPct },
+  ];
+  return {
+    previousWindow: `${day(prev.window.from)} – ${day(prev.window.to)}`,
+    currentWindow: `${day(report.window.from)} – ${day(report.window.to)}`,
+    rows: figures.map((f) => {
+      const previous = prevMeasured ? f.format(f.previous) : NO_VALUE;
+      const current = curMeasured ? f.format(f.current) : NO_VALUE;
+      const pctChange = prevMeasured && curMeasured ? changePct(f.previous, f.current) : null;
+      const change = signedPct(pctChange);
+      return { metric: f.metric, label: f.label, previous, current, changePct: pctChange, change, text: `${previous} → ${current} (${change})` };
+    }),
+  };
+}
+
 /** A finding's value in the unit it is measured in. */
 export function findingValue(f: Pick<Finding, 'value' | 'unit' | 'metric'>): string {
   switch (f.unit) {
@@ -103,11 +168,16 @@ export function subjectChips(x: { app?: string | undefined; model?: string | und
   return chips;
 }
 
-/** "support-chat · gpt-4o · team: search", or null when the question was about everything. */
+/**
+ * "support-chat · provider: anthropic · claude-3-5-haiku · team: search", or null when the question was about
+ * everything. The providers named come before the models (theirs among them).
+ */
 export function scopeText(scope: Scope | undefined): string | null {
   if (!scope) return null;
+  const providers = scope.providers?.filter((p) => p.trim() !== '') ?? [];
   const parts = [
     ...scope.apps,
+    ...(providers.length > 0 ? [`${providers.length === 1 ? 'provider' : 'providers'}: ${providers.join(', ')}`] : []),
     ...scope.models,
     ...Object.entries(scope.dimensions)
       .filter(([, values]) => values.length > 0)
@@ -246,6 +316,17 @@ export function reportToMarkdown(report: Report, title = 'Netra optimization rep
     '|---:|---:|---:|---:|',
     `| ${stats.requests} | ${stats.cost} | ${stats.p95} | ${stats.errorRate} |`,
   );
+  const periods = periodComparison(report);
+  if (periods) {
+    lines.push(
+      '',
+      `Compared with the previous period (${periods.previousWindow}):`,
+      '',
+      '| | previous → current | change |',
+      '|---|---:|---:|',
+      ...periods.rows.map((r) => `| ${r.label} | ${r.previous} → ${r.current} | ${r.change} |`),
+    );
+  }
   if (s.byModel.length > 0) {
     lines.push('', '| model | requests | cost | p95 latency |', '|---|---:|---:|---:|');
     for (const m of costByModel(report)) {

@@ -10,6 +10,7 @@ import {
   INTENT_LABEL,
   kpiValue,
   minorSummary,
+  periodComparison,
   QUALITY_RISK_LABEL,
   reportFileName,
   reportToMarkdown,
@@ -138,6 +139,7 @@ export function ReportView({ report }: { report: Report }) {
             </div>
           ) : null}
         </dl>
+        <PreviousPeriod report={report} />
         <CostChart report={report} />
       </section>
 
@@ -410,6 +412,30 @@ function RecommendationRow({ recommendation: r }: { recommendation: Recommendati
         <QualityRiskBadge risk={r.qualityRisk} />
       </td>
     </tr>
+  );
+}
+
+/** "This week vs last week": each current figure after the previous period's, with the change. */
+function PreviousPeriod({ report }: { report: Report }) {
+  const periods = periodComparison(report);
+  if (!periods) return null;
+  return (
+    <div className="period-compare" data-testid="previous-period">
+      <p className="muted small-text">
+        Previous period ({periods.previousWindow}) → this period ({periods.currentWindow}):
+      </p>
+      <ul>
+        {periods.rows.map((r) => (
+          <li key={r.metric} data-testid={`period-${r.metric}`}>
+            <span className="period-label">{r.label}</span>{' '}
+            <span className="num">
+              {r.previous} → {r.current}
+            </span>{' '}
+            <span className="muted">({r.change})</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
