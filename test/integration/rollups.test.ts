@@ -1,9 +1,9 @@
 import type { UsageEventInput } from '@netra/contracts';
 import { createPrismaClient, type Db } from '@netra/db';
-import { CatalogService, UsageWriter, drainRebuilds, seededRandom, dimensionBreakdown, histogram, PROMPT_SET_CAP, sketchOf } from '@netra/usage';
+import { CatalogService, UsageWriter, drainRebuilds, seededRandom, histogram, PROMPT_SET_CAP, sketchOf } from '@netra/usage';
 import { tools } from '@netra/agents';
 
-const { batchingPotential, cacheOpportunity, peakLoad } = tools;
+const { batchingPotential, cacheOpportunity, dimensionShares, peakLoad } = tools;
 import { createTestEnv, type TestEnv } from '../support/services.js';
 
 /**
@@ -259,14 +259,22 @@ describe('rollups against exact SQL over the events', () => {
       SELECT metadata->>'feature' AS value, count(*)::int AS requests, sum(cost_usd)::float8 AS cost FROM usage_events
        WHERE user_id = ${userId}::uuid AND ts >= ${WINDOW.from} AND ts < ${WINDOW.to} AND metadata ? 'feature'
        GROUP BY 1 ORDER BY 3 DESC`;
-    const tool = await dimensionBreakdown(db, userId, WINDOW, 'feature');
-    expect(tool.map((t) => [t.value, t.requests])).toEqual(exact.map((e) => [e.value, e.requests]));
-    for (const [i, e] of exact.entries()) expect(tool[i]!.costUsd).toBeCloseTo(e.cost, 9);
-    const teams = await dimensionBreakdown(db, userId, WINDOW, 'team', { apps: ['nightly'] });
+    const [total] = await db.$queryRaw<{ cost: number }[]>`
+      SELECT sum(cost_usd)::float8 AS cost FROM usage_events WHERE user_id = ${userId}::uuid AND ts >= ${WINDOW.from} AND ts < ${WINDOW.to}`;
+    const shares = await dimensionShares(db, userId, WINDOW, total!.cost, undefined, 50);
+    const feature = shares.find((d) => d.key === 'feature')!;
+    expect(feature.values.map((t) => [t.value, t.requests])).toEqual(exact.map((e) => [e.value, e.requests]));
+    for (const [i, e] of exact.entries()) {
+      expect(feature.values[i]!.costUsd).toBeCloseTo(e.cost, 9);
+      expect(feature.values[i]!.share).toBeCloseTo(e.cost / total!.cost, 9);
+    }
+    expect(feature.taggedCostUsd).toBeCloseTo(exact.reduce((s, e) => s + e.cost, 0), 9);
+    const nightlyTeams = await dimensionShares(db, userId, WINDOW, total!.cost, { apps: ['nightly'], models: null, excludeApps: [], dimension: null }, 50);
     const [nightly] = await db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM usage_events WHERE user_id = ${userId}::uuid AND app = 'nightly' AND ts >= ${WINDOW.from} AND ts < ${WINDOW.to}`;
-    expect(teams.reduce((s, t) => s + t.requests, 0)).toBe(nightly!.n);
-    expect(await dimensionBreakdown(db, userId, WINDOW, 'user')).toEqual([]);
+    expect(nightlyTeams.find((d) => d.key === 'team')!.values.reduce((s, t) => s + t.requests, 0)).toBe(nightly!.n);
+    // USAGE_DIMENSIONS here is team and feature: no "user" key was rolled up.
+    expect(shares.map((d) => d.key).sort()).toEqual(['feature', 'team']);
   });
 
   it('rolls existing events up again from a queue, resumably, to the same state', async () => {

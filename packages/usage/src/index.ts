@@ -2,7 +2,6 @@ export { UsageService, ImportFailedError, MAX_REPORTED_ERRORS, IMPORT_BATCH, IMP
 export { UsageWriter, DEFAULT_DIMENSIONS, type UsageWriterOptions, type WriteResult } from './ingest.js';
 export { writeStatement, rebuildDay, drainRebuilds, PROMPT_SET_CAP } from './rollups.js';
 export { estimateDistinct, estimateFromSetBits, sketchOf, sketchPosition, SKETCH_LENGTH } from './sketch.js';
-export { dimensionBreakdown, type DimensionValue } from './dimensions.js';
 export { CatalogService, PriceBook, canonicalModel, costOf, PRICE_BOOK_TTL_MS, type ModelPrice } from './catalog.js';
 export { CATALOG_SEED, CATALOG_SOURCE_DATE } from './catalog-seed.js';
 export { jsonLines, csvRecords, validateEvent, CsvHeaderError, MAX_RECORD_BYTES, type RawRecord } from './parse.js';
