@@ -14,12 +14,13 @@ export interface WorkspaceNames {
 }
 
 /**
- * Apps and models from the daily rollups (a row per day and workload: bounded by time, not by events), dimension
- * values of the last 90 days (at most 500 per key).
+ * Apps and models of the last 400 days from the daily rollups (a row per day and workload: bounded by time, not by
+ * events), dimension values of the last 90 days (at most 500 per key).
  */
 export async function workspaceNames(db: Db, userId: string): Promise<WorkspaceNames> {
   const [workloads, values] = await Promise.all([
-    querySql<{ app: string; model: string }>(db, sql('scope_workloads')`SELECT DISTINCT app, model FROM usage_rollups WHERE user_id = ${userId}::uuid`),
+    // The longest window is 366 days: older workloads cannot be in one.
+    querySql<{ app: string; model: string }>(db, sql('scope_workloads')`SELECT DISTINCT app, model FROM usage_rollups WHERE user_id = ${userId}::uuid AND day >= (now() AT TIME ZONE 'UTC')::date - 400`),
     querySql<{ key: string; value: string }>(
       db,
       sql('scope_dimension_values')`
