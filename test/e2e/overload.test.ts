@@ -49,7 +49,21 @@ describe('an overloaded Netra, in the browser', () => {
     const box = page.getByLabel('Your question');
     await box.fill('And my latency?');
     await box.press('Enter');
-    await page.getByTestId('run-progress').and(page.locator('[data-phase="queued"]')).waitFor({ timeout: 10_000 });
+    // The gateway samples the queue's depth a few times a second, and the page has just reloaded: a send in the
+    // same moment as the cancel may still be refused. Then, like a person, wait for the countdown and press Retry.
+    const queued = page.getByTestId('run-progress').and(page.locator('[data-phase="queued"]'));
+    const resent = page.getByTestId('user-message').filter({ hasText: 'And my latency?' });
+    // Each wait settles (the loser of a race times out or sees the page close later): never an unhandled rejection.
+    const settled = (wait: Promise<void>, as: 'queued' | 'refused') => wait.then(() => as, () => 'timed out' as const);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await Promise.race([
+        settled(queued.waitFor({ timeout: 35_000 }), 'queued'),
+        settled(resent.getByRole('alert').filter({ hasText: 'You can try again now.' }).waitFor({ timeout: 35_000 }), 'refused'),
+      ]);
+      if (outcome !== 'refused') break;
+      await resent.getByRole('button', { name: 'Retry' }).click();
+    }
+    await queued.waitFor({ timeout: 10_000 });
     expect(await stack.db.message.count({ where: { content: 'And my latency?' } })).toBe(1);
     await page.close();
   }, 90_000);
