@@ -1,6 +1,6 @@
 import type { Finding } from '@netra/contracts';
 import type { DataOutput, OptimizationOutput, TriageOutput } from './schemas.js';
-import { duration, percent, usd } from './format.js';
+import { duration, percent, round, usd } from './format.js';
 import { perMonth } from './tools/metrics.js';
 
 /** The direct reply to the question (one sentence, first in the report) and the measured facts behind it. */
@@ -241,9 +241,4 @@ function answerFor(triage: TriageOutput, data: DataOutput, opt: OptimizationOutp
     default:
       return overviewAnswer(triage, data);
   }
-}
-
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

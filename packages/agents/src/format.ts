@@ -9,3 +9,9 @@ export const duration = (ms: number): string => (ms >= 1_000 ? `${(ms / 1_000).t
 
 /** A ratio for prose: "1.9 %" (one decimal, a space before the sign). */
 export const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
+
+/** Rounded to `digits` decimals (money in reports: 2). */
+export const round = (n: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};

@@ -156,7 +156,10 @@ export function catalogModelsNamed(text: string, names: WorkspaceNames, catalogM
 }
 
 /** The filter the tools apply for a scope: Netra's own app is left out unless the question named it. */
-export function filterOf(scope: Scope): UsageFilter {
+/** The scope of a question that names nothing: everything (but Netra's own calls). */
+export const EVERYTHING: Scope = { apps: [], models: [], dimensions: {} };
+
+export function filterOf(scope: Scope = EVERYTHING): UsageFilter {
   const [dimension] = Object.entries(scope.dimensions).filter(([, values]) => values.length > 0);
   return {
     apps: scope.apps.length > 0 ? scope.apps : null,

@@ -1,6 +1,7 @@
 import type { Action, Kpi, Recommendation, Risk } from '@netra/contracts';
 import { ActionsOutput } from '../schemas.js';
 import { upstream, type Agent } from '../types.js';
+import { round } from '../format.js';
 
 /** How each strategy is validated and rolled back. */
 const PLAYBOOK: Record<Recommendation['strategy'], { kind: Action['kind']; validation: string; rollback: string }> = {
@@ -147,8 +148,3 @@ export const actionsAgent: Agent<'actions'> = {
     return { output: { actions, risks, kpis }, summary: `${actions.length} ordered steps, ${risks.length} risks` };
   },
 };
-
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}

@@ -7,12 +7,10 @@ import { cacheOpportunity } from '../tools/cache.js';
 import { forecastSpend } from '../tools/forecast.js';
 import { latencyProfiles } from '../tools/latency.js';
 import { observedDays, workloadMetrics, type WorkloadReport } from '../tools/metrics.js';
-import { filterOf } from '../scope.js';
+import { EVERYTHING, filterOf } from '../scope.js';
 import { callTool, upstream, type Agent } from '../types.js';
 import { planTools, type DataToolName } from '../plan.js';
 import { usd } from '../format.js';
-
-const EVERYTHING = { apps: [], models: [], dimensions: {} };
 
 /** The models side by side: the ones asked about (or the five most expensive), plus catalog models named. */
 function compareModels(metrics: WorkloadReport, catalog: readonly ModelCatalogEntry[], triage: TriageOutput): ComparisonRow[] {
@@ -101,7 +99,7 @@ export const dataAgent: Agent<'data'> = {
       extra.previousPeriod = { window: cw, totals: before.totals, byApp: before.byApp.map((a) => ({ app: a.app, requests: a.requests, costUsd: a.costUsd, p95LatencyMs: a.p95LatencyMs, errorRate: a.errorRate })) };
     }
     if (dataAvailable && planned('latency_decomposition') && (filter.apps !== null || filter.models !== null || filter.dimension !== null)) {
-      const all = await callTool(ctx, 'data', 'usage_metrics', { from: window.from, to: window.to }, () => workloadMetrics(ctx.db, ctx.userId, range, { filter: filterOf(EVERYTHING) }), (m) => `whole workspace: p95 ${Math.round(m.totals.p95LatencyMs)} ms over ${m.byApp.length} apps`);
+      const all = await callTool(ctx, 'data', 'usage_metrics', { from: window.from, to: window.to }, () => workloadMetrics(ctx.db, ctx.userId, range, { filter: filterOf() }), (m) => `whole workspace: p95 ${Math.round(m.totals.p95LatencyMs)} ms over ${m.byApp.length} apps`);
       extra.overall = { p95LatencyMs: all.totals.p95LatencyMs, byApp: all.byApp.map((a) => ({ app: a.app, p95LatencyMs: a.p95LatencyMs })) };
     }
     if (dataAvailable && planned('spend_by_dimension') && filter.dimension === null) {

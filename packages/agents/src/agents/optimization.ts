@@ -8,9 +8,8 @@ import { simulateRouting, type RoutingOption } from '../tools/routing.js';
 import { combinedSavings } from '../tools/combine.js';
 import { callTool, upstream, type Agent } from '../types.js';
 import { filterOf } from '../scope.js';
-import { usd, pct } from '../format.js';
+import { duration, pct, round, usd } from '../format.js';
 
-const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Share of prompt tokens a prompt-trimming pass is assumed to remove (stated in the recommendation). */
 export const TRIM_SHARE = 0.2;
@@ -26,7 +25,7 @@ function routingRecommendation(o: RoutingOption, perMonthUsd: (usd: number) => n
     strategy: 'model_routing',
     app: o.app,
     model: o.fromModel,
-    estimatedMonthlySavingsUsd: round2(perMonthUsd(o.savingsUsd)),
+    estimatedMonthlySavingsUsd: round(perMonthUsd(o.savingsUsd)),
     qualityRisk: crossProvider ? 'unverified' : drop <= 0 ? 'none' : drop <= 3 ? 'low' : drop <= 8 ? 'medium' : 'high',
     assumptions: [
       `The same prompt and completion tokens on ${o.toModel} (a different tokenizer may count a few % more or fewer)`,
@@ -78,7 +77,7 @@ function promptCachingRecommendations(data: DataOutput, catalog: readonly ModelC
       strategy: 'prompt_caching',
       app: w.app,
       model: w.model,
-      estimatedMonthlySavingsUsd: round2(perMonthUsd(saved)),
+      estimatedMonthlySavingsUsd: round(perMonthUsd(saved)),
       latencyImpactPct: -5,
       qualityRisk: 'none',
       rationale: `${w.app}'s prompts on ${w.model} average ${Math.round(w.promptTokens / w.requests).toLocaleString('en-US')} tokens and ${pct(cachedShare)} of them are served from the provider's cache now; ${price.provider} bills cached prompt tokens ${discount * 100} % cheaper.`,
@@ -126,7 +125,7 @@ export const optimizationAgent: Agent<'optimization'> = {
     const triage = upstream(ctx, 'optimization', 'triage');
     const data = upstream(ctx, 'optimization', 'data');
     const perMonthUsd = (x: number) => perMonth(x, data.observedDays);
-    const monthlyCostUsd = round2(perMonthUsd(data.totals.costUsd));
+    const monthlyCostUsd = round(perMonthUsd(data.totals.costUsd));
     const scope = triage.scope;
     const unknownOnly = (scope?.unknown?.length ?? 0) > 0 && (scope?.apps.length ?? 0) + (scope?.models.length ?? 0) === 0;
     if (!data.dataAvailable || unknownOnly) {
@@ -140,7 +139,7 @@ export const optimizationAgent: Agent<'optimization'> = {
     // comparisons get plans of their own.
     const costPlan = ['cost_optimization', 'general', 'workload_analysis', 'forecast', 'quality_optimization', 'monitoring'].includes(intent);
     const range = { from: new Date(data.window.from), to: new Date(data.window.to) };
-    const filter = filterOf(scope ?? { apps: [], models: [], dimensions: {} });
+    const filter = filterOf(scope);
     const args = { from: data.window.from, to: data.window.to, intent };
     const [catalog, batching, peaks] = await Promise.all([
       new CatalogService(ctx.db).snapshot(),
@@ -182,7 +181,7 @@ export const optimizationAgent: Agent<'optimization'> = {
           title: `Send ${b.app} through a batch API`,
           strategy: 'batching',
           app: b.app,
-          estimatedMonthlySavingsUsd: round2(perMonthUsd(b.savingsUsd)),
+          estimatedMonthlySavingsUsd: round(perMonthUsd(b.savingsUsd)),
           qualityRisk: 'none',
           rationale: `${b.app} is scheduled work (${pct(b.peakHoursShare)} of its ${b.requests.toLocaleString('en-US')} requests in three hours of the day${b.taggedBatchShare > 0 ? `, ${pct(b.taggedBatchShare)} tagged batch` : ''}); asynchronous batch APIs cost ${BATCH_DISCOUNT * 100}% less and answer within 24 h.`,
           assumptions: ['Results may arrive up to 24 hours later', `The provider's batch discount is ${BATCH_DISCOUNT * 100} %`],
@@ -237,8 +236,6 @@ export const optimizationAgent: Agent<'optimization'> = {
   },
 };
 
-const msText = (n: number) => (n >= 1_000 ? `${(n / 1_000).toFixed(1)} s` : `${Math.round(n)} ms`);
-
 /**
  * Latency recommendations that fit the measured cause, per app (the workload where the app runs one model):
  * long outputs → cap them at their p90; not streamed → stream; long prompts before the first token → trim them;
@@ -250,7 +247,7 @@ function latencyRecommendations(data: DataOutput, catalog: readonly ModelCatalog
   for (const p of (data.latency ?? []).filter((x) => x.model !== null)) {
     const model = p.model!;
     if (p.requests < 20) continue;
-    const target = targetMs === undefined ? '' : ` (target ${msText(targetMs)}: ${p.p95LatencyMs <= targetMs ? 'met' : 'missed'})`;
+    const target = targetMs === undefined ? '' : ` (target ${duration(targetMs)}: ${p.p95LatencyMs <= targetMs ? 'met' : 'missed'})`;
     if (p.cause === 'generation_length' && p.generationMsPerToken !== null && p.ttftP95Ms !== null) {
       const price = prices.get(canonicalModel(model));
       const capAtP90 = Math.max(50, Math.round(p.completionTokensP90));
@@ -267,7 +264,7 @@ function latencyRecommendations(data: DataOutput, catalog: readonly ModelCatalog
           strategy: 'output_cap',
           app: p.app,
           model,
-          estimatedMonthlySavingsUsd: round2(saved),
+          estimatedMonthlySavingsUsd: round(saved),
           latencyImpactPct: impact,
           qualityRisk: 'medium',
           rationale: `${p.explanation} Answers are long throughout (median ${Math.round(p.completionTokensP50)}, p95 ${Math.round(p.completionTokensP95)} tokens), so a cap would cut many of them; ${cut * 100} % fewer output tokens shorten the p95 by ≈ ${-impact} %${target}.`,
@@ -276,22 +273,19 @@ function latencyRecommendations(data: DataOutput, catalog: readonly ModelCatalog
         });
         continue;
       }
-      const cap = capAtP90;
-      const newP95 = cappedP95;
-      const impact = capImpact;
       // Tokens no longer generated: the 10 % of answers above the cap lose on average half the distance to the p95.
-      const saved = price ? perMonthUsd(costOf(price, 0, p.requests * 0.1 * Math.max(0, (p.completionTokensP95 - cap) / 2))) : 0;
+      const saved = price ? perMonthUsd(costOf(price, 0, p.requests * 0.1 * Math.max(0, (p.completionTokensP95 - capAtP90) / 2))) : 0;
       out.push({
-        title: `Cap ${p.app}'s answers on ${model} at ${cap} tokens`,
+        title: `Cap ${p.app}'s answers on ${model} at ${capAtP90} tokens`,
         strategy: 'output_cap',
         app: p.app,
         model,
-        estimatedMonthlySavingsUsd: round2(saved),
-        latencyImpactPct: impact,
+        estimatedMonthlySavingsUsd: round(saved),
+        latencyImpactPct: capImpact,
         qualityRisk: 'medium',
-        rationale: `${p.explanation} Capping output at the p90 (${cap} tokens) bounds the p95 near ${msText(newP95)}${target}.`,
+        rationale: `${p.explanation} Capping output at the p90 (${capAtP90} tokens) bounds the p95 near ${duration(cappedP95)}${target}.`,
         assumptions: [`The longest 10 % of answers can be shortened (or continued on request) without losing what users need`, `Generation speed stays ≈ ${p.generationMsPerToken.toFixed(1)} ms per token`],
-        steps: [`Set max_tokens=${cap} for ${p.app} on ${model}`, 'Ask for concise answers in the system prompt', 'Watch truncated answers (finish_reason=length) and user feedback for a week'],
+        steps: [`Set max_tokens=${capAtP90} for ${p.app} on ${model}`, 'Ask for concise answers in the system prompt', 'Watch truncated answers (finish_reason=length) and user feedback for a week'],
       });
     }
     if (p.streamedShare < 0.5 && p.p95LatencyMs >= 2_000) {
@@ -302,7 +296,7 @@ function latencyRecommendations(data: DataOutput, catalog: readonly ModelCatalog
         model,
         estimatedMonthlySavingsUsd: 0,
         qualityRisk: 'none',
-        rationale: `Only ${pct(p.streamedShare)} of ${p.app}'s requests on ${model} stream; users wait for the whole answer (p95 ${msText(p.p95LatencyMs)}) before seeing anything${target}.`,
+        rationale: `Only ${pct(p.streamedShare)} of ${p.app}'s requests on ${model} stream; users wait for the whole answer (p95 ${duration(p.p95LatencyMs)}) before seeing anything${target}.`,
         assumptions: ['The client can render partial answers; the full answer takes as long as before'],
         steps: [`Call ${model} with stream=true in ${p.app}`, 'Render tokens as they arrive', 'Record ttftMs in the usage events to measure the first-token wait'],
       });
@@ -353,7 +347,7 @@ function errorRecommendations(data: DataOutput, perMonthUsd: (x: number) => numb
       title: `Cut failed calls of ${e.app}`,
       strategy: 'retry_reduction',
       app: e.app,
-      estimatedMonthlySavingsUsd: round2(perMonthUsd(e.failedCostUsd / 2)),
+      estimatedMonthlySavingsUsd: round(perMonthUsd(e.failedCostUsd / 2)),
       qualityRisk: 'none',
       rationale: `${e.errors.toLocaleString('en-US')} of ${e.app}'s ${e.requests.toLocaleString('en-US')} calls failed (${pct(e.errorRate)})${burst ? `, most on ${burst.day} (${burst.errors} failures, ${pct(burst.errorRate)})` : ''}; at its average cost per call they cost ${usd(e.failedCostUsd)} in the window.`,
       assumptions: ['Failed calls are billed and then retried', 'Half of them can be avoided with backoff, a fallback model and timeouts that fit the answer length'],
@@ -381,7 +375,7 @@ function cachingRecommendations(data: DataOutput, perMonthUsd: (x: number) => nu
       title: `Cache repeated prompts of ${app}`,
       strategy: 'caching',
       app,
-      estimatedMonthlySavingsUsd: round2(perMonthUsd(a.cost)),
+      estimatedMonthlySavingsUsd: round(perMonthUsd(a.cost)),
       latencyImpactPct: -Math.round(share * 100),
       qualityRisk: 'low',
       rationale: `${pct(share)} of ${app}'s requests (${a.repeats.toLocaleString('en-US')}) repeat an earlier prompt exactly; they cost ${usd(a.cost)} in the window. A cache hit costs nothing and answers in milliseconds.`,
@@ -412,7 +406,7 @@ function trimmingRecommendations(data: DataOutput, catalog: readonly ModelCatalo
       title: `Trim ${app}'s prompts`,
       strategy: 'prompt_trimming',
       app,
-      estimatedMonthlySavingsUsd: round2(perMonthUsd(a.trimmable)),
+      estimatedMonthlySavingsUsd: round(perMonthUsd(a.trimmable)),
       qualityRisk: 'medium',
       rationale: `${app}'s prompts average ${Math.round(avg).toLocaleString('en-US')} tokens. Removing ${TRIM_SHARE * 100}% of them (fewer or shorter retrieved chunks, deduplicated instructions) saves ${usd(a.trimmable)} in the window at catalog input prices.`,
       assumptions: [`${TRIM_SHARE * 100} % of the prompt tokens can go without hurting answers — measure it on a sample first`],

@@ -1,4 +1,5 @@
 import type { Forecast } from '@netra/contracts';
+import { round } from '../format.js';
 
 /**
  * The next `horizonDays` of spend from the daily series: a least-squares linear trend on the days observed (flat
@@ -49,7 +50,6 @@ export function forecastSpend(days: readonly { day: string; costUsd: number }[],
   const observed = y.slice(-Math.min(n, horizonDays)).reduce((s, v) => s + v, 0);
   const baseline = n >= horizonDays ? observed : (observed / n) * horizonDays;
   const half = 1.96 * sd * Math.sqrt(horizonDays);
-  const round = (v: number) => Math.round(v * 100) / 100;
   const out: Forecast = {
     horizonDays,
     baselineUsd: round(baseline),

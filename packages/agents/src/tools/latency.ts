@@ -1,4 +1,5 @@
 import { querySql, sql, type Db } from '@netra/db';
+import { duration } from '../format.js';
 import { dayRange, entriesOfHistogram, filterParams, LatencyHistogram, type Breakdown, type UsageFilter, type Window } from '@netra/usage';
 
 /** Where a workload's tail latency comes from, read off its own distributions. */
@@ -38,8 +39,6 @@ interface DistRow extends Record<string, unknown> {
   completion_tokens_hist: unknown;
   prompt_tokens_hist: unknown;
 }
-
-const ms = (n: number) => (n >= 1_000 ? `${(n / 1_000).toFixed(1)} s` : `${Math.round(n)} ms`);
 
 class Dists {
   readonly ttft = new LatencyHistogram();
@@ -107,16 +106,16 @@ export function profile(app: string, model: string | null, s: { requests: number
   let explanation: string;
   const who = model === null ? app : `${app} on ${model}`;
   if (ttftShare === null) {
-    explanation = `${who}: p95 ${ms(s.p95LatencyMs)}; no time-to-first-token recorded (not streamed), so waiting and generation cannot be told apart. Completion tokens p95 ${Math.round(c95)}.`;
+    explanation = `${who}: p95 ${duration(s.p95LatencyMs)}; no time-to-first-token recorded (not streamed), so waiting and generation cannot be told apart. Completion tokens p95 ${Math.round(c95)}.`;
   } else if (ttftShare < 0.35) {
     cause = 'generation_length';
-    explanation = `${who}: p95 ${ms(s.p95LatencyMs)}, of which the first token takes ${ms(ttft95 ?? 0)} (${Math.round(ttftShare * 100)} %): the rest is generating up to ${Math.round(c95)} output tokens (p95) at ≈ ${generationMsPerToken === null ? '?' : generationMsPerToken.toFixed(1)} ms per token. The tail is output length, not the model's responsiveness.`;
+    explanation = `${who}: p95 ${duration(s.p95LatencyMs)}, of which the first token takes ${duration(ttft95 ?? 0)} (${Math.round(ttftShare * 100)} %): the rest is generating up to ${Math.round(c95)} output tokens (p95) at ≈ ${generationMsPerToken === null ? '?' : generationMsPerToken.toFixed(1)} ms per token. The tail is output length, not the model's responsiveness.`;
   } else {
     cause = p95 >= 4_000 ? 'prompt_size' : 'time_to_first_token';
     explanation =
       cause === 'prompt_size'
-        ? `${who}: p95 ${ms(s.p95LatencyMs)}, ${Math.round(ttftShare * 100)} % of it before the first token, with prompts of ${Math.round(p95).toLocaleString('en-US')} tokens at p95: the prompt's size drives the wait.`
-        : `${who}: p95 ${ms(s.p95LatencyMs)}, ${Math.round(ttftShare * 100)} % of it before the first token (TTFT p95 ${ms(ttft95 ?? 0)}) with short prompts: the model or provider is slow to start.`;
+        ? `${who}: p95 ${duration(s.p95LatencyMs)}, ${Math.round(ttftShare * 100)} % of it before the first token, with prompts of ${Math.round(p95).toLocaleString('en-US')} tokens at p95: the prompt's size drives the wait.`
+        : `${who}: p95 ${duration(s.p95LatencyMs)}, ${Math.round(ttftShare * 100)} % of it before the first token (TTFT p95 ${duration(ttft95 ?? 0)}) with short prompts: the model or provider is slow to start.`;
   }
   return {
     app,
