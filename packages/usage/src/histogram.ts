@@ -47,6 +47,11 @@ export class LatencyHistogram {
     this.total += count;
   }
 
+  /** Adds a histogram as read from storage (`readHistogram`). */
+  addStored(stored: StoredHistogram): void {
+    for (let i = 0; i < stored.buckets.length; i++) this.add(stored.buckets[i]!, stored.counts[i]!);
+  }
+
   /** Adds every bucket of another histogram. */
   addAll(other: LatencyHistogram): void {
     for (let bucket = 0; bucket <= MAX_BUCKET; bucket++) this.counts[bucket]! += other.counts[bucket]!;
@@ -89,16 +94,31 @@ export class LatencyHistogram {
   }
 }
 
-/** The (bucket, count) pairs of a stored sparse histogram; anything malformed is skipped. */
-export function entriesOf(value: unknown): [bucket: number, count: number][] {
-  if (value === null || typeof value !== 'object') return [];
-  const out: [number, number][] = [];
+/** A stored sparse histogram as two parallel lists (no array per pair: a run reads tens of thousands of them). */
+export interface StoredHistogram {
+  buckets: number[];
+  counts: number[];
+}
+
+/**
+ * `{"<bucket>": count}` as parallel lists; an array of them (a dimension's row: several values' histograms,
+ * `jsonb_agg`) adds up. Anything malformed is skipped.
+ */
+export function readHistogram(value: unknown, into: StoredHistogram = { buckets: [], counts: [] }): StoredHistogram {
+  if (Array.isArray(value)) {
+    for (const h of value) readHistogram(h, into);
+    return into;
+  }
+  if (value === null || typeof value !== 'object') return into;
   const hist = value as Record<string, unknown>;
-  // for…in over a parsed JSON object: no intermediate arrays (a run reads thousands of these pairs).
+  // for…in over a parsed JSON object: no intermediate arrays.
   for (const key in hist) {
     const bucket = +key;
     const count = hist[key];
-    if (Number.isInteger(bucket) && typeof count === 'number') out.push([bucket, count]);
+    if (Number.isInteger(bucket) && typeof count === 'number') {
+      into.buckets.push(bucket);
+      into.counts.push(count);
+    }
   }
-  return out;
+  return into;
 }

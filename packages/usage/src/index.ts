@@ -8,4 +8,4 @@ export { jsonLines, csvRecords, validateEvent, CsvHeaderError, MAX_RECORD_BYTES,
 export { syntheticEvents, syntheticWindow, seededRandom, anomalyOf, promptHashOf, SYNTHETIC_APPS, type SyntheticOptions, type AnomalyKind } from './synthetic.js';
 export { breakdown, summarize, views, dayRange, filterParams, Aggregate, type Breakdown, type Window, type UsageFilter } from './summary.js';
 export * as histogram from './histogram.js';
-export { LatencyHistogram, entriesOf as entriesOfHistogram } from './histogram.js';
+export { LatencyHistogram, readHistogram, type StoredHistogram } from './histogram.js';

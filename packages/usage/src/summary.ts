@@ -1,6 +1,6 @@
 import type { UsageSummary } from '@netra/contracts';
 import { querySql, sql, type Db } from '@netra/db';
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram, readHistogram, type StoredHistogram } from './histogram.js';
 
 const DAY_MS = 86_400_000;
 
@@ -60,34 +60,6 @@ export function dayRange(window: Window): { fromDay: string; toDay: string } {
   return { fromDay: isoDay(from), toDay: isoDay(to) };
 }
 
-/** A stored sparse histogram as two parallel lists (no array per pair: a run reads tens of thousands of them). */
-interface Histogram {
-  buckets: number[];
-  counts: number[];
-}
-
-/**
- * `{"<bucket>": count}` as parallel lists; a dimension's row (several values' histograms, `jsonb_agg`) is an array
- * of them. Anything malformed is skipped.
- */
-function histogramOf(value: unknown, into: Histogram = { buckets: [], counts: [] }): Histogram {
-  if (Array.isArray(value)) {
-    for (const h of value) histogramOf(h, into);
-    return into;
-  }
-  if (value === null || typeof value !== 'object') return into;
-  const hist = value as Record<string, unknown>;
-  for (const key in hist) {
-    const bucket = +key;
-    const count = hist[key];
-    if (Number.isInteger(bucket) && typeof count === 'number') {
-      into.buckets.push(bucket);
-      into.counts.push(count);
-    }
-  }
-  return into;
-}
-
 /** Requests, tokens, cost, errors and a latency histogram: what every grouping of the summary adds up. */
 export class Aggregate {
   requests = 0;
@@ -100,7 +72,7 @@ export class Aggregate {
   qualityN = 0;
   readonly hist = new LatencyHistogram();
 
-  add(row: PartRow, hist: Histogram): void {
+  add(row: PartRow, hist: StoredHistogram): void {
     this.requests += row.requests;
     this.errors += row.errors;
     this.promptTokens += row.promptTokens;
@@ -109,8 +81,7 @@ export class Aggregate {
     this.cachedPromptTokens += row.cachedPromptTokens ?? 0;
     this.qualitySum += row.qualitySum ?? 0;
     this.qualityN += row.qualityN ?? 0;
-    const { buckets, counts } = hist;
-    for (let i = 0; i < buckets.length; i++) this.hist.add(buckets[i]!, counts[i]!);
+    this.hist.addStored(hist);
   }
 
   /** Adds another aggregate (a finer grouping) into this one. */
@@ -254,7 +225,7 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
   };
   // Each part goes into its workload (app × model) and its day; total, by model and by app are sums of the
   // workloads — a few dense histograms added, instead of every stored bucket added five times.
-  const add = (row: PartRow, hist: Histogram) => {
+  const add = (row: PartRow, hist: StoredHistogram) => {
     entry(result.byDay, row.day, () => new Aggregate()).add(row, hist);
     if (dayModel) entry(entry(result.byDayModel, row.day, () => new Map<string, Aggregate>()), row.model, () => new Aggregate()).add(row, hist);
     if (dayApp) entry(entry(result.byDayApp, row.day, () => new Map<string, Aggregate>()), row.app, () => new Aggregate()).add(row, hist);
@@ -266,10 +237,10 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
       cachedPromptTokens: r.cached_prompt_tokens ?? 0, qualitySum: r.quality_sum ?? 0, qualityN: r.quality_n ?? 0,
     };
     // A dimension's row merges several values' histograms (jsonb_agg): an array of them.
-    add(part, histogramOf(r.latency_hist));
+    add(part, readHistogram(r.latency_hist));
   }
   for (const r of edges) {
-    const hist: Histogram = { buckets: [r.bucket], counts: [r.requests] };
+    const hist: StoredHistogram = { buckets: [r.bucket], counts: [r.requests] };
     add({ day: r.day, model: r.model, app: r.app, requests: r.requests, errors: r.errors, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd }, hist);
   }
   for (const [app, models] of result.byWorkload) {

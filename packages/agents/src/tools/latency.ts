@@ -1,6 +1,6 @@
 import { querySql, sql, type Db } from '@netra/db';
 import { duration } from '../format.js';
-import { dayRange, entriesOfHistogram, filterParams, LatencyHistogram, type Breakdown, type UsageFilter, type Window } from '@netra/usage';
+import { dayRange, filterParams, readHistogram, LatencyHistogram, type Breakdown, type UsageFilter, type Window } from '@netra/usage';
 
 /** Where a workload's tail latency comes from, read off its own distributions. */
 export type LatencyCause = 'generation_length' | 'time_to_first_token' | 'prompt_size' | 'unknown';
@@ -48,9 +48,9 @@ class Dists {
 
   add(r: DistRow): void {
     this.streamed += r.streamed;
-    for (const [b, c] of entriesOfHistogram(r.ttft_hist)) this.ttft.add(b, c);
-    for (const [b, c] of entriesOfHistogram(r.completion_tokens_hist)) this.completion.add(b, c);
-    for (const [b, c] of entriesOfHistogram(r.prompt_tokens_hist)) this.prompt.add(b, c);
+    this.ttft.addStored(readHistogram(r.ttft_hist));
+    this.completion.addStored(readHistogram(r.completion_tokens_hist));
+    this.prompt.addStored(readHistogram(r.prompt_tokens_hist));
   }
 }
 
