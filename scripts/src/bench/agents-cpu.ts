@@ -10,7 +10,7 @@ import { PIPELINE, type AgentContext, type AgentOutputs } from '@netra/agents';
 import { loadConfig } from '@netra/config';
 import { createLlmClient } from '@netra/llm';
 import { CatalogService, UsageWriter, syntheticEvents } from '@netra/usage';
-import { Scratch } from './scratch.js';
+import { Scratch, runBenchmark } from './scratch.js';
 
 const events = Number(process.env.BENCH_AGENTS_EVENTS ?? 60_000);
 const runs = Number(process.env.BENCH_AGENTS_RUNS ?? 100);
@@ -49,10 +49,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

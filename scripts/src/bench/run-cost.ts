@@ -18,22 +18,13 @@ import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
 import { drainRebuilds, DEFAULT_DIMENSIONS } from '@netra/usage';
 import { cpuByGroup, pidsNamed } from './cpu.js';
-import { percentile, Scratch, type AppProcess } from './scratch.js';
+import { percentile, Scratch, type AppProcess, runBenchmark, PIPELINE_ENV } from './scratch.js';
 
 const sizes = (process.env.BENCH_COST_SIZES ?? '0,60000,1000000,10000000').split(',').map(Number);
 const runsPerSize = Number(process.env.BENCH_COST_RUNS ?? 200);
 const threadsPerSize = 20;
 const DAY_MS = 86_400_000;
 const CHUNK = 1_000_000;
-const stackEnv = {
-  QUEUE_MAX_WAITING: '1000000',
-  WS_MAX_SOCKETS_PER_USER: '1000',
-  RATE_LIMIT_USER_REQUESTS: '999999999/60',
-  RATE_LIMIT_USER_MESSAGES: '999999999/60',
-  RATE_LIMIT_IP_REQUESTS: '999999999/60',
-  RATE_LIMIT_IP_UPGRADES: '999999999/60',
-};
-
 interface Workspace {
   size: number;
   userId: string;
@@ -135,7 +126,7 @@ async function main(): Promise<void> {
   const scratch = await Scratch.create();
   const processes: AppProcess[] = [];
   try {
-    const gateway = await scratch.start('gateway', stackEnv);
+    const gateway = await scratch.start('gateway', PIPELINE_ENV);
     processes.push(gateway);
     const http = `http://127.0.0.1:${String(gateway.ready.port)}`;
     const now = Date.now();
@@ -166,7 +157,7 @@ async function main(): Promise<void> {
     await scratch.db.$executeRaw`VACUUM ANALYZE`;
 
     const workers: AppProcess[] = [];
-    for (let i = 0; i < 2; i += 1) workers.push(await scratch.start('worker', { ...stackEnv, WORKER_CONCURRENCY: '16' }));
+    for (let i = 0; i < 2; i += 1) workers.push(await scratch.start('worker', { ...PIPELINE_ENV, WORKER_CONCURRENCY: '16' }));
     processes.push(...workers);
     const groups = {
       gateway: async () => [gateway.child.pid ?? -1],
@@ -206,10 +197,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -13,24 +13,13 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import WebSocket from 'ws';
-import { percentile, Scratch } from './scratch.js';
+import { percentile, Scratch, runBenchmark, PIPELINE_ENV } from './scratch.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const runs = Number(process.env.BENCH_RUNS ?? 3_000);
 const threads = Number(process.env.BENCH_THREADS ?? 300);
 const sockets = Number(process.env.BENCH_SOCKETS ?? 30);
-const stackEnv = {
-  QUEUE_MAX_WAITING: '1000000',
-  WS_MAX_SOCKETS_PER_USER: '1000',
-  // One user sends everything: budgets no single user gets in production, but the limiter still runs (and costs
-  // its Redis calls) on every frame and message, as it does in production.
-  RATE_LIMIT_USER_REQUESTS: '999999999/60',
-  RATE_LIMIT_USER_MESSAGES: '999999999/60',
-  RATE_LIMIT_IP_REQUESTS: '999999999/60',
-  RATE_LIMIT_IP_UPGRADES: '999999999/60',
-};
-
 const summary = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   return `p50 ${percentile(s, 0.5).toFixed(1)} ms, p95 ${percentile(s, 0.95).toFixed(1)} ms, p99 ${percentile(s, 0.99).toFixed(1)} ms`;
@@ -63,8 +52,8 @@ async function main(): Promise<void> {
   const scratch = await Scratch.create();
   const { db } = scratch;
   try {
-    const gateway = await scratch.start('gateway', stackEnv);
-    for (let i = 0; i < 2; i += 1) await scratch.start('worker', { ...stackEnv, WORKER_CONCURRENCY: '32' });
+    const gateway = await scratch.start('gateway', PIPELINE_ENV);
+    for (let i = 0; i < 2; i += 1) await scratch.start('worker', { ...PIPELINE_ENV, WORKER_CONCURRENCY: '32' });
     const http = `http://127.0.0.1:${String(gateway.ready.port)}`;
     const token = ((await (await fetch(`${http}/api/v1/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'bench' }) })).json()) as { token: string }).token;
     const threadIds: string[] = [];
@@ -134,10 +123,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -104,3 +104,27 @@ export class Scratch {
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
+
+/**
+ * The pipeline benchmarks' environment: one user sends everything, so budgets no single user gets in production
+ * (the limiter still runs, and costs its Redis calls, on every frame and message, as in production).
+ */
+export const PIPELINE_ENV: Readonly<Record<string, string>> = {
+  QUEUE_MAX_WAITING: '1000000',
+  WS_MAX_SOCKETS_PER_USER: '1000',
+  RATE_LIMIT_USER_REQUESTS: '999999999/60',
+  RATE_LIMIT_USER_MESSAGES: '999999999/60',
+  RATE_LIMIT_IP_REQUESTS: '999999999/60',
+  RATE_LIMIT_IP_UPGRADES: '999999999/60',
+};
+
+/** Runs a benchmark's `main` and exits with its outcome (the processes it started are already stopped by then). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
