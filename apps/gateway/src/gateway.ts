@@ -5,7 +5,7 @@ import type { Config } from '@netra/config';
 import { createRedis, createRunQueue, queueWorkers, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { EventStreams } from './events/streams.js';
 import { QueueDepth } from './services/queue-depth.js';
-import { RunScheduler } from '@netra/runs';
+import { RunEngine } from '@netra/runs';
 import { createPrismaClient, type Db } from '@netra/db';
 import { logger } from '@netra/observability';
 import { CatalogService, UsageService } from '@netra/usage';
@@ -81,7 +81,7 @@ export class Gateway {
     const depth = new QueueDepth(queue, { maxWaiting: config.QUEUE_MAX_WAITING });
     this.depth = depth;
     await depth.start();
-    const scheduler = new RunScheduler({
+    const engine = new RunEngine({
       db,
       queue,
       events: eventLog,
@@ -90,8 +90,8 @@ export class Gateway {
       maxAttempts: config.RUN_MAX_ATTEMPTS,
       onEnqueued: () => depth.added(),
     });
-    const messages = new MessageService(db, depth, scheduler, security.limits.userMessages);
-    const runs = new RunService(db, scheduler);
+    const messages = new MessageService(db, depth, engine, security.limits.userMessages);
+    const runs = new RunService(db, engine);
     const streams = new EventStreams(db, eventLog, subscriber);
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });

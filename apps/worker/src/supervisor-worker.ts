@@ -6,7 +6,7 @@ import { ControlChannel, createRedis, createRunQueue, LlmOps, RedisNames, RunEve
 import { createPrismaClient, type Db } from '@netra/db';
 import { createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
-import { Reconciler, RunScheduler } from '@netra/runs';
+import { Reconciler, RunEngine } from '@netra/runs';
 import { CatalogService, UsageWriter, drainRebuilds } from '@netra/usage';
 import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
@@ -39,6 +39,7 @@ export class SupervisorWorker {
   private worker: Worker<RunJobData, void, 'run'> | undefined;
   private http: WorkerHttpServer | undefined;
   private processor: RunProcessor | undefined;
+  private engine: RunEngine | undefined;
   private closing: Promise<void> | undefined;
   private llmOps: LlmOps | undefined;
   private breakerHeartbeat: NodeJS.Timeout | undefined;
@@ -83,7 +84,7 @@ export class SupervisorWorker {
       maxLen: config.EVENT_LOG_MAXLEN,
     });
     this.queue = createRunQueue(this.eventsConnection, this.names);
-    const scheduler = new RunScheduler({
+    const engine = new RunEngine({
       db: this.db,
       queue: this.queue,
       events,
@@ -91,7 +92,8 @@ export class SupervisorWorker {
       names: this.names,
       maxAttempts: config.RUN_MAX_ATTEMPTS,
     });
-    this.processor = new RunProcessor({ db: this.db, events, llm: this.llm, scheduler });
+    this.engine = engine;
+    this.processor = new RunProcessor({ db: this.db, events, llm: this.llm, engine });
 
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
     const control = new ControlChannel(this.names);
@@ -114,7 +116,7 @@ export class SupervisorWorker {
     this.controlConnection.on('ready', () => void this.abortCancelledRuns());
 
     this.reconciler = new Reconciler(
-      { db: this.db, queue: this.queue, scheduler, redis: this.eventsConnection, names: this.names },
+      { db: this.db, queue: this.queue, engine, redis: this.eventsConnection, names: this.names },
       { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: Math.max(2_000, 2 * config.RECONCILE_INTERVAL_MS) },
     );
 
@@ -179,10 +181,10 @@ export class SupervisorWorker {
   }
 
   private async abortCancelledRuns(): Promise<void> {
-    if (this.active.size === 0 || !this.db) return;
+    if (this.active.size === 0 || !this.engine) return;
     try {
-      const cancelled = await this.db.run.findMany({ where: { id: { in: [...this.active.keys()] }, status: 'cancelled' }, select: { id: true } });
-      for (const { id } of cancelled) this.active.get(id)?.abort(new CancelAbort('cancelled while the control channel was down'));
+      const cancelled = await this.engine.cancelledAmong([...this.active.keys()]);
+      for (const id of cancelled) this.active.get(id)?.abort(new CancelAbort('cancelled while the control channel was down'));
     } catch (error) {
       this.log.warn('could not check for cancelled runs', errorFields(error));
     }
