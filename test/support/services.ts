@@ -24,7 +24,8 @@ export async function createTestEnv(name: string, extraEnv: Record<string, strin
   await migrate({ databaseUrl, migrationsDir: MIGRATIONS_DIR });
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    // debug: tests wait on the per-run lines (run started, message accepted), which production logs at debug.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'debug',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL,

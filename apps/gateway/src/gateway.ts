@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@netra/config';
-import { createRedis, createRunQueue, queueWorkers, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { createRedis, createRunQueue, liveWorkers, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
 import { EventStreams } from './events/streams.js';
 import { QueueDepth } from './services/queue-depth.js';
 import { RunEngine } from '@netra/runs';
@@ -132,9 +132,15 @@ export class Gateway {
             const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
             return { name: names.runQueue, ...counts };
           },
-          // The fleet as the queue sees it (informational: no workers means runs wait, not that we are unready).
+          // This stack's live workers, from their heartbeats: a crashed or crash-looping worker drops out within
+          // WORKER_HEARTBEAT_TTL_MS, and other stacks sharing the Redis (another prefix) are not listed.
+          // Informational by default (no workers means runs wait, not that this gateway cannot accept them);
+          // READY_MIN_WORKERS makes it a requirement (npm start: its own worker).
           workers: async () => {
-            const workers = await queueWorkers(queue);
+            const workers = await liveWorkers(redis, names);
+            if (workers.length < config.READY_MIN_WORKERS) {
+              throw new Error(`${workers.length} live worker(s); READY_MIN_WORKERS is ${config.READY_MIN_WORKERS}`);
+            }
             return { count: workers.length, workers };
           },
         },

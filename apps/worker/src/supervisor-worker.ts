@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
-import { ControlChannel, createRedis, createRunQueue, LlmOps, RedisNames, RunEventLog, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
-import { createPrismaClient, type Db } from '@netra/db';
+import { ControlChannel, createRedis, createRunQueue, LlmOps, RedisNames, RunEventLog, WorkerLiveness, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { createPrismaClient, isDatabaseUnavailable, querySql, sql, type Db } from '@netra/db';
 import { createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { Reconciler, RunEngine } from '@netra/runs';
@@ -37,6 +37,7 @@ export class SupervisorWorker {
   private llm: LlmClient | undefined;
   private recorder: UsageRecorder | undefined;
   private worker: Worker<RunJobData, void, 'run'> | undefined;
+  private liveness: WorkerLiveness | undefined;
   private http: WorkerHttpServer | undefined;
   private processor: RunProcessor | undefined;
   private engine: RunEngine | undefined;
@@ -124,8 +125,11 @@ export class SupervisorWorker {
       connection: this.queueConnection,
       prefix: this.names.bullPrefix,
       concurrency: config.WORKER_CONCURRENCY,
+      // The lock stays long (a busy event loop or a Redis blip must not hand a live worker's run to another);
+      // a dead worker is found by its missing heartbeat (WorkerLiveness), which releases its locks, and this
+      // frequent stalled check then moves its jobs back to wait.
       lockDuration: config.RUN_LOCK_MS,
-      stalledInterval: Math.max(1_000, Math.round(config.RUN_LOCK_MS / 2)),
+      stalledInterval: 1_000,
       // A job that stalls (its worker died) is retried; one that keeps killing workers ends failed.
       maxStalledCount: Math.max(0, config.RUN_MAX_ATTEMPTS - 1),
       autorun: false,
@@ -136,6 +140,16 @@ export class SupervisorWorker {
     });
     worker.on('error', (error) => this.log.error('worker error', errorFields(error)));
     this.worker = worker;
+    this.liveness = new WorkerLiveness(
+      this.eventsConnection,
+      this.names,
+      this.queue,
+      worker.id,
+      () => ({ name: this.name, active: this.active.size, concurrency: config.WORKER_CONCURRENCY }),
+      { ttlMs: config.WORKER_HEARTBEAT_TTL_MS },
+    );
+    this.liveness.on('released', (jobIds) => this.log.warn('took over the runs of a dead worker', { runs: jobIds }));
+    this.liveness.on('error', (error) => this.log.warn('worker heartbeat failed', errorFields(error)));
 
     const db = this.db;
     const redis = this.eventsConnection;
@@ -157,6 +171,7 @@ export class SupervisorWorker {
       },
     });
     this.httpPort = await this.http.start();
+    await this.liveness.start();
     this.reconciler.start();
     this.rebuilding = this.drainRollupRebuilds(config.USAGE_DIMENSIONS);
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
@@ -197,7 +212,17 @@ export class SupervisorWorker {
     const key = job.data.runId;
     this.active.set(key, controller);
     try {
-      await processor.process(job.data, job.id, controller.signal);
+      for (;;) {
+        try {
+          await processor.process(job.data, job.id, controller.signal);
+          break;
+        } catch (error) {
+          // PostgreSQL down or restarting is waited out here, holding the job (its lock is renewed through
+          // Redis): the run then resumes from its last checkpoint without spending a BullMQ attempt.
+          if (!isDatabaseUnavailable(error) || controller.signal.aborted) throw error;
+          await this.waitForDatabase(job.data.runId, controller.signal, error);
+        }
+      }
     } catch (error) {
       if (error instanceof AgentFailedError) throw new UnrecoverableError(error.message);
       if (controller.signal.reason instanceof ShutdownAbort && token) {
@@ -211,9 +236,42 @@ export class SupervisorWorker {
     }
   }
 
+  /**
+   * Polls PostgreSQL until it answers (backing off from 250 ms to 2 s), for at most DATABASE_OUTAGE_WAIT_MS from
+   * the first failure; past that the original error goes on and the outage spends one attempt after all.
+   */
+  private async waitForDatabase(runId: string, signal: AbortSignal, cause: unknown): Promise<void> {
+    const db = this.db;
+    if (!db) throw cause;
+    const deadline = Date.now() + this.config.DATABASE_OUTAGE_WAIT_MS;
+    this.log.warn('PostgreSQL unavailable; the run waits for it', { runId, ...errorFields(cause) });
+    metrics.runsWaitingForDatabase.inc();
+    try {
+      for (let delay = 250; ; delay = Math.min(2_000, delay * 2)) {
+        if (Date.now() + delay > deadline) throw cause;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        });
+        signal.throwIfAborted();
+        try {
+          await querySql(db, sql('worker_db_probe')`SELECT 1 AS ok`);
+          this.log.info('PostgreSQL is back; the run resumes from its checkpoint', { runId });
+          return;
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) throw error;
+        }
+      }
+    } finally {
+      metrics.runsWaitingForDatabase.dec();
+    }
+  }
+
   /** A job that will not be retried again leaves its run `failed`, with the reason. */
   private async onFailed(job: Job<RunJobData, void, 'run'>, error: Error): Promise<void> {
-    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/i.test(error.message);
+    // BullMQ fails a job that stalled too often with a plain Error; its `stc` (stall count) field says so.
+    const stalledOut = job.stalledCounter > Math.max(0, this.config.RUN_MAX_ATTEMPTS - 1);
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1) || stalledOut;
     this.log.warn('job failed', { jobId: job.id, runId: job.data.runId, attemptsMade: job.attemptsMade, final, ...errorFields(error) });
     if (!final || error instanceof UnrecoverableError || !this.processor) return;
     // Recorded here; if this process dies first, the reconciler finds the failed job and records it.
@@ -246,6 +304,7 @@ export class SupervisorWorker {
       await closed;
       clearTimeout(timer);
     }
+    await this.liveness?.close().catch((error: unknown) => this.log.warn('could not remove the heartbeat; it expires by itself', errorFields(error)));
     await this.reconciler?.close();
     this.rebuildAbort.abort();
     await this.rebuilding;

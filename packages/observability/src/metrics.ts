@@ -45,6 +45,7 @@ export const metrics = {
     'outcome',
   ] as const),
   runsFinished: counter('netra_runs_finished_total', 'Runs that reached a terminal state', ['status'] as const),
+  runsWaitingForDatabase: gauge('netra_runs_waiting_for_database', 'Runs of this worker holding their job while PostgreSQL is unavailable', [] as const),
   // LLM layer. `model` values come from the configured chain (LLM_MODELS) plus `local`: bounded.
   llmCalls: counter('netra_llm_calls_total', 'LLM provider attempts by outcome (ok, error, timeout, aborted, breaker_open, cached)', [
     'provider',
