@@ -47,7 +47,16 @@ export async function launch<C extends LaunchConfig>(options: LaunchOptions<C>):
     if (tracing.enabled) logger.info('tracing on (OpenTelemetry)');
 
     const app = await options.create(config);
+    // One shutdown per process, whatever number of signals arrive: `npm start` and a terminal both signal the
+    // whole process group, so a child gets SIGTERM twice (from the group and from the launcher). The handlers stay
+    // installed — with `once`, the second signal would take Node's default action and kill the process mid-drain.
+    let stopping: string | undefined;
     const stop = (signal: string) => {
+      if (stopping) {
+        logger.info('signal received while already shutting down; ignored', { signal, first: stopping });
+        return;
+      }
+      stopping = signal;
       logger.info('signal received', { signal });
       app
         .close()
@@ -61,8 +70,8 @@ export async function launch<C extends LaunchConfig>(options: LaunchOptions<C>):
           },
         );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
     await app.start();
   } catch (error) {
     logger.error(`${service} failed to start`, errorFields(error));
