@@ -10,7 +10,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   // No worker and room for one waiting job: the second message in flight is refused.
-  [stack, browser] = await Promise.all([Stack.start('e2eoverload', { workers: 0, env: { QUEUE_MAX_WAITING: '1' } }), Browser.launch()]);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  stack = await Stack.start('e2eoverload', { workers: 0, env: { QUEUE_MAX_WAITING: '1' } });
+  browser = await Browser.launch();
 }, 90_000);
 
 afterAll(async () => {

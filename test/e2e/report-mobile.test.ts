@@ -12,7 +12,9 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([Stack.start('e2ereportmobile'), Browser.launch()]);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  stack = await Stack.start('e2ereportmobile');
+  browser = await Browser.launch();
 }, 90_000);
 
 afterAll(async () => {

@@ -9,7 +9,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   // No worker at first: a message stays queued until a test adds one.
-  [stack, browser] = await Promise.all([Stack.start('e2estop', { workers: 0 }), Browser.launch()]);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  stack = await Stack.start('e2estop', { workers: 0 });
+  browser = await Browser.launch();
 }, 90_000);
 
 afterAll(async () => {
