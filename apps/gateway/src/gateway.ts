@@ -2,11 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@netra/config';
-import { createRedis, createRunQueue, liveWorkers, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { liveWorkers, RunEventSubscriber } from '@netra/bus';
 import { EventStreams } from './events/streams.js';
 import { QueueDepth } from './services/queue-depth.js';
-import { RunEngine } from '@netra/runs';
-import { createPrismaClient, type Db } from '@netra/db';
+import { createInfra, type Infra } from '@netra/runs';
 import { logger } from '@netra/observability';
 import { CatalogService, UsageService } from '@netra/usage';
 import { AdminSessions } from './auth/admin-sessions.js';
@@ -36,10 +35,7 @@ export interface GatewayOptions {
 export class Gateway {
   private readonly config: Config;
   private readonly log = logger.child({ component: 'gateway' });
-  private db: Db | undefined;
-  private redis: Redis | undefined;
-  private subscriberConnection: Redis | undefined;
-  private queue: RunQueue | undefined;
+  private infra: Infra | undefined;
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
@@ -52,19 +48,10 @@ export class Gateway {
 
   async start(): Promise<AddressInfo> {
     const { config } = this;
-    const names = new RedisNames(config.REDIS_PREFIX);
-    const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS, applicationName: 'netra-gateway' });
-    const redis = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:gateway:${process.pid}` });
-    const subscriberConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:gateway-sub:${process.pid}` });
-    this.db = db;
-    this.redis = redis;
-    this.subscriberConnection = subscriberConnection;
-    await Promise.all([waitForRedis(redis), waitForRedis(subscriberConnection), db.$queryRaw`SELECT 1`]);
-
-    const queue = createRunQueue(redis, names);
-    this.queue = queue;
-    const eventLog = new RunEventLog(redis, names, { retentionSeconds: config.EVENT_RETENTION_SECONDS, maxLen: config.EVENT_LOG_MAXLEN });
-    const subscriber = new RunEventSubscriber(subscriberConnection, names);
+    const infra = await createInfra(config, 'gateway');
+    this.infra = infra;
+    const { db, redis, names, queue, events: eventLog, engine } = infra;
+    const subscriber = new RunEventSubscriber(await infra.connection('blocking', 'sub'), names);
 
     const verifier = new TokenVerifier({
       ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
@@ -81,15 +68,7 @@ export class Gateway {
     const depth = new QueueDepth(queue, { maxWaiting: config.QUEUE_MAX_WAITING });
     this.depth = depth;
     await depth.start();
-    const engine = new RunEngine({
-      db,
-      queue,
-      events: eventLog,
-      redis,
-      names,
-      maxAttempts: config.RUN_MAX_ATTEMPTS,
-      onEnqueued: () => depth.added(),
-    });
+    engine.on('enqueued', () => depth.added());
     const messages = new MessageService(db, depth, engine, security.limits.userMessages);
     const runs = new RunService(db, engine);
     const streams = new EventStreams(db, eventLog, subscriber);
@@ -199,8 +178,7 @@ export class Gateway {
     clearTimeout(timer);
     server?.closeAllConnections();
     this.depth?.close();
-    await this.queue?.close();
-    await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);
+    await this.infra?.close();
     this.log.info('gateway closed');
   }
 }

@@ -2,11 +2,11 @@ import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
-import { ControlChannel, createRedis, createRunQueue, LlmOps, RedisNames, RunEventLog, WorkerLiveness, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
-import { createPrismaClient, isDatabaseUnavailable, querySql, sql, type Db } from '@netra/db';
-import { createLlmClient, type LlmClient } from '@netra/llm';
+import { ControlChannel, RedisNames, WorkerLiveness } from '@netra/bus';
+import { isDatabaseUnavailable, querySql, sql } from '@netra/db';
+import { BreakerReporter, createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
-import { Reconciler, RunEngine } from '@netra/runs';
+import { createInfra, Reconciler, type Infra, type RunEngine } from '@netra/runs';
 import { CatalogService, UsageWriter, drainRebuilds } from '@netra/usage';
 import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
@@ -27,13 +27,8 @@ export class SupervisorWorker {
   private readonly names: RedisNames;
   private readonly log = logger.child({ component: 'supervisor-worker' });
   private readonly active = new Map<string, AbortController>();
-  private db: Db | undefined;
-  private queueConnection: Redis | undefined;
-  private eventsConnection: Redis | undefined;
-  private controlConnection: Redis | undefined;
-  private queue: RunQueue | undefined;
   private reconciler: Reconciler | undefined;
-  private llmConnection: Redis | undefined;
+  private infra: Infra | undefined;
   private llm: LlmClient | undefined;
   private recorder: UsageRecorder | undefined;
   private worker: Worker<RunJobData, void, 'run'> | undefined;
@@ -42,8 +37,7 @@ export class SupervisorWorker {
   private processor: RunProcessor | undefined;
   private engine: RunEngine | undefined;
   private closing: Promise<void> | undefined;
-  private llmOps: LlmOps | undefined;
-  private breakerHeartbeat: NodeJS.Timeout | undefined;
+  private breakerReporter: BreakerReporter | undefined;
   /** The background rebuild of rollups queued by a migration (usage_rollup_rebuilds), stopped by `close`. */
   private readonly rebuildAbort = new AbortController();
   private rebuilding: Promise<void> | undefined;
@@ -62,67 +56,41 @@ export class SupervisorWorker {
 
   async start(): Promise<void> {
     const { config } = this;
-    this.db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS, applicationName: 'netra-worker' });
-    this.queueConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker:${process.pid}` });
-    this.eventsConnection = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-events:${process.pid}` });
-    this.controlConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker-control:${process.pid}` });
-    // The LLM cache fails fast (`request`): a Redis blip makes a call uncached, never stuck.
-    this.llmConnection = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:worker-llm:${process.pid}` });
-    await Promise.all([
-      waitForRedis(this.queueConnection),
-      waitForRedis(this.eventsConnection),
-      waitForRedis(this.controlConnection),
-      waitForRedis(this.llmConnection),
-      this.db.$queryRaw`SELECT 1`,
-    ]);
-    const catalog = new CatalogService(this.db);
+    const infra = await createInfra(config, 'worker');
+    this.infra = infra;
+    const { db, engine, events, queue, redis } = infra;
+    // BullMQ's blocking connection, the cancel/LLM command subscriber, and the LLM cache — which fails fast
+    // (`request`): a Redis blip makes a call uncached, never stuck.
+    const queueConnection = await infra.connection('blocking', 'queue');
+    const controlConnection = await infra.connection('blocking', 'control');
+    const llmConnection = await infra.connection('request', 'llm');
+    const catalog = new CatalogService(db);
     await catalog.seed();
-    this.llm = createLlmClient(config, this.llmConnection);
-    this.recorder = new UsageRecorder(this.llm, new UsageWriter(this.db, catalog, { dimensions: config.USAGE_DIMENSIONS }), catalog);
+    this.llm = createLlmClient(config, llmConnection);
+    this.recorder = new UsageRecorder(this.llm, new UsageWriter(db, catalog, { dimensions: config.USAGE_DIMENSIONS }), catalog);
 
-    const events = new RunEventLog(this.eventsConnection, this.names, {
-      retentionSeconds: config.EVENT_RETENTION_SECONDS,
-      maxLen: config.EVENT_LOG_MAXLEN,
-    });
-    this.queue = createRunQueue(this.eventsConnection, this.names);
-    const engine = new RunEngine({
-      db: this.db,
-      queue: this.queue,
-      events,
-      redis: this.eventsConnection,
-      names: this.names,
-      maxAttempts: config.RUN_MAX_ATTEMPTS,
-    });
     this.engine = engine;
-    this.processor = new RunProcessor({ db: this.db, events, llm: this.llm, engine });
+    this.processor = new RunProcessor({ db, events, llm: this.llm, engine });
 
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
     const control = new ControlChannel(this.names);
     control.on('cancel', ({ runId, reason }) => this.active.get(runId)?.abort(new CancelAbort(reason)));
     // Breakers live here; their states go to Redis for the gateway's admin API, which sends commands back.
-    const llm = this.llm;
-    const llmOps = new LlmOps(this.eventsConnection, this.names);
-    this.llmOps = llmOps;
-    const publishBreakers = () =>
-      void llmOps.publishBreakers(this.name, llm.breakerStates()).catch((error: unknown) => this.log.warn('could not publish breaker states', errorFields(error)));
-    llm.on('breakers', publishBreakers);
-    control.on('llm', (command) => {
-      if (command.action === 'breaker_close' && llm.forceCloseBreaker(command.provider, command.model)) publishBreakers();
-    });
-    publishBreakers();
-    this.breakerHeartbeat = setInterval(publishBreakers, 10_000);
-    this.breakerHeartbeat.unref();
-    await control.listen(this.controlConnection);
+    this.breakerReporter = new BreakerReporter(this.llm, redis, this.names, this.name);
+    const reporter = this.breakerReporter;
+    control.on('llm', (command) => reporter.handle(command));
+    reporter.start();
+    await control.listen(controlConnection);
     // A cancel broadcast while the control connection was down is lost: ask Postgres once it is back.
-    this.controlConnection.on('ready', () => void this.abortCancelledRuns());
+    controlConnection.on('ready', () => void this.abortCancelledRuns());
 
     this.reconciler = new Reconciler(
-      { db: this.db, queue: this.queue, engine, redis: this.eventsConnection, names: this.names },
+      { db, queue, engine, redis, names: this.names },
       { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: Math.max(2_000, 2 * config.RECONCILE_INTERVAL_MS) },
     );
 
     const worker = new Worker<RunJobData, void, 'run'>(this.names.runQueue, (job, token) => this.handle(job, token), {
-      connection: this.queueConnection,
+      connection: queueConnection,
       prefix: this.names.bullPrefix,
       concurrency: config.WORKER_CONCURRENCY,
       // The lock stays long (a busy event loop or a Redis blip must not hand a live worker's run to another);
@@ -141,9 +109,9 @@ export class SupervisorWorker {
     worker.on('error', (error) => this.log.error('worker error', errorFields(error)));
     this.worker = worker;
     this.liveness = new WorkerLiveness(
-      this.eventsConnection,
+      redis,
       this.names,
-      this.queue,
+      queue,
       worker.id,
       () => ({ name: this.name, active: this.active.size, concurrency: config.WORKER_CONCURRENCY }),
       { ttlMs: config.WORKER_HEARTBEAT_TTL_MS },
@@ -151,8 +119,6 @@ export class SupervisorWorker {
     this.liveness.on('released', (jobIds) => this.log.warn('took over the runs of a dead worker', { runs: jobIds }));
     this.liveness.on('error', (error) => this.log.warn('worker heartbeat failed', errorFields(error)));
 
-    const db = this.db;
-    const redis = this.eventsConnection;
     this.http = new WorkerHttpServer({
       port: config.WORKER_HTTP_PORT,
       metricsToken: config.METRICS_TOKEN,
@@ -184,7 +150,7 @@ export class SupervisorWorker {
    * Until a day is done its counts, cost and latency are already right; only the figures the migration added read 0.
    */
   private async drainRollupRebuilds(dimensions: readonly string[]): Promise<void> {
-    const db = this.db;
+    const db = this.infra?.db;
     if (!db) return;
     try {
       const days = await drainRebuilds(db, dimensions, { signal: this.rebuildAbort.signal });
@@ -241,7 +207,7 @@ export class SupervisorWorker {
    * the first failure; past that the original error goes on and the outage spends one attempt after all.
    */
   private async waitForDatabase(runId: string, signal: AbortSignal, cause: unknown): Promise<void> {
-    const db = this.db;
+    const db = this.infra?.db;
     if (!db) throw cause;
     const deadline = Date.now() + this.config.DATABASE_OUTAGE_WAIT_MS;
     this.log.warn('PostgreSQL unavailable; the run waits for it', { runId, ...errorFields(cause) });
@@ -308,20 +274,11 @@ export class SupervisorWorker {
     await this.reconciler?.close();
     this.rebuildAbort.abort();
     await this.rebuilding;
-    clearInterval(this.breakerHeartbeat);
-    // If this fails, readers drop the entry once it is 30 s stale (LlmOps.breakers); shutdown goes on.
-    await this.llmOps?.removeWorker(this.name).catch((error: unknown) => this.log.warn('could not remove this worker from the breaker registry', errorFields(error)));
+    await this.breakerReporter?.close();
     await this.http?.close();
     await this.recorder?.close();
     this.llm?.close();
-    await this.queue?.close();
-    await Promise.allSettled([
-      this.queueConnection?.quit(),
-      this.eventsConnection?.quit(),
-      this.controlConnection?.quit(),
-      this.llmConnection?.quit(),
-      this.db?.$disconnect(),
-    ]);
+    await this.infra?.close();
     this.log.info('worker closed');
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { AgentName, DoubleTextStrategy, Report, RunStatus } from '@netra/contracts';
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
 import { querySql, sql, transactionSql, type Db } from '@netra/db';
@@ -21,8 +22,11 @@ export interface RunEngineDeps {
   names: RedisNames;
   /** BullMQ attempts of a run's job (RUN_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /** Called after each job added (the gateway counts them for backpressure). */
-  onEnqueued?: () => void;
+}
+
+export interface RunEngineEvents {
+  /** A run's job was added to the queue (the gateway counts them for backpressure). */
+  enqueued: [run: RunRef];
 }
 
 export interface AcceptInput {
@@ -93,11 +97,12 @@ const TERMINAL_ERROR = { code: 'failed', message: 'run failed' };
  * The statements are raw SQL on the pool (`querySql`): the hot path costs a third of the client CPU it cost
  * through Prisma's query engine. Ending a run and handing its thread over commit in one statement.
  */
-export class RunEngine {
+export class RunEngine extends EventEmitter<RunEngineEvents> {
   private readonly log = logger.child({ component: 'run-engine' });
   private readonly db: Db;
 
   constructor(private readonly deps: RunEngineDeps) {
+    super();
     this.db = deps.db;
   }
 
@@ -535,7 +540,7 @@ export class RunEngine {
       // Only the accepting request hands its trace on: a run started later by a hand-over or the reconciler
       // begins a trace of its own rather than joining an unrelated run's.
       await enqueueRun(this.deps.queue, { ...ref, acceptedAt: Date.now(), ...(traceparent ? { traceparent } : {}) }, { maxAttempts: this.deps.maxAttempts });
-      this.deps.onEnqueued?.();
+      this.emit('enqueued', ref);
       return true;
     } catch (error) {
       this.log.warn('could not enqueue run now; the reconciler will', { runId: run.runId, ...errorFields(error) });

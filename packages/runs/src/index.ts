@@ -1,6 +1,7 @@
 export {
   RunEngine,
   type RunEngineDeps,
+  type RunEngineEvents,
   type RunRef,
   type AcceptInput,
   type AcceptResult,
@@ -11,3 +12,4 @@ export {
 } from './engine.js';
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';
+export { createInfra, type Infra, type InfraRole } from './infra.js';
