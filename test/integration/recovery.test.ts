@@ -69,6 +69,8 @@ describe('resume after a disconnect, on another gateway', () => {
     const { runId } = await acceptedOf(client, 'q1');
     await client.next((f) => f.type === 'agent_started' && f.runId === runId);
     doomed.process.signal('SIGTERM');
+    // The second signal once the first is being handled (two sent at once merge into one pending signal).
+    await doomed.process.waitForLog((l) => l.message === 'signal received');
     doomed.process.signal('SIGTERM');
     const exit = await doomed.process.waitForExit();
     expect(exit).toEqual({ code: 0, signal: null });

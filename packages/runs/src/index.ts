@@ -13,3 +13,4 @@ export {
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';
 export { createInfra, type Infra, type InfraRole } from './infra.js';
+export { CheckpointWriter, type CheckpointWriterOptions, type StepWrite } from './checkpoints.js';

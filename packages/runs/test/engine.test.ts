@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Report, RunEvent } from '@netra/contracts';
 import { createRunQueue, RedisNames, RunEventLog, type RunQueue } from '@netra/bus';
 import { createPrismaClient, type Db } from '@netra/db';
-import { RunEngine, type RunRef } from '@netra/runs';
+import { CheckpointWriter, RunEngine, type RunRef } from '@netra/runs';
 import { createTestEnv, type TestEnv } from '../../../test/support/services.js';
 
 /**
@@ -183,5 +183,29 @@ describe('RunEngine ends of a run', () => {
     await engine.reannounce(ref);
     await engine.reannounce(ref);
     expect((await threadEvents(ref.threadId)).filter((e) => e.type === 'agent_completed')).toHaveLength(1);
+  });
+});
+
+describe('CheckpointWriter (group commit)', () => {
+  it('writes the steps of concurrent runs together, each durable when its promise resolves; a bad write fails only itself', async () => {
+    const writer = new CheckpointWriter(db, { maxItems: 100, maxDelayMs: 20 });
+    const runs: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const { userId, threadId } = await newThread();
+      runs.push((await accept(userId, threadId, `w${i}`)).runId);
+    }
+    const writes = runs.map((runId, i) => writer.write({ runId, started: { agent: 'triage', position: 0, attempt: 1, input: { i } } }));
+    // Same batch: a step of a run that does not exist violates the foreign key.
+    const bad = writer.write({ runId: '00000000-0000-4000-8000-000000000000', started: { agent: 'triage', position: 0, attempt: 1, input: {} } });
+    await Promise.all(writes);
+    await expect(bad).rejects.toThrow(/foreign key/);
+    const rows = await db.runStep.findMany({ where: { runId: { in: runs } }, select: { runId: true, status: true, input: true } });
+    expect(rows).toHaveLength(6);
+    expect(rows.every((r) => r.status === 'running')).toBe(true);
+
+    await Promise.all(runs.map((runId, i) => writer.write({ runId, completed: { agent: 'triage', output: { n: i }, summary: 'ok', durationMs: 1.4 } })));
+    const done = await db.runStep.findMany({ where: { runId: { in: runs } }, select: { runId: true, status: true, output: true, durationMs: true } });
+    expect(done.map((r) => r.status)).toEqual(Array(6).fill('completed'));
+    expect(done.find((r) => r.runId === runs[3])).toMatchObject({ output: { n: 3 }, durationMs: 1 });
   });
 });
