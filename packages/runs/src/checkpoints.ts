@@ -102,7 +102,9 @@ export class CheckpointWriter {
         UPDATE run_steps s
            SET status = 'completed', output = d.output, summary = d.summary, finished_at = now(), duration_ms = d.duration_ms
           FROM jsonb_to_recordset(${JSON.stringify(completed)}::jsonb) AS d(run_id uuid, agent text, output jsonb, summary text, duration_ms int)
-         WHERE s.run_id = d.run_id AND s.agent = d.agent
+         -- The run ids again as an array: it lets the planner find the rows through the (run_id, agent) index
+         -- instead of hashing the record set against a scan of the whole table.
+         WHERE s.run_id = ANY(${completed.map((c) => c.run_id)}::uuid[]) AND s.run_id = d.run_id AND s.agent = d.agent
       )
       INSERT INTO run_steps (run_id, agent, position, status, attempt, input, started_at)
       SELECT n.run_id, n.agent, n.position, 'running', n.attempt, n.input, now()
