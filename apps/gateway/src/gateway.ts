@@ -93,6 +93,7 @@ export class Gateway {
     const messages = new MessageService(db, depth, scheduler, security.limits.userMessages);
     const runs = new RunService(db, scheduler);
     const streams = new EventStreams(db, eventLog, subscriber);
+    streams.start();
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
@@ -160,6 +161,7 @@ export class Gateway {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         heartbeatMs: config.WS_HEARTBEAT_MS,
         maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+        maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
         allowedOrigins: config.CORS_ORIGINS,
       },
     );
