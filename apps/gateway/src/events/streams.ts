@@ -171,7 +171,8 @@ export class EventStreams {
 
   /** After a Redis outage pub/sub has lost whatever was published meanwhile: every follower catches up from the log. */
   private readonly onResubscribed = (): void => {
-    this.logger.warn('event bus reconnected; catching followers up from the event log', { followers: this.followerCount });
+    // The message is what operators (and the recovery test) look for; `followers` counts sockets' and streams' threads.
+    this.logger.warn('event bus reconnected; catching sockets up from the event log', { followers: this.followerCount });
     for (const threads of this.followers.values()) for (const set of threads.values()) for (const f of set) void f.catchUp();
   };
 }
