@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { WsCloseCode, type ServerFrame } from '@netra/contracts';
-import { metrics } from '@netra/observability';
+import { logger, metrics } from '@netra/observability';
 import type { ThreadFollower } from '../events/follower.js';
 import type { Beating } from './heartbeat.js';
 import type { AuthUser } from '../services/users.js';
@@ -14,6 +14,8 @@ export interface ClientConnectionOptions {
   /** After the slow-consumer close frame, how long the peer has to complete the closing handshake. */
   slowCloseGraceMs: number;
 }
+
+const log = logger.child({ component: 'ws' });
 
 /**
  * One client socket. It receives the events of the threads it sent to or subscribed to, each exactly once and
@@ -92,6 +94,7 @@ export class ClientConnection implements Beating {
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.closing = true;
       metrics.wsSlowConsumers.inc();
+      log.warn('slow consumer: closing the socket', { connectionId: this.id, bufferedBytes: this.socket.bufferedAmount });
       this.socket.close(WsCloseCode.slowConsumer, 'slow consumer: resume with subscribe');
       setTimeout(() => this.socket.terminate(), this.options.slowCloseGraceMs).unref();
       return false;
