@@ -348,8 +348,14 @@ async function main(): Promise<void> {
       await acceptAt(netraSockets, threadIds, 50);
       await acceptAt(bareSockets, bareThreads, 50);
       for (const rate of [50, 200]) {
+        let cpu = await cpuMs(gatewayPid);
         const n = stats(await acceptAt(netraSockets, threadIds, rate));
+        const netraCpu = (await cpuMs(gatewayPid)) - cpu;
+        cpu = await cpuMs(barePid);
         const b = stats(await acceptAt(bareSockets, bareThreads, rate));
+        const bareCpu = (await cpuMs(barePid)) - cpu;
+        const count = rate * ACCEPT_SECONDS;
+        record(`accept: server CPU per message at ${rate}/s`, netraCpu / count, bareCpu / count, ms);
         record(`accept p50 at ${rate}/s`, n.p50, b.p50, ms);
         record(`accept p99 at ${rate}/s`, n.p99, b.p99, ms, rate === 200 ? { max: 2, of: 'ratio' } : undefined);
       }
