@@ -326,21 +326,32 @@ async function main(): Promise<void> {
 
     if (PARTS.has('ping')) {
       console.log(`\n2. ping → pong round trip (${PINGS} per server, 10 sockets, alternating rounds)`);
+      // Diagnostic: a gateway without the per-user request budget, which costs one Redis round trip per frame.
+      const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
+      const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
       const netraSockets = await openMany(10, () => openSocket(wsUrl, tokens[0]), 10);
+      const unlimitedSockets = await openMany(10, () => openSocket(unlimitedUrl, tokens[0]), 10);
       const bareSockets = await openMany(10, () => openSocket(bareUrl), 10);
       await pingRound(netraSockets, 500);
+      await pingRound(unlimitedSockets, 500);
       await pingRound(bareSockets, 500);
       const netra: number[] = [];
+      const noBudget: number[] = [];
       const base: number[] = [];
       for (let round = 0; round < 4; round += 1) {
         append(netra, await pingRound(netraSockets, PINGS / 4));
+        append(noBudget, await pingRound(unlimitedSockets, PINGS / 4));
         append(base, await pingRound(bareSockets, PINGS / 4));
       }
       const n = stats(netra);
+      const u = stats(noBudget);
       const b = stats(base);
       record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
       record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
-      await closeAll([...netraSockets, ...bareSockets]);
+      record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+      record('ping RTT p99, RATE_LIMIT_USER_REQUESTS=off', u.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+      await closeAll([...netraSockets, ...unlimitedSockets, ...bareSockets]);
+      await unlimited.stop();
     }
 
     if (PARTS.has('accept')) {
