@@ -72,6 +72,7 @@ export class Gateway {
     const messages = new MessageService(db, depth, engine, security.limits.userMessages);
     const runs = new RunService(db, engine);
     const streams = new EventStreams(db, eventLog, subscriber);
+    streams.start();
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
@@ -145,6 +146,7 @@ export class Gateway {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         heartbeatMs: config.WS_HEARTBEAT_MS,
         maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+        maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
         allowedOrigins: config.CORS_ORIGINS,
       },
     );
