@@ -225,5 +225,14 @@ export type CreateModelBody = z.infer<typeof CreateModelBody>;
 export const UpdateModelBody = CreateModelBody.partial().refine((b) => Object.keys(b).length > 0, 'nothing to update');
 export type UpdateModelBody = z.infer<typeof UpdateModelBody>;
 
+/**
+ * `POST /models`, `PATCH /models/:id`: the entry, and the stored events it repriced — those whose cost came from
+ * the catalog (sent without `costUsd`) under this model's name, in every workspace, rollups included.
+ */
+export const ModelChangeResult = ModelCatalogEntry.extend({
+  repriced: z.object({ events: z.number().int().nonnegative(), workspaces: z.number().int().nonnegative() }),
+});
+export type ModelChangeResult = z.infer<typeof ModelChangeResult>;
+
 export const ModelList = z.object({ data: z.array(ModelCatalogEntry) });
 export type ModelList = z.infer<typeof ModelList>;

@@ -1,6 +1,7 @@
 import {
   ImportResult,
   MessagePage,
+  PublicConfig,
   Run,
   SyntheticUsageResult,
   Thread,
@@ -27,7 +28,6 @@ const MESSAGE_PAGE = 30;
 const SNAPSHOTS_PER_PAGE = 5;
 
 const WsTicket = z.object({ ticket: z.string(), url: z.string(), expiresAt: z.string() });
-const Anything = z.unknown();
 
 /**
  * Everything with side effects: HTTP calls, the socket, sessionStorage, timers. It turns their results into
@@ -68,17 +68,10 @@ export class Controller {
 
   // ---- sign-in -------------------------------------------------------------------------------------------
 
-  /**
-   * Whether the gateway offers development sign-in. Asks with an empty body: a disabled endpoint answers 403
-   * before reading it, an enabled one 400 (invalid body). Nothing is created either way.
-   */
+  /** Whether the gateway offers development sign-in: asked of `GET /public-config`, never probed. */
   async devLoginAvailable(): Promise<boolean> {
-    try {
-      await this.http.request('POST', '/auth/dev-token', Anything, {}, { auth: false });
-      return true;
-    } catch (error) {
-      return !(error instanceof ApiError && (error.status === 403 || error.status === 404));
-    }
+    const config = await this.http.request('GET', '/public-config', PublicConfig, undefined, { auth: false });
+    return config.devLogin;
   }
 
   async signInDev(userId: string): Promise<void> {
