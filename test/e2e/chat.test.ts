@@ -236,8 +236,10 @@ describe('the web client in a real browser', () => {
     await view.waitFor();
     await page.getByRole('heading', { name: 'Conversation not found' }).waitFor();
     // One view says it once (the title lookup and the history both got a 404).
-    const alerts = page.getByRole('alert');
+    // (The notices area is an always-present, empty live region: only alerts with words count.)
+    const alerts = page.getByRole('alert').filter({ hasText: /\S/ });
     expect(await alerts.count()).toBe(1);
+    expect(await page.locator('.notices .notice').count()).toBe(0);
     expect(await alerts.first().textContent()).toMatch(/no conversation at this address/);
     expect(await alerts.first().textContent()).not.toMatch(/[{}]/);
     expect(await page.getByLabel('Your question').isDisabled()).toBe(true);
