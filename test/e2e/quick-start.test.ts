@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { dropDatabase } from '@netra/db';
 import { ImportResult, UsageSummary } from '@netra/contracts';
 import { ROOT } from '../support/paths.js';
-import { deleteKeys, PG_BASE, REDIS_URL, TEST_JWT_SECRET } from '../support/services.js';
+import { deleteKeys, PG_BASE, REDIS_URL } from '../support/services.js';
 
 // The README's quick start, run as written from a clean clone of this commit: the `quick-start:server` block
 // (`npm ci`, `npm start`) and then the `quick-start:client` block in bash. Two adaptations, both outside the
@@ -138,14 +138,15 @@ it('runs the README quick start from a clean clone: first start builds everythin
   const id = randomBytes(4).toString('hex');
   databaseUrl = `${PG_BASE}/netra_t_quickstart_${id}`;
   prefix = `t_quickstart_${id}`;
+  // As a new user runs it: no JWT_SECRET (the development secret, announced once by npm start).
+  const { JWT_SECRET: _unset, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     PORT: String(port),
     WORKER_HTTP_PORT: '0',
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     REDIS_PREFIX: prefix,
-    JWT_SECRET: TEST_JWT_SECRET,
     LOG_FORMAT: 'json',
     NODE_ENV: 'development',
   };
@@ -154,6 +155,8 @@ it('runs the README quick start from a clean clone: first start builds everythin
   const firstMs = await first.ready;
   expect(first.output()).toMatch(/build: web client built/);
   expect(first.output()).toMatch(/"created database"|"createdDatabase":true/);
+  // The launcher, the gateway and the worker all read the configuration; its warning is printed once.
+  expect(first.output().match(/JWT_SECRET is not set/g)).toHaveLength(1);
 
   const script = block(readme, 'client').replaceAll('localhost:3000', `localhost:${port}`);
   const client = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: clone, env, encoding: 'utf8', timeout: 5 * 60_000 });
