@@ -131,6 +131,8 @@ describe('the data page', () => {
     // Rejected lines: a warning, not a success box; the refusal names the accepted timestamp forms.
     expect(await result.getAttribute('data-outcome')).toBe('partial');
     expect(await result.getAttribute('class')).toMatch(/callout-warn/);
+    // …and looks like one: not the green of a clean import.
+    expect(await result.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe('rgb(236, 253, 245)');
     expect(await result.textContent()).toMatch(/6 events imported, 0 duplicates skipped, 1 rejected/);
     expect(await result.getByRole('listitem').first().textContent()).toMatch(/^Line 7: .*accepted forms: ISO 8601/);
     expect(await page.getByTestId('import-unpriced').textContent()).toMatch(/house-model-13b/);
