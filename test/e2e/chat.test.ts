@@ -230,20 +230,26 @@ describe('the web client in a real browser', () => {
     await page.close();
   }, 90_000);
 
-  it('explains a conversation that does not exist, in words', async () => {
+  it('explains a conversation that does not exist once, in words, with nothing to send or rename there', async () => {
     const page = await browser.page(stack.gateway.url);
     await signIn(page, stack.gateway.url, 'dave');
     await page.goto(`${stack.gateway.url}/threads/${randomUUID()}`);
-    const alert = page.getByRole('alert').filter({ hasText: 'Thread not found' }).first();
-    await alert.waitFor();
-    expect(await alert.textContent()).not.toMatch(/[{}]/);
-    // A message sent there is refused by the gateway (error frame with its clientMessageId): shown on the message.
-    await ask(page, 'anyone there?');
-    const bubble = page.getByTestId('user-message').filter({ hasText: 'anyone there?' });
-    await bubble.getByRole('alert').filter({ hasText: 'Not found. Thread not found' }).waitFor();
-    expect(await bubble.textContent()).toContain('Not sent');
-    await bubble.getByRole('button', { name: 'Discard' }).click();
-    expect(await page.getByTestId('user-message').count()).toBe(0);
+    const view = page.getByTestId('thread-not-found');
+    await view.waitFor();
+    await page.getByRole('heading', { name: 'Conversation not found' }).waitFor();
+    // One view says it once (the title lookup and the history both got a 404).
+    // (The notices area is an always-present, empty live region: only alerts with words count.)
+    const alerts = page.getByRole('alert').filter({ hasText: /\S/ });
+    expect(await alerts.count()).toBe(1);
+    expect(await page.locator('.notices .notice').count()).toBe(0);
+    expect(await alerts.first().textContent()).toMatch(/no conversation at this address/);
+    expect(await alerts.first().textContent()).not.toMatch(/[{}]/);
+    expect(await page.getByLabel('Your question').isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Rename' }).isDisabled()).toBe(true);
+    // The way out works.
+    await view.getByRole('link', { name: 'Start a new one' }).click();
+    await page.getByRole('heading', { name: 'Ask Netra about your LLM spend' }).waitFor();
     await page.close();
   }, 60_000);
 

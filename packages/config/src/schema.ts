@@ -44,6 +44,7 @@ const trustProxy = z
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silly']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
 
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65535).default(3000),
@@ -125,6 +126,7 @@ export type RawConfig = z.infer<typeof configSchema>;
 export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, string]> = [
   ['NODE_ENV', 'development', '`production` turns on the strict checks (JWT_SECRET required, dev login off)'],
   ['LOG_LEVEL', 'info', 'winston level: error, warn, info, http, debug'],
+  ['LOG_FORMAT', 'auto', '`pretty` (one coloured, human-readable line per entry), `json` (one JSON object per line), or `auto`: pretty when stdout is a terminal, JSON otherwise'],
   ['HOST', '0.0.0.0', 'interface the gateway listens on'],
   ['PORT', '3000', 'gateway HTTP + WebSocket port'],
   ['PUBLIC_URL', '—', 'external URL of the gateway, used in logs and docs'],

@@ -6,10 +6,67 @@ export const MAX_METADATA_BYTES = 8_192;
 export const MAX_METADATA_DEPTH = 8;
 import { TimeWindow } from './report.js';
 
+/** The timestamp forms a usage event may use, as named to whoever sends another one. */
+export const USAGE_TIMESTAMP_FORMS =
+  'ISO 8601 with "T" or a space, with an offset, "Z" or none (UTC): 2026-11-21T10:05:00Z, 2026-11-21 10:05:00, ' +
+  '2026-11-21T10:05:00.250+01:00; or Unix epoch seconds (1763719500) or milliseconds (1763719500000)';
+
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+/** Epoch numbers below this are seconds (10^11 s is the year 5138), from it on milliseconds. */
+const EPOCH_MS_FROM = 1e11;
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * The instant of a usage timestamp as `toISOString()` (UTC, milliseconds), or undefined when it is none of
+ * USAGE_TIMESTAMP_FORMS. Calendar fields are checked (no 2026-02-30, no hour 24); an ISO time without an offset is
+ * UTC; an epoch may be a number or a string of digits (a CSV cell).
+ */
+export function normalizeUsageTimestamp(value: string | number): string | undefined {
+  let ms: number;
+  if (typeof value === 'number' || /^\d{1,16}(\.\d+)?$/.test(value.trim())) {
+    const n = typeof value === 'number' ? value : Number(value.trim());
+    if (!Number.isFinite(n) || n <= 0) return undefined;
+    ms = n < EPOCH_MS_FROM ? Math.round(n * 1000) : Math.round(n);
+  } else {
+    const m = ISO_LIKE.exec(value.trim());
+    if (!m) return undefined;
+    const [, y, mo, d, h, mi, sec = '0', frac = '', offset = 'Z'] = m;
+    const fields = [y, mo, d, h, mi, sec].map(Number) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = fields;
+    const fraction = frac === '' ? 0 : Math.round(Number(`0${frac}`) * 1000);
+    const local = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
+    const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second) {
+      return undefined;
+    }
+    let shift = 0;
+    if (offset.toUpperCase() !== 'Z') {
+      const digits = offset.slice(1).replace(':', '');
+      const oh = Number(digits.slice(0, 2));
+      const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+      if (oh > 23 || om > 59) return undefined;
+      shift = (offset.startsWith('-') ? -1 : 1) * (oh * 60 + om) * 60_000;
+    }
+    ms = local - shift;
+  }
+  if (ms > LATEST_MS) return undefined;
+  return new Date(ms).toISOString();
+}
+
+/** A usage event's timestamp in any of USAGE_TIMESTAMP_FORMS, normalised to `toISOString()` form. */
+export const UsageTimestamp = z.union([z.string().max(64), z.number()]).transform((value, ctx) => {
+  const iso = normalizeUsageTimestamp(value);
+  if (iso === undefined) {
+    ctx.addIssue({ code: 'custom', message: `unrecognised timestamp ${JSON.stringify(value).slice(0, 70)}; accepted forms: ${USAGE_TIMESTAMP_FORMS}` });
+    return z.NEVER;
+  }
+  return iso;
+});
+
 /** One LLM call made by the user's own applications (SPEC §4 "Usage events"). */
 export const UsageEventInput = z.object({
   id: StorableString.min(1).max(128),
-  timestamp: IsoDateTime,
+  timestamp: UsageTimestamp,
   app: StorableString.min(1).max(128),
   model: StorableString.min(1).max(128),
   provider: StorableString.min(1).max(64).optional(),
@@ -167,6 +224,15 @@ export type CreateModelBody = z.infer<typeof CreateModelBody>;
 
 export const UpdateModelBody = CreateModelBody.partial().refine((b) => Object.keys(b).length > 0, 'nothing to update');
 export type UpdateModelBody = z.infer<typeof UpdateModelBody>;
+
+/**
+ * `POST /models`, `PATCH /models/:id`: the entry, and the stored events it repriced — those whose cost came from
+ * the catalog (sent without `costUsd`) under this model's name, in every workspace, rollups included.
+ */
+export const ModelChangeResult = ModelCatalogEntry.extend({
+  repriced: z.object({ events: z.number().int().nonnegative(), workspaces: z.number().int().nonnegative() }),
+});
+export type ModelChangeResult = z.infer<typeof ModelChangeResult>;
 
 export const ModelList = z.object({ data: z.array(ModelCatalogEntry) });
 export type ModelList = z.infer<typeof ModelList>;

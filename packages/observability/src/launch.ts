@@ -1,5 +1,5 @@
 import { collectDefaultMetrics } from './metrics.js';
-import { configureLogging, errorFields, logger } from './logger.js';
+import { configureLogging, errorFields, logger, warnOnce, type LogFormat } from './logger.js';
 import { startTracing, tracingRequested } from './tracing.js';
 
 /** What a process entry point runs: the gateway or the supervisor worker. */
@@ -12,6 +12,7 @@ export interface Launchable {
 /** The settings `launch` reads (a subset of @netra/config's Config). */
 export interface LaunchConfig {
   LOG_LEVEL: string;
+  LOG_FORMAT?: LogFormat;
   OTEL_SERVICE_NAME?: string | undefined;
   OTEL_TRACES_EXPORTER: string[];
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
@@ -41,9 +42,9 @@ export async function launch<C extends LaunchConfig>(options: LaunchOptions<C>):
       enabled: tracingRequested(config),
       ...(config.OTEL_SERVICE_NAME ? { serviceName: config.OTEL_SERVICE_NAME } : {}),
     });
-    configureLogging({ service, level: config.LOG_LEVEL });
+    configureLogging({ service, level: config.LOG_LEVEL, ...(config.LOG_FORMAT ? { format: config.LOG_FORMAT } : {}) });
     collectDefaultMetrics(service);
-    for (const warning of warnings) logger.warn(warning);
+    for (const warning of warnings) warnOnce(warning);
     if (tracing.enabled) logger.info('tracing on (OpenTelemetry)');
 
     const app = await options.create(config);
