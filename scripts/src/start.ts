@@ -90,7 +90,10 @@ async function main(): Promise<void> {
 
   // The children read the same configuration: the warnings printed above are not printed again by each of them.
   const env: NodeJS.ProcessEnv = { ...process.env, NETRA_WARNED_ONCE: JSON.stringify(warnedOnce()) };
-  const processes: Managed[] = [{ name: 'gateway', script: 'apps/gateway/dist/main.js', env, restarts: 0 }];
+  // The gateway's readiness includes this stack's own workers: a worker that crash-loops makes it 503, not 200
+  // (unless the operator chose otherwise).
+  const gatewayEnv: NodeJS.ProcessEnv = { READY_MIN_WORKERS: String(Math.min(1, config.WORKERS)), ...env };
+  const processes: Managed[] = [{ name: 'gateway', script: 'apps/gateway/dist/main.js', env: gatewayEnv, restarts: 0 }];
   for (let i = 0; i < config.WORKERS; i += 1) {
     processes.push({
       name: `worker-${i + 1}`,
