@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { IsoDateTime, StorableString, Uuid } from './common.js';
+
+// Netra watching on its own: webhooks, budgets and the alerts they raise (issue 15).
+
+// ---- webhooks --------------------------------------------------------------------------------------------
+
+/** What a webhook can subscribe to. `webhook.ping` is only ever sent by `POST /webhooks/:id/ping`. */
+export const WEBHOOK_EVENT_TYPES = [
+  'run.completed',
+  'run.failed',
+  'budget.threshold_crossed',
+  'budget.forecast_exceeded',
+  'anomaly.detected',
+  'schedule.report_ready',
+] as const;
+export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
+export const DeliveryEventType = z.enum([...WEBHOOK_EVENT_TYPES, 'webhook.ping']);
+export type DeliveryEventType = z.infer<typeof DeliveryEventType>;
+
+/** An http(s) URL of at most 2,000 characters, without credentials (they would be logged and shown back). */
+export const WebhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2_000)
+  .refine((u) => {
+    const parsed = new URL(u);
+    return parsed.username === '' && parsed.password === '';
+  }, 'must not contain a user name or password');
+
+const EventList = z.array(WebhookEventType).min(1).max(WEBHOOK_EVENT_TYPES.length).transform((events) => [...new Set(events)]);
+
+export const CreateWebhookBody = z.object({
+  url: WebhookUrl,
+  events: EventList,
+  description: StorableString.max(200).optional(),
+});
+export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
+
+export const UpdateWebhookBody = z
+  .object({
+    url: WebhookUrl.optional(),
+    events: EventList.optional(),
+    description: StorableString.max(200).nullable().optional(),
+    /** A disabled webhook receives nothing; deliveries already queued for it are dropped. */
+    active: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
+
+export const Webhook = z.object({
+  id: Uuid,
+  url: z.string(),
+  events: z.array(WebhookEventType),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: IsoDateTime,
+});
+export type Webhook = z.infer<typeof Webhook>;
+
+/** The answer to `POST /webhooks`: the only time the signing secret is shown. */
+export const WebhookCreated = Webhook.extend({
+  secret: z.string().describe('HMAC-SHA256 key of the `Netra-Signature` header; shown once, store it now'),
+});
+export type WebhookCreated = z.infer<typeof WebhookCreated>;
+
+export const WebhookList = z.object({ data: z.array(Webhook) });
+export type WebhookList = z.infer<typeof WebhookList>;
+
+/** The JSON body of every delivery. `id` is stable across retries (receivers dedupe on it). */
+export const WebhookPayload = z.object({
+  id: z.string().min(1).max(200),
+  type: DeliveryEventType,
+  createdAt: IsoDateTime,
+  data: z.record(z.string(), z.unknown()),
+});
+export type WebhookPayload = z.infer<typeof WebhookPayload>;
+
+/** A job on the `webhook-deliveries` queue: one event for one webhook. The job id is `<webhookId>:<payload.id>`. */
+export const WebhookJobData = z.object({
+  webhookId: Uuid,
+  payload: WebhookPayload,
+});
+export type WebhookJobData = z.infer<typeof WebhookJobData>;
+
+/**
+ * One attempt at a delivery. `succeeded`: the receiver answered 2xx; `failed`: it will be retried;
+ * `dead_lettered`: the last attempt failed and the job went to the dead-letter queue.
+ */
+export const DeliveryStatus = z.enum(['succeeded', 'failed', 'dead_lettered']);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+export const WebhookDelivery = z.object({
+  id: Uuid,
+  webhookId: Uuid,
+  eventId: z.string(),
+  eventType: DeliveryEventType,
+  attempt: z.number().int().positive(),
+  status: DeliveryStatus,
+  /** The receiver's HTTP status; null when no answer came (timeout, refused, address not allowed). */
+  httpStatus: z.number().int().nullable(),
+  latencyMs: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+  createdAt: IsoDateTime,
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+export const WebhookDeliveryList = z.object({ data: z.array(WebhookDelivery) });
+export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryList>;
+
+export const ListDeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+export const PingResult = z.object({ eventId: z.string(), queued: z.boolean() });
+export type PingResult = z.infer<typeof PingResult>;
+
+// ---- budgets ---------------------------------------------------------------------------------------------
+
+export const BudgetPeriod = z.enum(['day', 'week', 'month']);
+export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
+
+const Names = z.array(StorableString.min(1).max(200)).min(1).max(100);
+
+/**
+ * What a budget counts: the usage of these apps and models (all when absent), and — through the per-dimension
+ * rollups — of these values of one metadata key (`{"team": ["search"]}`; the key must be in USAGE_DIMENSIONS).
+ */
+export const BudgetScope = z
+  .object({
+    apps: Names.optional(),
+    models: Names.optional(),
+    dimensions: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/), Names)
+      .refine((d) => Object.keys(d).length <= 1, 'at most one dimension key (spend per key would count a request once per key)')
+      .optional(),
+  })
+  .strict();
+export type BudgetScope = z.infer<typeof BudgetScope>;
+
+const Thresholds = z
+  .array(z.number().positive().max(10))
+  .min(1)
+  .max(10)
+  .transform((t) => [...new Set(t)].sort((a, b) => a - b));
+
+export const CreateBudgetBody = z.object({
+  name: StorableString.min(1).max(200),
+  amountUsd: z.number().positive().max(1e9),
+  period: BudgetPeriod,
+  scope: BudgetScope.default({}),
+  /** Fractions of the amount that raise an alert, each once per period. */
+  thresholds: Thresholds.default([0.5, 0.8, 1.0]),
+});
+export type CreateBudgetBody = z.infer<typeof CreateBudgetBody>;
+
+export const UpdateBudgetBody = z
+  .object({
+    name: StorableString.min(1).max(200).optional(),
+    amountUsd: z.number().positive().max(1e9).optional(),
+    period: BudgetPeriod.optional(),
+    scope: BudgetScope.optional(),
+    thresholds: Thresholds.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+export type UpdateBudgetBody = z.infer<typeof UpdateBudgetBody>;
+
+/** Where a budget stands in its current period (computed from the daily rollups when read). */
+export const BudgetStatus = z.object({
+  periodStart: z.iso.date(),
+  periodEnd: z.iso.date().describe('first day of the next period'),
+  spentUsd: z.number(),
+  /** Spend at the end of the period if it goes on at the rate so far. */
+  forecastUsd: z.number(),
+  /** Spend per UTC day of the period so far (the chart of spend against the budget). */
+  daily: z.array(z.object({ day: z.iso.date(), costUsd: z.number() })),
+});
+export type BudgetStatus = z.infer<typeof BudgetStatus>;
+
+export const Budget = z.object({
+  id: Uuid,
+  name: z.string(),
+  amountUsd: z.number(),
+  period: BudgetPeriod,
+  scope: BudgetScope,
+  thresholds: z.array(z.number()),
+  createdAt: IsoDateTime,
+  status: BudgetStatus,
+});
+export type Budget = z.infer<typeof Budget>;
+
+export const BudgetList = z.object({ data: z.array(Budget) });
+export type BudgetList = z.infer<typeof BudgetList>;
+
+// ---- alerts and the notification frame -------------------------------------------------------------------
+
+export const AlertKind = z.enum(['budget.threshold_crossed', 'budget.forecast_exceeded', 'anomaly.detected']);
+export type AlertKind = z.infer<typeof AlertKind>;
+
+export const Alert = z.object({
+  id: Uuid,
+  kind: AlertKind,
+  /** The budget that raised it, when one did (null once the budget is deleted). */
+  budgetId: Uuid.nullable(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: IsoDateTime,
+});
+export type Alert = z.infer<typeof Alert>;
+
+export const AlertList = z.object({ data: z.array(Alert) });
+export type AlertList = z.infer<typeof AlertList>;
+
+export const ListAlertsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+/**
+ * Server → client: an alert was raised for this user. Sent to every open socket of the user (whatever thread
+ * they follow), live only: a socket that was closed at the time finds it in `GET /api/v1/alerts`.
+ */
+export const NotificationFrame = z.object({
+  type: z.literal('notification'),
+  alert: Alert,
+});
+export type NotificationFrame = z.infer<typeof NotificationFrame>;
+
+/** A job on the `watch` queue: check one user's budgets now (after an ingest), or every user's (the timer). */
+export const WatchJobData = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('budget-check'), userId: Uuid }),
+  z.object({ kind: z.literal('budget-sweep') }),
+]);
+export type WatchJobData = z.infer<typeof WatchJobData>;
