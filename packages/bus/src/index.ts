@@ -4,3 +4,4 @@ export { createRunQueue, enqueueRun, queueWorkers, runJobOptions, type QueueWork
 export { RunEventLog, RunEventSubscriber, type EventLogOptions, type PublishOptions, type SubscriberEvents } from './events.js';
 export { ControlChannel, type CancelMessage, type ControlEvents, type LlmCommand } from './control.js';
 export { LlmOps } from './llm-ops.js';
+export { NotificationPublisher, NOTIFICATION_PREFIX } from './notifications.js';

@@ -17,6 +17,7 @@ import {
   type StopAgentFrame,
   type SubscribeFrame,
   type UserMessageFrame,
+  type NotificationFrame,
 } from '@netra/contracts';
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
 import type { TicketStore } from '../auth/tickets.js';
@@ -77,6 +78,7 @@ export class WsGateway {
     this.deps.streams.subscriber.on('event', this.onEvent);
     this.deps.streams.subscriber.on('resubscribed', this.onResubscribed);
     this.deps.streams.subscriber.on('disconnected', this.onDisconnected);
+    this.deps.streams.subscriber.on('notification', this.onNotification);
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -95,6 +97,7 @@ export class WsGateway {
     this.deps.streams.subscriber.off('event', this.onEvent);
     this.deps.streams.subscriber.off('resubscribed', this.onResubscribed);
     this.deps.streams.subscriber.off('disconnected', this.onDisconnected);
+    this.deps.streams.subscriber.off('notification', this.onNotification);
     const sockets = [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
     const closed = Promise.all(
       sockets.map((socket) => new Promise<void>((resolve) => {
@@ -355,6 +358,11 @@ export class WsGateway {
     const connections = this.byUser.get(userId);
     if (!connections) return;
     for (const connection of connections) connection.deliver(envelope, raw);
+  };
+
+  /** An alert for the user (issue 15): to every socket of theirs, whatever thread it follows. */
+  private readonly onNotification = (userId: string, frame: NotificationFrame): void => {
+    for (const connection of this.byUser.get(userId) ?? []) connection.send(frame);
   };
 
   /**
