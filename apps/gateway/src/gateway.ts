@@ -20,6 +20,8 @@ import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
 import { Security } from './security/index.js';
+import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, type WatchQueue } from '@netra/watch';
+import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type WebhookQueue } from '@netra/webhooks';
 
 export interface GatewayOptions {
   config: Config;
@@ -40,6 +42,8 @@ export class Gateway {
   private redis: Redis | undefined;
   private subscriberConnection: Redis | undefined;
   private queue: RunQueue | undefined;
+  /** Issue 15: the webhook deliveries (pings) and budget checks this gateway queues. */
+  private watchQueues: [WebhookQueue, WatchQueue] | undefined;
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
@@ -96,8 +100,20 @@ export class Gateway {
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
+    // Issue 15: webhooks, budgets and alerts.
+    const webhookQueue = createWebhookQueue(redis, names);
+    const watchQueue = createWatchQueue(redis, names);
+    this.watchQueues = [webhookQueue, watchQueue];
+    const dispatcher = new WebhookDispatcher(db, webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
+    const watch = {
+      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS }),
+      alerts: new AlertStore(db),
+      trigger: new BudgetTrigger(db, watchQueue),
+    };
 
     const app = createApp({
+      watch,
       // The browser client built next to this app (apps/gateway/dist → apps/web/dist).
       webRoot: this.options.webRoot ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
       verifier,
@@ -194,6 +210,7 @@ export class Gateway {
     server?.closeAllConnections();
     this.depth?.close();
     await this.queue?.close();
+    await Promise.allSettled((this.watchQueues ?? []).map((q) => q.close()));
     await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);
     this.log.info('gateway closed');
   }

@@ -12,6 +12,7 @@ import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
 import { AgentFailedError, RunProcessor } from './processor.js';
 import { UsageRecorder } from './usage-recorder.js';
+import { WorkerWatch } from './watch.js';
 
 export interface SupervisorWorkerOptions {
   config: Config;
@@ -41,6 +42,8 @@ export class SupervisorWorker {
   private processor: RunProcessor | undefined;
   private closing: Promise<void> | undefined;
   private llmOps: LlmOps | undefined;
+  /** Issue 15: webhook deliveries, budget checks, run webhooks. */
+  private watch: WorkerWatch | undefined;
   private breakerHeartbeat: NodeJS.Timeout | undefined;
   /** The background rebuild of rollups queued by a migration (usage_rollup_rebuilds), stopped by `close`. */
   private readonly rebuildAbort = new AbortController();
@@ -155,6 +158,8 @@ export class SupervisorWorker {
       },
     });
     this.httpPort = await this.http.start();
+    this.watch = new WorkerWatch({ config, db, names: this.names, name: this.name });
+    await this.watch.start(worker);
     this.reconciler.start();
     this.rebuilding = this.drainRollupRebuilds(config.USAGE_DIMENSIONS);
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
@@ -245,6 +250,7 @@ export class SupervisorWorker {
       clearTimeout(timer);
     }
     await this.reconciler?.close();
+    await this.watch?.close();
     this.rebuildAbort.abort();
     await this.rebuilding;
     clearInterval(this.breakerHeartbeat);

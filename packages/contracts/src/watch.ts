@@ -221,9 +221,13 @@ export const NotificationFrame = z.object({
 });
 export type NotificationFrame = z.infer<typeof NotificationFrame>;
 
-/** A job on the `watch` queue: check one user's budgets now (after an ingest), or every user's (the timer). */
+/**
+ * A job on the `watch` queue: check one user's budgets now (after an ingest), or every user's (the timer); or
+ * tell the webhooks that a run ended (queued by the worker whose run job finished; job id `run-ended.<runId>`).
+ */
 export const WatchJobData = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('budget-check'), userId: Uuid }),
   z.object({ kind: z.literal('budget-sweep') }),
+  z.object({ kind: z.literal('run-ended'), runId: Uuid }),
 ]);
 export type WatchJobData = z.infer<typeof WatchJobData>;

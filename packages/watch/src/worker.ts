@@ -2,7 +2,9 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisNames } from '@netra/bus';
 import type { WatchJobData } from '@netra/contracts';
+import type { Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
+import type { WebhookDispatcher } from '@netra/webhooks';
 import type { BudgetEvaluator } from './evaluator.js';
 import { createWatchQueue, type WatchQueue } from './queue.js';
 
@@ -11,6 +13,9 @@ export interface WatchWorkerOptions {
   connection: Redis;
   names: RedisNames;
   evaluator: BudgetEvaluator;
+  db: Db;
+  /** Sends `run.completed` / `run.failed`. */
+  webhooks: WebhookDispatcher;
   /** BUDGET_CHECK_INTERVAL_MS: every budget is evaluated this often besides after ingests. */
   sweepIntervalMs: number;
   /** Worker name in CLIENT LIST. */
@@ -50,14 +55,42 @@ export class WatchWorker {
     await this.queue?.close();
   }
 
+  /**
+   * A run job finished (completed or failed for good) in this worker: its webhooks are sent from a job of their
+   * own, so a crash here loses nothing and the run's final state is read once it is written.
+   */
+  async runEnded(runId: string): Promise<void> {
+    if (!this.queue) throw new Error('watch worker not started');
+    await this.queue.add('run-ended', { kind: 'run-ended', runId }, { jobId: `run-ended.${runId}`, attempts: 6, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } });
+  }
+
   private async process(job: Job<WatchJobData, void, WatchJobData['kind']>): Promise<void> {
     const data = job.data;
-    if (data.kind === 'budget-check') {
+    if (data.kind === 'run-ended') {
+      await this.sendRunEnded(data.runId);
+    } else if (data.kind === 'budget-check') {
       const raised = await this.options.evaluator.evaluateUser(data.userId);
       this.log.info('budgets checked', { userId: data.userId, raised: raised.length });
     } else {
       const raised = await this.options.evaluator.evaluateAll();
       this.log.info('budget sweep done', { raised });
     }
+  }
+
+  private async sendRunEnded(runId: string): Promise<void> {
+    const run = await this.options.db.run.findUnique({ where: { id: runId }, select: { id: true, userId: true, threadId: true, status: true, finishedAt: true, error: true } });
+    if (!run || run.status === 'cancelled') return;
+    // A run failed for good is marked by the job's failure handler, possibly just after this job was queued.
+    if (run.status !== 'completed' && run.status !== 'failed') throw new RunNotEndedError(runId, run.status);
+    const data = { runId: run.id, threadId: run.threadId, status: run.status, finishedAt: run.finishedAt?.toISOString() ?? null, ...(run.status === 'failed' ? { error: run.error } : {}) };
+    await this.options.webhooks.dispatch(run.userId, { type: run.status === 'completed' ? 'run.completed' : 'run.failed', id: `run-${run.id}`, data });
+  }
+}
+
+/** The run's final state is not written yet: the job is retried with backoff. */
+class RunNotEndedError extends Error {
+  constructor(runId: string, status: string) {
+    super(`run ${runId} is still ${status}`);
+    this.name = 'RunNotEndedError';
   }
 }

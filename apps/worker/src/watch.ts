@@ -1,0 +1,64 @@
+import type { Worker } from 'bullmq';
+import type { Config } from '@netra/config';
+import { createRedis, NotificationPublisher, waitForRedis, type Redis, type RedisNames } from '@netra/bus';
+import type { RunJobData } from '@netra/contracts';
+import type { Db } from '@netra/db';
+import { errorFields, logger } from '@netra/observability';
+import { AlertRaiser, BudgetEvaluator, WatchWorker } from '@netra/watch';
+import { createWebhookQueue, WebhookDeliverer, WebhookDispatcher, type WebhookQueue } from '@netra/webhooks';
+
+export interface WorkerWatchOptions {
+  config: Config;
+  db: Db;
+  names: RedisNames;
+  /** This process' name in the fleet (BullMQ worker names). */
+  name: string;
+}
+
+/**
+ * Issue 15 in a worker process: delivers webhooks, evaluates budgets (after ingests and on the timer), and turns
+ * the run jobs this process finishes into `run.completed` / `run.failed` webhooks. Its own Redis connections, so
+ * the run worker's are untouched. Lifecycle: `start(runWorker)`, `close()`.
+ */
+export class WorkerWatch {
+  private readonly log = logger.child({ component: 'worker-watch' });
+  private blocking: Redis | undefined;
+  private durable: Redis | undefined;
+  private webhookQueue: WebhookQueue | undefined;
+  private deliverer: WebhookDeliverer | undefined;
+  private watch: WatchWorker | undefined;
+
+  constructor(private readonly options: WorkerWatchOptions) {}
+
+  async start(runWorker: Worker<RunJobData, void, 'run'>): Promise<void> {
+    const { config, db, names, name } = this.options;
+    this.blocking = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker-watch:${process.pid}` });
+    this.durable = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-watch-out:${process.pid}` });
+    await Promise.all([waitForRedis(this.blocking), waitForRedis(this.durable)]);
+    this.webhookQueue = createWebhookQueue(this.durable, names);
+    const dispatcher = new WebhookDispatcher(db, this.webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
+    this.deliverer = new WebhookDeliverer({ db, connection: this.blocking, names, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.WEBHOOK_TIMEOUT_MS, name });
+    const evaluator = new BudgetEvaluator(db, new AlertRaiser(db, new NotificationPublisher(this.durable, names), dispatcher));
+    this.watch = new WatchWorker({ connection: this.blocking, names, evaluator, db, webhooks: dispatcher, sweepIntervalMs: config.BUDGET_CHECK_INTERVAL_MS, name });
+    this.deliverer.start();
+    await this.watch.start();
+
+    const watch = this.watch;
+    const ended = (job: { data: RunJobData } | undefined) => {
+      if (!job) return;
+      watch.runEnded(job.data.runId).catch((error: unknown) => this.log.warn('could not queue the run webhooks', { runId: job.data.runId, ...errorFields(error) }));
+    };
+    runWorker.on('completed', (job) => ended(job));
+    // Only a failure that will not be retried ends the run (the job's attempts are spent, or it was unrecoverable).
+    runWorker.on('failed', (job, error) => {
+      if (job && (error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))) ended(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.watch?.close();
+    await this.deliverer?.close();
+    await this.webhookQueue?.close();
+    await Promise.allSettled([this.blocking?.quit(), this.durable?.quit()]);
+  }
+}
