@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import { UnrecoverableError, type Worker } from 'bullmq';
 import type { Config } from '@netra/config';
 import { createRedis, NotificationPublisher, waitForRedis, type Redis, type RedisNames } from '@netra/bus';
 import type { RunJobData } from '@netra/contracts';
@@ -51,7 +51,7 @@ export class WorkerWatch {
     runWorker.on('completed', (job) => ended(job));
     // Only a failure that will not be retried ends the run (the job's attempts are spent, or it was unrecoverable).
     runWorker.on('failed', (job, error) => {
-      if (job && (error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))) ended(job);
+      if (job && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) ended(job);
     });
   }
 
