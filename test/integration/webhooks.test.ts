@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ErrorBody, Webhook, WebhookCreated, WebhookDeliveryList, WebhookList, WebhookPayload, type WebhookDelivery } from '@netra/contracts';
 import { verifySignature } from '@netra/webhooks';
 import type { Api } from '../support/clients.js';
-import { Stack } from '../support/stack.js';
+import { Stack, waitForRunStatus } from '../support/stack.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 // Fast retries so the whole schedule runs in seconds: gaps of 200, 400, 800 ms, then dead-lettered.
@@ -131,6 +131,25 @@ describe('webhooks', () => {
     expect(log[1]!.error).toContain('timed out');
     expect(log[1]!.latencyMs).toBeGreaterThanOrEqual(1000);
     expect(receiver.on('/ok').length).toBe(okBefore);
+  });
+
+  it('sends run.completed once when a run ends', async () => {
+    const api = await stack.api('hook-runs');
+    const res = await api.post('/api/v1/webhooks', { url: `${receiver.url}/runs`, events: ['run.completed', 'run.failed'] });
+    const hook = WebhookCreated.parse(res.body);
+    const thread = await api.post<{ id: string }>('/api/v1/threads', { title: 'watched' });
+    const accepted = await api.post<{ runId: string }>(`/api/v1/threads/${thread.body.id}/messages`, { text: 'What did we spend last week?' });
+    expect(accepted.status).toBe(202);
+    expect(await waitForRunStatus(stack.db, accepted.body.runId)).toBe('completed');
+    const [delivery] = await receiver.waitFor('/runs', 1);
+    expect(verifySignature(hook.secret, String(delivery!.headers['netra-signature']), delivery!.body)).toBe(true);
+    expect(WebhookPayload.parse(JSON.parse(delivery!.body))).toMatchObject({
+      id: `run-${accepted.body.runId}`,
+      type: 'run.completed',
+      data: { runId: accepted.body.runId, threadId: thread.body.id, status: 'completed' },
+    });
+    const [attempt] = await deliveries(api, hook.id, 1);
+    expect(attempt).toMatchObject({ eventType: 'run.completed', status: 'succeeded' });
   });
 
   it('updates, disables and deletes webhooks; bad input changes nothing', async () => {
