@@ -1,10 +1,11 @@
 import { UnrecoverableError, type Worker } from 'bullmq';
 import type { Config } from '@netra/config';
-import { createRedis, NotificationPublisher, waitForRedis, type Redis, type RedisNames } from '@netra/bus';
+import { createRedis, createRunQueue, NotificationPublisher, RunEventLog, waitForRedis, type Redis, type RedisNames, type RunQueue } from '@netra/bus';
 import type { RunJobData } from '@netra/contracts';
 import type { Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
-import { AlertRaiser, BudgetEvaluator, WatchWorker } from '@netra/watch';
+import { RunScheduler } from '@netra/runs';
+import { AlertRaiser, BudgetEvaluator, ScheduleFirer, WatchWorker } from '@netra/watch';
 import { createWebhookQueue, WebhookDeliverer, WebhookDispatcher, type WebhookQueue } from '@netra/webhooks';
 
 export interface WorkerWatchOptions {
@@ -16,8 +17,9 @@ export interface WorkerWatchOptions {
 }
 
 /**
- * Issue 15 in a worker process: delivers webhooks, evaluates budgets (after ingests and on the timer), and turns
- * the run jobs this process finishes into `run.completed` / `run.failed` webhooks. Its own Redis connections, so
+ * Issue 15 in a worker process: delivers webhooks, evaluates budgets (after ingests and on the timer), posts
+ * scheduled questions, and turns the run jobs this process finishes into `run.completed` / `run.failed` (and
+ * `schedule.report_ready`) webhooks. Its own Redis connections, so
  * the run worker's are untouched. Lifecycle: `start(runWorker)`, `close()`.
  */
 export class WorkerWatch {
@@ -25,6 +27,7 @@ export class WorkerWatch {
   private blocking: Redis | undefined;
   private durable: Redis | undefined;
   private webhookQueue: WebhookQueue | undefined;
+  private runQueue: RunQueue | undefined;
   private deliverer: WebhookDeliverer | undefined;
   private watch: WatchWorker | undefined;
 
@@ -39,7 +42,22 @@ export class WorkerWatch {
     const dispatcher = new WebhookDispatcher(db, this.webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
     this.deliverer = new WebhookDeliverer({ db, connection: this.blocking, names, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.WEBHOOK_TIMEOUT_MS, name });
     const evaluator = new BudgetEvaluator(db, new AlertRaiser(db, new NotificationPublisher(this.durable, names), dispatcher));
-    this.watch = new WatchWorker({ connection: this.blocking, names, evaluator, db, webhooks: dispatcher, sweepIntervalMs: config.BUDGET_CHECK_INTERVAL_MS, name });
+    // Scheduled questions start runs like a user's message does.
+    this.runQueue = createRunQueue(this.durable, names);
+    const events = new RunEventLog(this.durable, names, { retentionSeconds: config.EVENT_RETENTION_SECONDS, maxLen: config.EVENT_LOG_MAXLEN });
+    const runs = new RunScheduler({ db, queue: this.runQueue, events, redis: this.durable, names, maxAttempts: config.RUN_MAX_ATTEMPTS });
+    const firer = new ScheduleFirer(db, (run) => runs.enqueue(run));
+    this.watch = new WatchWorker({
+      connection: this.blocking,
+      names,
+      evaluator,
+      db,
+      webhooks: dispatcher,
+      firer,
+      sweepIntervalMs: config.BUDGET_CHECK_INTERVAL_MS,
+      name,
+      ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL.replace(/\/$/, '') } : {}),
+    });
     this.deliverer.start();
     await this.watch.start();
 
@@ -59,6 +77,7 @@ export class WorkerWatch {
     await this.watch?.close();
     await this.deliverer?.close();
     await this.webhookQueue?.close();
+    await this.runQueue?.close();
     await Promise.allSettled([this.blocking?.quit(), this.durable?.quit()]);
   }
 }

@@ -223,11 +223,50 @@ export type NotificationFrame = z.infer<typeof NotificationFrame>;
 
 /**
  * A job on the `watch` queue: check one user's budgets now (after an ingest), or every user's (the timer); or
- * tell the webhooks that a run ended (queued by the worker whose run job finished; job id `run-ended.<runId>`).
+ * tell the webhooks that a run ended (queued by the worker whose run job finished; job id `run-ended.<runId>`); or
+ * post a schedule's question (made by the schedule's BullMQ job scheduler, one job per slot).
  */
 export const WatchJobData = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('budget-check'), userId: Uuid }),
   z.object({ kind: z.literal('budget-sweep') }),
   z.object({ kind: z.literal('run-ended'), runId: Uuid }),
+  z.object({ kind: z.literal('schedule-fire'), scheduleId: Uuid }),
 ]);
 export type WatchJobData = z.infer<typeof WatchJobData>;
+
+// ---- scheduled reports -----------------------------------------------------------------------------------
+
+/** An IANA time zone the runtime knows (`Europe/Paris`, `UTC`). */
+export const TimeZone = z.string().min(1).max(64).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a known IANA time zone');
+
+export const CreateScheduleBody = z.object({
+  /** Five fields (minute hour day month weekday), or six with seconds first. */
+  cron: z.string().min(9).max(120),
+  timezone: TimeZone.default('UTC'),
+  question: StorableString.min(1).max(2_000),
+  /** The user's thread to post into; a new thread when absent. */
+  threadId: Uuid.optional(),
+});
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+export const Schedule = z.object({
+  id: Uuid,
+  cron: z.string(),
+  timezone: z.string(),
+  question: z.string(),
+  threadId: Uuid,
+  createdAt: IsoDateTime,
+  /** When the next report is due. */
+  nextRunAt: IsoDateTime.nullable(),
+});
+export type Schedule = z.infer<typeof Schedule>;
+
+export const ScheduleList = z.object({ data: z.array(Schedule) });
+export type ScheduleList = z.infer<typeof ScheduleList>;

@@ -4,10 +4,11 @@ import type { RedisNames } from '@netra/bus';
 import type { WatchJobData } from '@netra/contracts';
 import type { Db } from '@netra/db';
 
-export type WatchQueue = Queue<WatchJobData, void, WatchJobData['kind']>;
+/** Job names are free strings: BullMQ types a job scheduler's id as a job name, and schedules name theirs by id. */
+export type WatchQueue = Queue<WatchJobData, void, string>;
 
 export function createWatchQueue(connection: Redis, names: RedisNames): WatchQueue {
-  return new Queue<WatchJobData, void, WatchJobData['kind']>(names.watchQueue, { connection, prefix: names.bullPrefix });
+  return new Queue<WatchJobData, void, string>(names.watchQueue, { connection, prefix: names.bullPrefix });
 }
 
 /** Ingests of one user within this window share one budget check. */

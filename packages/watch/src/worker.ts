@@ -1,12 +1,13 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisNames } from '@netra/bus';
-import type { WatchJobData } from '@netra/contracts';
+import { Report, type WatchJobData } from '@netra/contracts';
 import type { Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
 import type { WebhookDispatcher } from '@netra/webhooks';
 import type { BudgetEvaluator } from './evaluator.js';
 import { createWatchQueue, type WatchQueue } from './queue.js';
+import { parseSlotMessageId, type ScheduleFirer } from './schedules.js';
 
 export interface WatchWorkerOptions {
   /** A `blocking` connection for the BullMQ worker and queue (owned by the caller). */
@@ -14,8 +15,12 @@ export interface WatchWorkerOptions {
   names: RedisNames;
   evaluator: BudgetEvaluator;
   db: Db;
-  /** Sends `run.completed` / `run.failed`. */
+  /** Sends `run.completed` / `run.failed` / `schedule.report_ready`. */
   webhooks: WebhookDispatcher;
+  /** Posts scheduled questions. */
+  firer: ScheduleFirer;
+  /** PUBLIC_URL: the base of links in `schedule.report_ready`. */
+  publicUrl?: string;
   /** BUDGET_CHECK_INTERVAL_MS: every budget is evaluated this often besides after ingests. */
   sweepIntervalMs: number;
   /** Worker name in CLIENT LIST. */
@@ -31,7 +36,7 @@ const SWEEP_SCHEDULER = 'budget-sweep';
  */
 export class WatchWorker {
   private readonly log = logger.child({ component: 'watch-worker' });
-  private worker: Worker<WatchJobData, void, WatchJobData['kind']> | undefined;
+  private worker: Worker<WatchJobData, void, string> | undefined;
   private queue: WatchQueue | undefined;
 
   constructor(private readonly options: WatchWorkerOptions) {}
@@ -40,7 +45,7 @@ export class WatchWorker {
     const { connection, names } = this.options;
     this.queue = createWatchQueue(connection, names);
     await this.queue.upsertJobScheduler(SWEEP_SCHEDULER, { every: this.options.sweepIntervalMs }, { name: 'budget-sweep', data: { kind: 'budget-sweep' }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
-    this.worker = new Worker<WatchJobData, void, WatchJobData['kind']>(names.watchQueue, (job) => this.process(job), {
+    this.worker = new Worker<WatchJobData, void, string>(names.watchQueue, (job) => this.process(job), {
       connection,
       prefix: names.bullPrefix,
       concurrency: 4,
@@ -64,10 +69,12 @@ export class WatchWorker {
     await this.queue.add('run-ended', { kind: 'run-ended', runId }, { jobId: `run-ended.${runId}`, attempts: 6, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } });
   }
 
-  private async process(job: Job<WatchJobData, void, WatchJobData['kind']>): Promise<void> {
+  private async process(job: Job<WatchJobData, void, string>): Promise<void> {
     const data = job.data;
     if (data.kind === 'run-ended') {
       await this.sendRunEnded(data.runId);
+    } else if (data.kind === 'schedule-fire') {
+      await this.options.firer.fire(data.scheduleId, slotOf(job));
     } else if (data.kind === 'budget-check') {
       const raised = await this.options.evaluator.evaluateUser(data.userId);
       this.log.info('budgets checked', { userId: data.userId, raised: raised.length });
@@ -78,13 +85,50 @@ export class WatchWorker {
   }
 
   private async sendRunEnded(runId: string): Promise<void> {
-    const run = await this.options.db.run.findUnique({ where: { id: runId }, select: { id: true, userId: true, threadId: true, status: true, finishedAt: true, error: true } });
+    const run = await this.options.db.run.findUnique({
+      where: { id: runId },
+      select: { id: true, userId: true, threadId: true, status: true, finishedAt: true, error: true, report: true, userMessage: { select: { clientMessageId: true } } },
+    });
     if (!run || run.status === 'cancelled') return;
     // A run failed for good is marked by the job's failure handler, possibly just after this job was queued.
     if (run.status !== 'completed' && run.status !== 'failed') throw new RunNotEndedError(runId, run.status);
     const data = { runId: run.id, threadId: run.threadId, status: run.status, finishedAt: run.finishedAt?.toISOString() ?? null, ...(run.status === 'failed' ? { error: run.error } : {}) };
     await this.options.webhooks.dispatch(run.userId, { type: run.status === 'completed' ? 'run.completed' : 'run.failed', id: `run-${run.id}`, data });
+    const slot = parseSlotMessageId(run.userMessage.clientMessageId);
+    if (slot && run.status === 'completed') {
+      const report = Report.safeParse(run.report);
+      const link = `${this.options.publicUrl ?? ''}/threads/${run.threadId}`;
+      await this.options.webhooks.dispatch(run.userId, {
+        type: 'schedule.report_ready',
+        id: `report-${run.id}`,
+        data: {
+          scheduleId: slot.scheduleId,
+          slot: new Date(slot.slotMs).toISOString(),
+          runId: run.id,
+          threadId: run.threadId,
+          link,
+          // The headline figures: what the report says the window cost and how it ran, and what the plan saves.
+          ...(report.success
+            ? {
+                summary: report.data.summary.slice(0, 1_000),
+                window: report.data.window,
+                requests: report.data.currentState.requests,
+                totalCostUsd: report.data.currentState.totalCostUsd,
+                p95LatencyMs: report.data.currentState.p95LatencyMs,
+                errorRate: report.data.currentState.errorRate,
+                projectedMonthlySavingsUsd: report.data.projected?.monthlySavingsUsd ?? null,
+              }
+            : {}),
+        },
+      });
+    }
   }
+}
+
+/** The slot (epoch ms) a job scheduler's job stands for: its id is `repeat:<scheduler id>:<slot ms>`. */
+function slotOf(job: Job<WatchJobData, void, string>): number {
+  const match = /:(\d+)$/.exec(job.id ?? '');
+  return match?.[1] ? Number(match[1]) : job.timestamp;
 }
 
 /** The run's final state is not written yet: the job is retried with backoff. */

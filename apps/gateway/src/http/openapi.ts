@@ -205,6 +205,20 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   v1({ method: 'get', path: '/budgets/{id}', tags: ['budgets'], summary: 'A budget and its current status', security: user, request: idParams, responses: { 200: json(Budget, 'The budget'), ...errors(401, 404) } });
   v1({ method: 'patch', path: '/budgets/{id}', tags: ['budgets'], summary: 'Change a budget (applies from the next evaluation)', security: user, request: { ...idParams, ...body(C.UpdateBudgetBody) }, responses: { 200: json(Budget, 'Updated'), ...errors(400, 401, 404) } });
   v1({ method: 'delete', path: '/budgets/{id}', tags: ['budgets'], summary: 'Delete a budget (its alerts stay, with `budgetId: null`)', security: user, request: idParams, responses: { 200: json(Budget, 'Deleted'), ...errors(401, 404) } });
+  const Schedule = named('Schedule', C.Schedule);
+  v1({
+    method: 'post',
+    path: '/schedules',
+    tags: ['schedules'],
+    summary: 'Ask a question on a cron schedule; each report is posted into a thread of the user\'s',
+    description:
+      'A BullMQ job scheduler per schedule (cron with 5 fields, or 6 with seconds first, in `timezone`). Each slot runs exactly once across any number of workers and restarts: its question is a user message whose client id names the slot. Without `threadId` a new thread is created. `schedule.report_ready` webhooks carry the report\'s headline figures and a link. Schedules firing more often than SCHEDULE_MIN_INTERVAL_SECONDS are refused.',
+    security: user,
+    request: body(C.CreateScheduleBody),
+    responses: { 201: json(Schedule, 'Created'), ...errors(400, 401, 404) },
+  });
+  v1({ method: 'get', path: '/schedules', tags: ['schedules'], summary: 'Own schedules with their next run', security: user, responses: { 200: json(C.ScheduleList, 'Schedules'), ...errors(401) } });
+  v1({ method: 'delete', path: '/schedules/{id}', tags: ['schedules'], summary: 'Stop and delete a schedule (its thread and reports stay)', security: user, request: idParams, responses: { 200: json(Schedule, 'Deleted'), ...errors(401, 404) } });
   v1({ method: 'get', path: '/alerts', tags: ['budgets'], summary: 'Alerts raised for the user, newest first', security: user, request: { query: C.ListAlertsQuery }, responses: { 200: json(C.AlertList, 'Alerts'), ...errors(400, 401) } });
 
   // ---- /api/v1/admin ---------------------------------------------------------------------------------------
@@ -230,6 +244,6 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
         'HTTP API of the Netra gateway. The WebSocket protocol (`/ws`) is described in docs/PROTOCOL.md. Errors are `{ "error": { "code", "message", "details"? } }`.',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
-    tags: ['operations', 'auth', 'threads', 'runs', 'usage', 'models', 'webhooks', 'budgets', 'admin'].map((name) => ({ name })),
+    tags: ['operations', 'auth', 'threads', 'runs', 'usage', 'models', 'webhooks', 'budgets', 'schedules', 'admin'].map((name) => ({ name })),
   });
 }

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import {
   CreateBudgetBody,
+  CreateScheduleBody,
   CreateWebhookBody,
   IdParams,
   ListAlertsQuery,
@@ -9,7 +10,7 @@ import {
   UpdateWebhookBody,
 } from '@netra/contracts';
 import { errorFields, logger } from '@netra/observability';
-import type { AlertStore, BudgetService, BudgetTrigger } from '@netra/watch';
+import type { AlertStore, BudgetService, BudgetTrigger, ScheduleService } from '@netra/watch';
 import type { WebhookRegistry } from '@netra/webhooks';
 import { currentUser } from '../middleware.js';
 import { parse } from '../validate.js';
@@ -19,9 +20,10 @@ export interface WatchDeps {
   budgets: BudgetService;
   alerts: AlertStore;
   trigger: BudgetTrigger;
+  schedules: ScheduleService;
 }
 
-/** Webhooks, budgets and alerts (issue 15): thin handlers over the @netra/webhooks and @netra/watch services. */
+/** Webhooks, budgets, alerts and schedules (issue 15): thin handlers over the @netra/webhooks and @netra/watch services. */
 export function watchRoutes(deps: WatchDeps): Router {
   const router = Router();
   const { webhooks, budgets, alerts } = deps;
@@ -67,6 +69,16 @@ export function watchRoutes(deps: WatchDeps): Router {
   });
   router.delete('/budgets/:id', async (req, res) => {
     res.json(await budgets.remove(currentUser(req).id, parse(IdParams, req.params, 'path').id));
+  });
+
+  router.post('/schedules', async (req, res) => {
+    res.status(201).json(await deps.schedules.create(currentUser(req).id, parse(CreateScheduleBody, req.body, 'body')));
+  });
+  router.get('/schedules', async (req, res) => {
+    res.json({ data: await deps.schedules.list(currentUser(req).id) });
+  });
+  router.delete('/schedules/:id', async (req, res) => {
+    res.json(await deps.schedules.remove(currentUser(req).id, parse(IdParams, req.params, 'path').id));
   });
 
   router.get('/alerts', async (req, res) => {

@@ -56,6 +56,19 @@ CREATE TABLE "alerts" (
     CONSTRAINT "alerts_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "schedules" (
+    "id" UUID NOT NULL DEFAULT gen_random_uuid(),
+    "user_id" UUID NOT NULL,
+    "cron" TEXT NOT NULL,
+    "timezone" TEXT NOT NULL,
+    "question" TEXT NOT NULL,
+    "thread_id" UUID NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "schedules_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "webhooks_user_id_created_at_idx" ON "webhooks"("user_id", "created_at");
 
@@ -71,6 +84,9 @@ CREATE INDEX "alerts_user_id_created_at_idx" ON "alerts"("user_id", "created_at"
 -- CreateIndex
 CREATE UNIQUE INDEX "alerts_user_id_dedupe_key_key" ON "alerts"("user_id", "dedupe_key");
 
+-- CreateIndex
+CREATE INDEX "schedules_user_id_created_at_idx" ON "schedules"("user_id", "created_at");
+
 -- AddForeignKey
 ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
@@ -85,3 +101,6 @@ ALTER TABLE "alerts" ADD CONSTRAINT "alerts_user_id_fkey" FOREIGN KEY ("user_id"
 
 -- AddForeignKey
 ALTER TABLE "alerts" ADD CONSTRAINT "alerts_budget_id_fkey" FOREIGN KEY ("budget_id") REFERENCES "budgets"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "schedules" ADD CONSTRAINT "schedules_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
