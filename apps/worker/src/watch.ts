@@ -6,6 +6,7 @@ import type { Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
 import { RunScheduler } from '@netra/runs';
 import { AlertRaiser, BudgetEvaluator, ScheduleFirer, WatchWorker } from '@netra/watch';
+import { AnomalyWatcher } from '@netra/watch/anomalies';
 import { createWebhookQueue, WebhookDeliverer, WebhookDispatcher, type WebhookQueue } from '@netra/webhooks';
 
 export interface WorkerWatchOptions {
@@ -41,7 +42,8 @@ export class WorkerWatch {
     this.webhookQueue = createWebhookQueue(this.durable, names);
     const dispatcher = new WebhookDispatcher(db, this.webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
     this.deliverer = new WebhookDeliverer({ db, connection: this.blocking, names, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.WEBHOOK_TIMEOUT_MS, name });
-    const evaluator = new BudgetEvaluator(db, new AlertRaiser(db, new NotificationPublisher(this.durable, names), dispatcher));
+    const raiser = new AlertRaiser(db, new NotificationPublisher(this.durable, names), dispatcher);
+    const evaluator = new BudgetEvaluator(db, raiser);
     // Scheduled questions start runs like a user's message does.
     this.runQueue = createRunQueue(this.durable, names);
     const events = new RunEventLog(this.durable, names, { retentionSeconds: config.EVENT_RETENTION_SECONDS, maxLen: config.EVENT_LOG_MAXLEN });
@@ -54,6 +56,8 @@ export class WorkerWatch {
       db,
       webhooks: dispatcher,
       firer,
+      anomalies: new AnomalyWatcher(db, raiser),
+      anomalyCron: config.ANOMALY_CHECK_CRON,
       sweepIntervalMs: config.BUDGET_CHECK_INTERVAL_MS,
       name,
       ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL.replace(/\/$/, '') } : {}),

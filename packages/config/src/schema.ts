@@ -114,6 +114,7 @@ export const configSchema = z.object({
   WEBHOOK_BACKOFF_MS: int(10, 3_600_000).default(5_000),
   BUDGET_CHECK_INTERVAL_MS: int(1_000, 86_400_000).default(300_000),
   SCHEDULE_MIN_INTERVAL_SECONDS: int(1, 86_400).default(300),
+  ANOMALY_CHECK_CRON: z.string().regex(/^\S+( \S+){4,5}$/, 'a cron expression of 5 (or 6, seconds first) fields').default('15 0 * * *'),
 
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ADMIN_SESSION_TTL_SECONDS: int(60, 86_400).default(900),
@@ -182,6 +183,7 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['WEBHOOK_BACKOFF_MS', '5000', 'first gap between delivery attempts, doubling each time (15 attempts span about 23 hours)'],
   ['BUDGET_CHECK_INTERVAL_MS', '300000', 'how often the workers evaluate every budget besides after each ingest (catches forecasts as time passes)'],
   ['SCHEDULE_MIN_INTERVAL_SECONDS', '300', 'schedules (`POST /api/v1/schedules`) may not fire more often than this; each slot is a full run'],
+  ['ANOMALY_CHECK_CRON', '15 0 * * *', 'when (UTC cron) the workers look for anomalies per app and model on the days just closed'],
   ['METRICS_TOKEN', '—', 'when set, `/metrics` of the gateway and the workers requires `Authorization: Bearer <token>`'],
   ['ADMIN_SESSION_TTL_SECONDS', '900', 'lifetime of the admin cookie that opens Bull Board (`POST /api/v1/admin/session`)'],
   ['OTEL_SERVICE_NAME', 'netra-gateway / netra-worker', 'OpenTelemetry `service.name` of the process'],

@@ -224,13 +224,15 @@ export type NotificationFrame = z.infer<typeof NotificationFrame>;
 /**
  * A job on the `watch` queue: check one user's budgets now (after an ingest), or every user's (the timer); or
  * tell the webhooks that a run ended (queued by the worker whose run job finished; job id `run-ended.<runId>`); or
- * post a schedule's question (made by the schedule's BullMQ job scheduler, one job per slot).
+ * post a schedule's question (made by the schedule's BullMQ job scheduler, one job per slot); or look for anomalies
+ * on the closed days (daily).
  */
 export const WatchJobData = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('budget-check'), userId: Uuid }),
   z.object({ kind: z.literal('budget-sweep') }),
   z.object({ kind: z.literal('run-ended'), runId: Uuid }),
   z.object({ kind: z.literal('schedule-fire'), scheduleId: Uuid }),
+  z.object({ kind: z.literal('anomaly-sweep') }),
 ]);
 export type WatchJobData = z.infer<typeof WatchJobData>;
 

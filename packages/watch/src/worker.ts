@@ -21,6 +21,13 @@ export interface WatchWorkerOptions {
   firer: ScheduleFirer;
   /** PUBLIC_URL: the base of links in `schedule.report_ready`. */
   publicUrl?: string;
+  /**
+   * The anomaly check of closed days (`@netra/watch/anomalies`, kept out of this module so that the gateway, which
+   * imports this package, never loads the agents' code).
+   */
+  anomalies: { evaluateAll(now?: Date): Promise<number> };
+  /** ANOMALY_CHECK_CRON (UTC). */
+  anomalyCron: string;
   /** BUDGET_CHECK_INTERVAL_MS: every budget is evaluated this often besides after ingests. */
   sweepIntervalMs: number;
   /** Worker name in CLIENT LIST. */
@@ -28,10 +35,12 @@ export interface WatchWorkerOptions {
 }
 
 const SWEEP_SCHEDULER = 'budget-sweep';
+const ANOMALY_SCHEDULER = 'anomaly-sweep';
 
 /**
- * The workers' side of watching: runs budget checks queued after ingests, and the periodic sweep on a BullMQ job
- * scheduler (one scheduler, upserted by every worker: each interval produces one job, whichever worker takes it).
+ * The workers' side of watching: runs budget checks queued after ingests, the periodic budget sweep and the daily
+ * anomaly check on BullMQ job schedulers (upserted by every worker: each slot produces one job, whichever worker
+ * takes it), scheduled questions, and the webhooks of ended runs.
  * Lifecycle: `start()`, `close()`.
  */
 export class WatchWorker {
@@ -45,6 +54,7 @@ export class WatchWorker {
     const { connection, names } = this.options;
     this.queue = createWatchQueue(connection, names);
     await this.queue.upsertJobScheduler(SWEEP_SCHEDULER, { every: this.options.sweepIntervalMs }, { name: 'budget-sweep', data: { kind: 'budget-sweep' }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
+    await this.queue.upsertJobScheduler(ANOMALY_SCHEDULER, { pattern: this.options.anomalyCron, tz: 'UTC' }, { name: 'anomaly-sweep', data: { kind: 'anomaly-sweep' }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
     this.worker = new Worker<WatchJobData, void, string>(names.watchQueue, (job) => this.process(job), {
       connection,
       prefix: names.bullPrefix,
@@ -73,6 +83,9 @@ export class WatchWorker {
     const data = job.data;
     if (data.kind === 'run-ended') {
       await this.sendRunEnded(data.runId);
+    } else if (data.kind === 'anomaly-sweep') {
+      const raised = await this.options.anomalies.evaluateAll();
+      this.log.info('anomaly sweep done', { raised });
     } else if (data.kind === 'schedule-fire') {
       await this.options.firer.fire(data.scheduleId, slotOf(job));
     } else if (data.kind === 'budget-check') {
