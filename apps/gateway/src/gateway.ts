@@ -20,7 +20,7 @@ import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
 import { Security } from './security/index.js';
-import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, ScheduleService, type WatchQueue } from '@netra/watch';
+import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, RecommendationTracker, ScheduleService, type WatchQueue } from '@netra/watch';
 import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type WebhookQueue } from '@netra/webhooks';
 
 export interface GatewayOptions {
@@ -111,6 +111,7 @@ export class Gateway {
       alerts: new AlertStore(db),
       trigger: new BudgetTrigger(db, watchQueue),
       schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS }),
+      recommendations: new RecommendationTracker(db),
     };
 
     const app = createApp({

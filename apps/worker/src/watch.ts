@@ -5,7 +5,7 @@ import type { RunJobData } from '@netra/contracts';
 import type { Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
 import { RunScheduler } from '@netra/runs';
-import { AlertRaiser, BudgetEvaluator, ScheduleFirer, WatchWorker } from '@netra/watch';
+import { AlertRaiser, BudgetEvaluator, RecommendationTracker, ScheduleFirer, WatchWorker } from '@netra/watch';
 import { AnomalyWatcher } from '@netra/watch/anomalies';
 import { createWebhookQueue, WebhookDeliverer, WebhookDispatcher, type WebhookQueue } from '@netra/webhooks';
 
@@ -56,6 +56,7 @@ export class WorkerWatch {
       db,
       webhooks: dispatcher,
       firer,
+      recommendations: new RecommendationTracker(db, raiser),
       anomalies: new AnomalyWatcher(db, raiser),
       anomalyCron: config.ANOMALY_CHECK_CRON,
       sweepIntervalMs: config.BUDGET_CHECK_INTERVAL_MS,

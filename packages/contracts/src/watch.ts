@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'budget.forecast_exceeded',
   'anomaly.detected',
   'schedule.report_ready',
+  'recommendation.regressed',
 ] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
@@ -192,7 +193,7 @@ export type BudgetList = z.infer<typeof BudgetList>;
 
 // ---- alerts and the notification frame -------------------------------------------------------------------
 
-export const AlertKind = z.enum(['budget.threshold_crossed', 'budget.forecast_exceeded', 'anomaly.detected']);
+export const AlertKind = z.enum(['budget.threshold_crossed', 'budget.forecast_exceeded', 'anomaly.detected', 'recommendation.regressed']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const Alert = z.object({
@@ -272,3 +273,74 @@ export type Schedule = z.infer<typeof Schedule>;
 
 export const ScheduleList = z.object({ data: z.array(Schedule) });
 export type ScheduleList = z.infer<typeof ScheduleList>;
+
+// ---- recommendations checked after the fact ----------------------------------------------------------------
+
+/** A recommendation of a completed run's report, kept with a stable id (derived from the run and its position). */
+export const StoredRecommendation = z.object({
+  id: Uuid,
+  runId: Uuid,
+  position: z.number().int().nonnegative(),
+  title: z.string(),
+  strategy: z.string(),
+  app: z.string().nullable(),
+  model: z.string().nullable(),
+  estimatedMonthlySavingsUsd: z.number(),
+  /** The report's window: the baseline is measured over its days before the adoption. */
+  window: z.object({ from: IsoDateTime, to: IsoDateTime }),
+  createdAt: IsoDateTime,
+  adoptedAt: IsoDateTime.nullable(),
+  /** What the change went live for (defaults to the recommendation's app and model). */
+  adoptedScope: z.object({ apps: z.array(z.string()), models: z.array(z.string()) }).nullable(),
+});
+export type StoredRecommendation = z.infer<typeof StoredRecommendation>;
+
+export const RecommendationList = z.object({ data: z.array(StoredRecommendation) });
+export type RecommendationList = z.infer<typeof RecommendationList>;
+
+export const AdoptRecommendationBody = z.object({
+  /** When the change went live; default now. Not in the future. */
+  adoptedAt: IsoDateTime.optional(),
+  apps: z.array(StorableString.min(1).max(200)).max(100).optional(),
+  models: z.array(StorableString.min(1).max(200)).max(100).optional(),
+});
+export type AdoptRecommendationBody = z.infer<typeof AdoptRecommendationBody>;
+
+/** One side of the comparison: closed UTC days of the scope, from the rollups. */
+export const OutcomePeriod = z.object({
+  from: z.iso.date(),
+  /** Exclusive. */
+  to: z.iso.date(),
+  days: z.number().int().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  costUsd: z.number(),
+  costPerRequestUsd: z.number().nullable(),
+  p95LatencyMs: z.number().nullable(),
+  errorRate: z.number().nullable(),
+  requestsPerDay: z.number(),
+});
+export type OutcomePeriod = z.infer<typeof OutcomePeriod>;
+
+export const RecommendationOutcome = z.object({
+  recommendationId: Uuid,
+  adoptedAt: IsoDateTime,
+  scope: z.object({ apps: z.array(z.string()), models: z.array(z.string()) }),
+  /** The report window's days before the adoption day. */
+  before: OutcomePeriod,
+  /** The closed days after the adoption day. */
+  after: OutcomePeriod,
+  predictedMonthlySavingsUsd: z.number(),
+  /**
+   * (cost per request before − after) × requests per day after × 30: what the change saves at today's volume, so a
+   * traffic change is not mistaken for a saving. Null without data on both sides.
+   */
+  realizedMonthlySavingsUsd: z.number().nullable(),
+  /** realized / predicted. */
+  realizedShare: z.number().nullable(),
+  verdict: z.enum(['better', 'unchanged', 'worse', 'insufficient_data']),
+  /** Why a `worse` verdict (cost per request, p95 or error rate up beyond tolerance). */
+  regressions: z.array(z.string()),
+  /** What to do about a `worse` verdict. */
+  rollback: z.string().nullable(),
+});
+export type RecommendationOutcome = z.infer<typeof RecommendationOutcome>;

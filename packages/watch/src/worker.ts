@@ -7,6 +7,7 @@ import { errorFields, logger } from '@netra/observability';
 import type { WebhookDispatcher } from '@netra/webhooks';
 import type { BudgetEvaluator } from './evaluator.js';
 import { createWatchQueue, type WatchQueue } from './queue.js';
+import type { RecommendationTracker } from './recommendations.js';
 import { parseSlotMessageId, type ScheduleFirer } from './schedules.js';
 
 export interface WatchWorkerOptions {
@@ -19,6 +20,8 @@ export interface WatchWorkerOptions {
   webhooks: WebhookDispatcher;
   /** Posts scheduled questions. */
   firer: ScheduleFirer;
+  /** Keeps each completed report's recommendations; checks adopted ones on the sweep. */
+  recommendations: RecommendationTracker;
   /** PUBLIC_URL: the base of links in `schedule.report_ready`. */
   publicUrl?: string;
   /**
@@ -93,7 +96,8 @@ export class WatchWorker {
       this.log.info('budgets checked', { userId: data.userId, raised: raised.length });
     } else {
       const raised = await this.options.evaluator.evaluateAll();
-      this.log.info('budget sweep done', { raised });
+      const regressed = await this.options.recommendations.checkAdopted();
+      this.log.info('budget sweep done', { raised, regressed });
     }
   }
 
@@ -105,6 +109,7 @@ export class WatchWorker {
     if (!run || run.status === 'cancelled') return;
     // A run failed for good is marked by the job's failure handler, possibly just after this job was queued.
     if (run.status !== 'completed' && run.status !== 'failed') throw new RunNotEndedError(runId, run.status);
+    if (run.status === 'completed') await this.options.recommendations.recordFromRun(run.id);
     const data = { runId: run.id, threadId: run.threadId, status: run.status, finishedAt: run.finishedAt?.toISOString() ?? null, ...(run.status === 'failed' ? { error: run.error } : {}) };
     await this.options.webhooks.dispatch(run.userId, { type: run.status === 'completed' ? 'run.completed' : 'run.failed', id: `run-${run.id}`, data });
     const slot = parseSlotMessageId(run.userMessage.clientMessageId);

@@ -219,6 +219,27 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   });
   v1({ method: 'get', path: '/schedules', tags: ['schedules'], summary: 'Own schedules with their next run', security: user, responses: { 200: json(C.ScheduleList, 'Schedules'), ...errors(401) } });
   v1({ method: 'delete', path: '/schedules/{id}', tags: ['schedules'], summary: 'Stop and delete a schedule (its thread and reports stay)', security: user, request: idParams, responses: { 200: json(Schedule, 'Deleted'), ...errors(401, 404) } });
+  v1({ method: 'get', path: '/recommendations', tags: ['recommendations'], summary: "Recommendations of the user's completed reports, with stable ids", security: user, responses: { 200: json(C.RecommendationList, 'Recommendations'), ...errors(401) } });
+  v1({
+    method: 'post',
+    path: '/recommendations/{id}/adopt',
+    tags: ['recommendations'],
+    summary: 'Record that the change went live (when, for which apps/models); 409 when adopted already',
+    security: user,
+    request: { ...idParams, ...body(C.AdoptRecommendationBody) },
+    responses: { 200: json(C.StoredRecommendation, 'Adopted'), ...errors(400, 401, 404, 409) },
+  });
+  v1({
+    method: 'get',
+    path: '/recommendations/{id}/outcome',
+    tags: ['recommendations'],
+    summary: 'Realized vs predicted savings of an adopted recommendation',
+    description:
+      'From the daily rollups of the scope: the report window\'s days before the adoption day against the closed days after it — cost per request, p95 latency, error rate. Realized monthly savings = (cost per request before − after) × requests per day after × 30 (normalised for volume). `worse` (cost per request +5 %, p95 +20 % or error rate +2 points) comes with the rollback step and raises `recommendation.regressed`. 409 until adopted.',
+    security: user,
+    request: idParams,
+    responses: { 200: json(C.RecommendationOutcome, 'Outcome'), ...errors(401, 404, 409) },
+  });
   v1({ method: 'get', path: '/alerts', tags: ['budgets'], summary: 'Alerts raised for the user, newest first', security: user, request: { query: C.ListAlertsQuery }, responses: { 200: json(C.AlertList, 'Alerts'), ...errors(400, 401) } });
 
   // ---- /api/v1/admin ---------------------------------------------------------------------------------------
@@ -244,6 +265,6 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
         'HTTP API of the Netra gateway. The WebSocket protocol (`/ws`) is described in docs/PROTOCOL.md. Errors are `{ "error": { "code", "message", "details"? } }`.',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
-    tags: ['operations', 'auth', 'threads', 'runs', 'usage', 'models', 'webhooks', 'budgets', 'schedules', 'admin'].map((name) => ({ name })),
+    tags: ['operations', 'auth', 'threads', 'runs', 'usage', 'models', 'webhooks', 'budgets', 'schedules', 'recommendations', 'admin'].map((name) => ({ name })),
   });
 }

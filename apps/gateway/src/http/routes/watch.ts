@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import {
+  AdoptRecommendationBody,
   CreateBudgetBody,
   CreateScheduleBody,
   CreateWebhookBody,
@@ -10,7 +11,7 @@ import {
   UpdateWebhookBody,
 } from '@netra/contracts';
 import { errorFields, logger } from '@netra/observability';
-import type { AlertStore, BudgetService, BudgetTrigger, ScheduleService } from '@netra/watch';
+import type { AlertStore, BudgetService, BudgetTrigger, RecommendationTracker, ScheduleService } from '@netra/watch';
 import type { WebhookRegistry } from '@netra/webhooks';
 import { currentUser } from '../middleware.js';
 import { parse } from '../validate.js';
@@ -21,6 +22,7 @@ export interface WatchDeps {
   alerts: AlertStore;
   trigger: BudgetTrigger;
   schedules: ScheduleService;
+  recommendations: RecommendationTracker;
 }
 
 /** Webhooks, budgets, alerts and schedules (issue 15): thin handlers over the @netra/webhooks and @netra/watch services. */
@@ -79,6 +81,17 @@ export function watchRoutes(deps: WatchDeps): Router {
   });
   router.delete('/schedules/:id', async (req, res) => {
     res.json(await deps.schedules.remove(currentUser(req).id, parse(IdParams, req.params, 'path').id));
+  });
+
+  router.get('/recommendations', async (req, res) => {
+    res.json({ data: await deps.recommendations.list(currentUser(req).id) });
+  });
+  router.post('/recommendations/:id/adopt', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json(await deps.recommendations.adopt(currentUser(req).id, id, parse(AdoptRecommendationBody, req.body ?? {}, 'body')));
+  });
+  router.get('/recommendations/:id/outcome', async (req, res) => {
+    res.json(await deps.recommendations.outcome(currentUser(req).id, parse(IdParams, req.params, 'path').id));
   });
 
   router.get('/alerts', async (req, res) => {

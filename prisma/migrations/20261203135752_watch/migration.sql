@@ -69,6 +69,27 @@ CREATE TABLE "schedules" (
     CONSTRAINT "schedules_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "recommendations" (
+    "id" UUID NOT NULL,
+    "user_id" UUID NOT NULL,
+    "run_id" UUID NOT NULL,
+    "position" INTEGER NOT NULL,
+    "title" TEXT NOT NULL,
+    "strategy" TEXT NOT NULL,
+    "app" TEXT,
+    "model" TEXT,
+    "estimated_monthly_savings_usd" DOUBLE PRECISION NOT NULL,
+    "window_from" TIMESTAMPTZ(3) NOT NULL,
+    "window_to" TIMESTAMPTZ(3) NOT NULL,
+    "rollback" TEXT,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "adopted_at" TIMESTAMPTZ(3),
+    "adopted_scope" JSONB,
+
+    CONSTRAINT "recommendations_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "webhooks_user_id_created_at_idx" ON "webhooks"("user_id", "created_at");
 
@@ -87,6 +108,12 @@ CREATE UNIQUE INDEX "alerts_user_id_dedupe_key_key" ON "alerts"("user_id", "dedu
 -- CreateIndex
 CREATE INDEX "schedules_user_id_created_at_idx" ON "schedules"("user_id", "created_at");
 
+-- CreateIndex
+CREATE INDEX "recommendations_user_id_created_at_idx" ON "recommendations"("user_id", "created_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "recommendations_run_id_position_key" ON "recommendations"("run_id", "position");
+
 -- AddForeignKey
 ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
@@ -104,3 +131,6 @@ ALTER TABLE "alerts" ADD CONSTRAINT "alerts_budget_id_fkey" FOREIGN KEY ("budget
 
 -- AddForeignKey
 ALTER TABLE "schedules" ADD CONSTRAINT "schedules_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "recommendations" ADD CONSTRAINT "recommendations_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
