@@ -18,7 +18,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
   transform,
   moduleNameMapper: {
-    '^@netra/(contracts|config|observability|db|bus|runs|usage|llm|agents)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@netra/(contracts|config|observability|db|bus|runs|usage|llm|agents|webhooks|watch)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -65,6 +65,7 @@ export function routingApp(): Express {
     devLogin: { enabled: false, secret: undefined, ttlSeconds: 60 },
     health: { checks: {}, version: 'test', accepting: () => true },
     ops: { version: 'test', metricsToken: undefined, queue, admin: stub, sessions: stub },
+    watch: { webhooks: stub, budgets: stub, alerts: stub, trigger: stub, schedules: stub, recommendations: stub },
     // Inert by design: nothing is ever called, so the types of the parts cannot (and need not) match.
   } as unknown as AppDeps);
 }

@@ -19,6 +19,8 @@ import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
 import { Security } from './security/index.js';
+import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, RecommendationTracker, ScheduleService, type WatchQueue } from '@netra/watch';
+import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type WebhookQueue } from '@netra/webhooks';
 
 export interface GatewayOptions {
   config: Config;
@@ -36,6 +38,8 @@ export class Gateway {
   private readonly config: Config;
   private readonly log = logger.child({ component: 'gateway' });
   private infra: Infra | undefined;
+  /** The webhook deliveries (pings) and budget checks this gateway queues. */
+  private watchQueues: [WebhookQueue, WatchQueue] | undefined;
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
@@ -76,8 +80,22 @@ export class Gateway {
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
+    // Watching: webhooks, budgets and alerts (docs in the README).
+    const webhookQueue = createWebhookQueue(redis, names);
+    const watchQueue = createWatchQueue(redis, names);
+    this.watchQueues = [webhookQueue, watchQueue];
+    const dispatcher = new WebhookDispatcher(db, webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
+    const watch = {
+      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS }),
+      alerts: new AlertStore(db),
+      trigger: new BudgetTrigger(db, watchQueue),
+      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS }),
+      recommendations: new RecommendationTracker(db),
+    };
 
     const app = createApp({
+      watch,
       // The browser client built next to this app (apps/gateway/dist → apps/web/dist).
       webRoot: this.options.webRoot ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
       verifier,
@@ -180,6 +198,7 @@ export class Gateway {
     clearTimeout(timer);
     server?.closeAllConnections();
     this.depth?.close();
+    await Promise.allSettled((this.watchQueues ?? []).map((q) => q.close()));
     await this.infra?.close();
     this.log.info('gateway closed');
   }

@@ -12,6 +12,7 @@ import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
 import { AgentFailedError, RunProcessor } from './processor.js';
 import { UsageRecorder } from './usage-recorder.js';
+import { WorkerWatch } from './watch.js';
 
 export interface SupervisorWorkerOptions {
   config: Config;
@@ -38,6 +39,8 @@ export class SupervisorWorker {
   private engine: RunEngine | undefined;
   private closing: Promise<void> | undefined;
   private breakerReporter: BreakerReporter | undefined;
+  /** Webhook deliveries, budget checks, run webhooks, schedules. */
+  private watch: WorkerWatch | undefined;
   /** The background rebuild of rollups queued by a migration (usage_rollup_rebuilds), stopped by `close`. */
   private readonly rebuildAbort = new AbortController();
   private rebuilding: Promise<void> | undefined;
@@ -138,6 +141,8 @@ export class SupervisorWorker {
     });
     this.httpPort = await this.http.start();
     await this.liveness.start();
+    this.watch = new WorkerWatch({ config, infra, name: this.name });
+    await this.watch.start(worker);
     this.reconciler.start();
     this.rebuilding = this.drainRollupRebuilds(config.USAGE_DIMENSIONS);
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
@@ -272,6 +277,7 @@ export class SupervisorWorker {
     }
     await this.liveness?.close().catch((error: unknown) => this.log.warn('could not remove the heartbeat; it expires by itself', errorFields(error)));
     await this.reconciler?.close();
+    await this.watch?.close();
     this.rebuildAbort.abort();
     await this.rebuilding;
     await this.breakerReporter?.close();

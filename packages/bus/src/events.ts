@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { RunEventEnvelope, type RunEvent, type RunEventDraft } from '@netra/contracts';
+import { NotificationFrame, RunEventEnvelope, type RunEvent, type RunEventDraft } from '@netra/contracts';
+import { NOTIFICATION_PREFIX } from './notifications.js';
 import { errorFields, logger } from '@netra/observability';
 import { waitForRedis } from './connection.js';
 import type { RedisNames } from './names.js';
@@ -193,6 +194,8 @@ export interface SubscriberEvents {
   disconnected: [];
   /** The subscriber connection came back after an outage: events published meanwhile were not received. */
   resubscribed: [];
+  /** A `notification` frame for the user's sockets (notifications.ts), validated. */
+  notification: [userId: string, frame: NotificationFrame];
 }
 
 /**
@@ -268,6 +271,13 @@ export class RunEventSubscriber extends EventEmitter<SubscriberEvents> {
   private onMessage(channel: string, message: string): void {
     const userId = this.byChannel.get(channel);
     if (userId === undefined) return;
+    // Notifications share the user's channel (one subscription per user serves both); they carry no thread.
+    if (message.startsWith(NOTIFICATION_PREFIX)) {
+      const frame = NotificationFrame.safeParse(JSON.parse(message));
+      if (frame.success) this.emit('notification', userId, frame.data);
+      else this.log.error('dropped a malformed notification', { channel, issues: frame.error.issues.length });
+      return;
+    }
     let envelope: RunEventEnvelope;
     try {
       // Events were validated by their publisher; only the routing fields are checked here.

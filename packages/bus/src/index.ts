@@ -5,3 +5,4 @@ export { RunEventLog, RunEventSubscriber, type EventLogOptions, type PublishOpti
 export { ControlChannel, type CancelMessage, type ControlEvents, type LlmCommand } from './control.js';
 export { LlmOps } from './llm-ops.js';
 export { WorkerLiveness, liveWorkers, type LiveWorker, type WorkerLivenessOptions, type WorkerLivenessEvents } from './liveness.js';
+export { NotificationPublisher, NOTIFICATION_PREFIX } from './notifications.js';

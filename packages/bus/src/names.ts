@@ -6,6 +6,12 @@
 export class RedisNames {
   /** The BullMQ queue that carries runs from gateways to supervisor workers. */
   readonly runQueue = 'agent-runs';
+  /** The BullMQ queue of webhook deliveries (one job per event and webhook; retried with backoff). */
+  readonly webhookQueue = 'webhook-deliveries';
+  /** Where a delivery goes after its last failed attempt: kept for operators, never processed. */
+  readonly webhookDeadLetterQueue = 'webhook-dead-letters';
+  /** The BullMQ queue of Netra's own watching: budget checks after ingests and on a timer. */
+  readonly watchQueue = 'watch';
 
   constructor(readonly prefix: string) {}
 

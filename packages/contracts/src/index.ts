@@ -7,3 +7,4 @@ export * from './http.js';
 export * from './jobs.js';
 export * from './usage.js';
 export * from './admin.js';
+export * from './watch.js';

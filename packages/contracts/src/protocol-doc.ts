@@ -24,6 +24,8 @@ const SERVER: Record<Exclude<ServerFrame['type'], RunEvent['type']>, string> = {
   error: 'A frame was refused. `clientMessageId` is echoed when known; `retryAfterMs` comes with `rate_limited` and `overloaded`.',
   pong: 'Answer to `ping`.',
   subscribed: 'The replay of a `subscribe` is complete; live events follow.',
+  notification:
+    'An alert was raised for the user — `alert.kind` is `budget.threshold_crossed`, `budget.forecast_exceeded`, `anomaly.detected` or `recommendation.regressed`, `alert.message` says it in a sentence and `alert.data` carries the figures (schema `Alert` in the OpenAPI document). Sent to every open socket of the user, whatever thread it follows. Live only, not replayed: `GET /api/v1/alerts` lists them all.',
 };
 
 const EVENTS: Record<RunEvent['type'], string> = {

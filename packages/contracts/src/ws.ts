@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClientMessageId, DoubleTextStrategy, EventId, MessageText, Uuid } from './common.js';
 import { ErrorCode } from './errors.js';
 import { RunEvent } from './events.js';
+import { NotificationFrame } from './watch.js';
 
 // ---- client → server ----------------------------------------------------------------------------------
 
@@ -70,6 +71,7 @@ export const ServerFrame = z.union([
   ErrorFrame,
   PongFrame,
   SubscribedFrame,
+  NotificationFrame,
   RunEvent,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

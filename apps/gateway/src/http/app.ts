@@ -19,6 +19,7 @@ import { threadRoutes } from './routes/threads.js';
 import { usageRoutes } from './routes/usage.js';
 import { webClient } from './static.js';
 import { adminApiRoutes, operationsRoutes, type OperationsDeps } from './operations.js';
+import { afterIngest, watchRoutes, type WatchDeps } from './routes/watch.js';
 
 export interface AppDeps {
   verifier: TokenVerifier;
@@ -38,6 +39,8 @@ export interface AppDeps {
   health: HealthOptions;
   /** Operator routes: metrics, API docs, Bull Board, admin API. */
   ops: OperationsDeps;
+  /** Webhooks, budgets, alerts (issue 15). */
+  watch: WatchDeps;
   /** Largest JSON body accepted. Default 1 MB. */
   bodyLimit?: string;
   /** Largest `POST /usage-events` body (up to 5,000 events). Default 16 MB. */
@@ -80,9 +83,11 @@ export function createApp(deps: AppDeps): Express {
   api.use(ticketRoutes(deps.tickets));
   api.use(threadRoutes(deps.threads, deps.messages, deps.runs));
   api.use(runRoutes(deps.runs, deps.streams));
+  api.use(afterIngest(deps.watch.trigger));
   api.use(usageRoutes(deps.usage));
   api.use(modelRoutes(deps.catalog));
   api.use(adminApiRoutes(deps.ops));
+  api.use(watchRoutes(deps.watch));
   app.use('/api/v1', api);
 
   const web = deps.webRoot ? webClient(deps.webRoot) : undefined;

@@ -168,6 +168,82 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   v1({ method: 'post', path: '/models', tags: ['models'], summary: 'Add a model (admin)', security: admin, request: { body: { content: { 'application/json': { schema: C.CreateModelBody } } } }, responses: { 201: json(ModelChange, 'Added, with the events it repriced'), ...errors(400, 401, 403, 409) } });
   v1({ method: 'patch', path: '/models/{id}', tags: ['models'], summary: 'Correct a model (admin)', security: admin, request: { ...idParams, body: { content: { 'application/json': { schema: C.UpdateModelBody } } } }, responses: { 200: json(ModelChange, 'Updated, with the events it repriced'), ...errors(400, 401, 403, 404, 409) } });
 
+  // ---- /api/v1 webhooks, budgets, alerts (issue 15) ----------------------------------------------------------
+  const Webhook = named('Webhook', C.Webhook);
+  const Budget = named('Budget', C.Budget);
+  named('Alert', C.Alert);
+  named('WebhookPayload', C.WebhookPayload);
+  const body = (schema: z.ZodType) => ({ body: { content: { 'application/json': { schema } } } });
+  v1({
+    method: 'post',
+    path: '/webhooks',
+    tags: ['webhooks'],
+    summary: 'Register a webhook; the answer carries its signing secret, shown only this once',
+    description:
+      'Deliveries are `POST`s of `WebhookPayload` (`{id, type, createdAt, data}`) with `Netra-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, retried with exponential backoff on non-2xx answers and timeouts (WEBHOOK_MAX_ATTEMPTS, about a day by default), then dead-lettered. URLs that resolve to loopback, private, link-local or metadata addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true; redirects are not followed.',
+    security: user,
+    request: body(C.CreateWebhookBody),
+    responses: { 201: json(C.WebhookCreated, 'Created (with `secret`)'), ...errors(400, 401) },
+  });
+  v1({ method: 'get', path: '/webhooks', tags: ['webhooks'], summary: 'Own webhooks, newest first', security: user, responses: { 200: json(C.WebhookList, 'Webhooks'), ...errors(401) } });
+  v1({ method: 'get', path: '/webhooks/{id}', tags: ['webhooks'], summary: 'A webhook', security: user, request: idParams, responses: { 200: json(Webhook, 'The webhook'), ...errors(401, 404) } });
+  v1({ method: 'patch', path: '/webhooks/{id}', tags: ['webhooks'], summary: 'Change the URL, events, description, or disable it', security: user, request: { ...idParams, ...body(C.UpdateWebhookBody) }, responses: { 200: json(Webhook, 'Updated'), ...errors(400, 401, 404) } });
+  v1({ method: 'delete', path: '/webhooks/{id}', tags: ['webhooks'], summary: 'Delete a webhook and its delivery log (queued deliveries are dropped)', security: user, request: idParams, responses: { 200: json(Webhook, 'Deleted'), ...errors(401, 404) } });
+  v1({ method: 'get', path: '/webhooks/{id}/deliveries', tags: ['webhooks'], summary: 'The delivery log: every attempt with status, HTTP status, latency and error, newest first', security: user, request: { ...idParams, query: C.ListDeliveriesQuery }, responses: { 200: json(C.WebhookDeliveryList, 'Attempts'), ...errors(400, 401, 404) } });
+  v1({ method: 'post', path: '/webhooks/{id}/ping', tags: ['webhooks'], summary: 'Send a signed `webhook.ping` delivery (logged and retried like any other)', security: user, request: idParams, responses: { 202: json(C.PingResult, 'Queued'), ...errors(401, 404) } });
+
+  v1({
+    method: 'post',
+    path: '/budgets',
+    tags: ['budgets'],
+    summary: 'Create a budget on a UTC day, ISO week or month',
+    description:
+      'Evaluated from the daily rollups after every ingest and every BUDGET_CHECK_INTERVAL_MS. Each threshold raises `budget.threshold_crossed` once per period; a forecast over the amount raises `budget.forecast_exceeded` once per period. Alerts are stored (`GET /alerts`), pushed to the user\'s sockets as a `notification` frame and sent to webhooks.',
+    security: user,
+    request: body(C.CreateBudgetBody),
+    responses: { 201: json(Budget, 'Created, with its current status'), ...errors(400, 401) },
+  });
+  v1({ method: 'get', path: '/budgets', tags: ['budgets'], summary: 'Own budgets with spend, forecast and daily spend of the current period', security: user, responses: { 200: json(C.BudgetList, 'Budgets'), ...errors(401) } });
+  v1({ method: 'get', path: '/budgets/{id}', tags: ['budgets'], summary: 'A budget and its current status', security: user, request: idParams, responses: { 200: json(Budget, 'The budget'), ...errors(401, 404) } });
+  v1({ method: 'patch', path: '/budgets/{id}', tags: ['budgets'], summary: 'Change a budget (applies from the next evaluation)', security: user, request: { ...idParams, ...body(C.UpdateBudgetBody) }, responses: { 200: json(Budget, 'Updated'), ...errors(400, 401, 404) } });
+  v1({ method: 'delete', path: '/budgets/{id}', tags: ['budgets'], summary: 'Delete a budget (its alerts stay, with `budgetId: null`)', security: user, request: idParams, responses: { 200: json(Budget, 'Deleted'), ...errors(401, 404) } });
+  const Schedule = named('Schedule', C.Schedule);
+  v1({
+    method: 'post',
+    path: '/schedules',
+    tags: ['schedules'],
+    summary: 'Ask a question on a cron schedule; each report is posted into a thread of the user\'s',
+    description:
+      'A BullMQ job scheduler per schedule (cron with 5 fields, or 6 with seconds first, in `timezone`). Each slot runs exactly once across any number of workers and restarts: its question is a user message whose client id names the slot. Without `threadId` a new thread is created. `schedule.report_ready` webhooks carry the report\'s headline figures and a link. Schedules firing more often than SCHEDULE_MIN_INTERVAL_SECONDS are refused.',
+    security: user,
+    request: body(C.CreateScheduleBody),
+    responses: { 201: json(Schedule, 'Created'), ...errors(400, 401, 404) },
+  });
+  v1({ method: 'get', path: '/schedules', tags: ['schedules'], summary: 'Own schedules with their next run', security: user, responses: { 200: json(C.ScheduleList, 'Schedules'), ...errors(401) } });
+  v1({ method: 'delete', path: '/schedules/{id}', tags: ['schedules'], summary: 'Stop and delete a schedule (its thread and reports stay)', security: user, request: idParams, responses: { 200: json(Schedule, 'Deleted'), ...errors(401, 404) } });
+  v1({ method: 'get', path: '/recommendations', tags: ['recommendations'], summary: "Recommendations of the user's completed reports, with stable ids", security: user, responses: { 200: json(C.RecommendationList, 'Recommendations'), ...errors(401) } });
+  v1({
+    method: 'post',
+    path: '/recommendations/{id}/adopt',
+    tags: ['recommendations'],
+    summary: 'Record that the change went live (when, for which apps/models); 409 when adopted already',
+    security: user,
+    request: { ...idParams, ...body(C.AdoptRecommendationBody) },
+    responses: { 200: json(C.StoredRecommendation, 'Adopted'), ...errors(400, 401, 404, 409) },
+  });
+  v1({
+    method: 'get',
+    path: '/recommendations/{id}/outcome',
+    tags: ['recommendations'],
+    summary: 'Realized vs predicted savings of an adopted recommendation',
+    description:
+      'From the daily rollups of the scope: the report window\'s days before the adoption day against the closed days after it — cost per request, p95 latency, error rate. Realized monthly savings = (cost per request before − after) × requests per day after × 30 (normalised for volume). `worse` (cost per request +5 %, p95 +20 % or error rate +2 points) comes with the rollback step and raises `recommendation.regressed`. 409 until adopted.',
+    security: user,
+    request: idParams,
+    responses: { 200: json(C.RecommendationOutcome, 'Outcome'), ...errors(401, 404, 409) },
+  });
+  v1({ method: 'get', path: '/alerts', tags: ['budgets'], summary: 'Alerts raised for the user, newest first', security: user, request: { query: C.ListAlertsQuery }, responses: { 200: json(C.AlertList, 'Alerts'), ...errors(400, 401) } });
+
   // ---- /api/v1/admin ---------------------------------------------------------------------------------------
   const a = (route: RouteConfig) => v1({ ...route, tags: ['admin'], security: admin, responses: { ...route.responses, ...errors(401, 403) } });
   a({ method: 'post', path: '/admin/session', summary: 'Admin browser session: sets the `netra_admin` cookie (HttpOnly, SameSite=Strict, path /admin) for Bull Board', responses: { 201: json(C.AdminSession, 'Cookie set') } });
@@ -191,6 +267,6 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
         'HTTP API of the Netra gateway. The WebSocket protocol (`/ws`) is described in docs/PROTOCOL.md. Errors are `{ "error": { "code", "message", "details"? } }`.',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
-    tags: ['operations', 'auth', 'threads', 'runs', 'usage', 'models', 'admin'].map((name) => ({ name })),
+    tags: ['operations', 'auth', 'threads', 'runs', 'usage', 'models', 'webhooks', 'budgets', 'schedules', 'recommendations', 'admin'].map((name) => ({ name })),
   });
 }

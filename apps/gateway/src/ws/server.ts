@@ -16,6 +16,7 @@ import {
   type StopAgentFrame,
   type SubscribeFrame,
   type UserMessageFrame,
+  type NotificationFrame,
 } from '@netra/contracts';
 import { errorFields, logger, metrics, withContext } from '@netra/observability';
 import type { TicketStore } from '../auth/tickets.js';
@@ -86,6 +87,7 @@ export class WsGateway {
   start(): void {
     this.server.on('upgrade', this.onUpgrade);
     this.heartbeat.start();
+    this.deps.streams.subscriber.on('notification', this.onNotification);
   }
 
   get connectionCount(): number {
@@ -99,6 +101,7 @@ export class WsGateway {
     this.accepting = false;
     this.heartbeat.close();
     this.server.off('upgrade', this.onUpgrade);
+    this.deps.streams.subscriber.off('notification', this.onNotification);
     const sockets = [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
     const closed = Promise.all(
       sockets.map((socket) => new Promise<void>((resolve) => {
@@ -359,6 +362,11 @@ export class WsGateway {
     const follower = connection.removeFollower(threadId);
     if (follower) this.deps.streams.unfollow(connection.user.id, follower);
   }
+
+  /** An alert for the user: to every socket of theirs, whatever thread it follows. */
+  private readonly onNotification = (userId: string, frame: NotificationFrame): void => {
+    for (const connection of this.byUser.get(userId) ?? []) connection.send(frame);
+  };
 
   private sendError(connection: ClientConnection, error: unknown, clientMessageId: string | undefined): void {
     const { error: netra, unexpected } = toNetraError(error);

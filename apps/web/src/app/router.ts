@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 
 /** The app's pages. Real paths (not #hashes), served by the gateway's SPA fallback on reload or deep link. */
-export type Route = { name: 'home' } | { name: 'thread'; threadId: string } | { name: 'data' } | { name: 'not_found'; path: string };
+export type Route = { name: 'home' } | { name: 'thread'; threadId: string } | { name: 'data' } | { name: 'watch' } | { name: 'not_found'; path: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -9,6 +9,7 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'home' };
   if (path === '/data') return { name: 'data' };
+  if (path === '/watch') return { name: 'watch' };
   const thread = /^\/threads\/([^/]+)$/.exec(path);
   if (thread?.[1] && UUID.test(thread[1])) return { name: 'thread', threadId: thread[1].toLowerCase() };
   return { name: 'not_found', path };
@@ -20,6 +21,8 @@ export function href(route: Route): string {
       return '/';
     case 'data':
       return '/data';
+    case 'watch':
+      return '/watch';
     case 'thread':
       return `/threads/${route.threadId}`;
     case 'not_found':

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@netra/contracts';
+import type { Alert, ServerFrame } from '@netra/contracts';
 import { connectionReducer, initialConnection, type ConnectionAction, type ConnectionState } from './connection';
 import { problem, type Problem } from './problem';
 import { emptyThread, threadReducer, type ThreadAction, type ThreadChat } from './thread';
@@ -28,6 +28,9 @@ export interface AppState {
   chats: Record<string, ThreadChat>;
   notices: Notice[];
   nextNoticeId: number;
+  /** Alerts pushed by `notification` frames since sign-in, newest first (the badge counts the unseen ones). */
+  alerts: Alert[];
+  unseenAlerts: number;
 }
 
 export type AppAction =
@@ -38,7 +41,8 @@ export type AppAction =
   | { type: 'thread'; threadId: string; action: ThreadAction }
   | { type: 'frame'; frame: ServerFrame }
   | { type: 'notice'; problem: Problem }
-  | { type: 'dismiss'; id: number };
+  | { type: 'dismiss'; id: number }
+  | { type: 'alerts_seen' };
 
 export const initialState: AppState = {
   session: null,
@@ -48,7 +52,11 @@ export const initialState: AppState = {
   chats: {},
   notices: [],
   nextNoticeId: 1,
+  alerts: [],
+  unseenAlerts: 0,
 };
+
+const MAX_ALERTS = 50;
 
 const MAX_NOTICES = 4;
 
@@ -85,6 +93,8 @@ function onFrame(state: AppState, frame: ServerFrame): AppState {
       if (threadId && frame.clientMessageId) return onThread(state, threadId, { type: 'send_failed', clientMessageId: frame.clientMessageId, problem: p });
       return addNotice(state, p);
     }
+    case 'notification':
+      return { ...state, alerts: [frame.alert, ...state.alerts].slice(0, MAX_ALERTS), unseenAlerts: state.unseenAlerts + 1 };
     case 'connection_established':
     case 'pong':
       return state;
@@ -112,5 +122,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return addNotice(state, action.problem);
     case 'dismiss':
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
+    case 'alerts_seen':
+      return state.unseenAlerts === 0 ? state : { ...state, unseenAlerts: 0 };
   }
 }

@@ -10,6 +10,7 @@ import { SignIn } from './SignIn';
 
 // The data page brings the chart library; most visits never open it, so it loads on demand.
 const DataPage = lazy(() => import('./DataPage').then((m) => ({ default: m.DataPage })));
+const WatchPage = lazy(() => import('./WatchPage').then((m) => ({ default: m.WatchPage })));
 
 export function App() {
   const session = useApp((s) => s.session);
@@ -54,6 +55,7 @@ function Shell({ userId }: { userId: string }) {
           <a href={href({ name: 'data' })} aria-current={route.name === 'data' ? 'page' : undefined} onClick={(e) => onLinkClick(e, { name: 'data' })}>
             Data
           </a>
+          <WatchLink current={route.name === 'watch'} />
         </nav>
         <ConnectionBadge />
         <div className="user">
@@ -69,7 +71,11 @@ function Shell({ userId }: { userId: string }) {
       <div className="layout">
         <Sidebar open={drawerOpen} onClose={() => setDrawerOpen(false)} />
         <main id="main" className="main" tabIndex={-1}>
-          {route.name === 'data' ? (
+          {route.name === 'watch' ? (
+            <Suspense fallback={<p className="page muted">Loading…</p>}>
+              <WatchPage />
+            </Suspense>
+          ) : route.name === 'data' ? (
             <Suspense fallback={<p className="page muted">Loading…</p>}>
               <DataPage />
             </Suspense>
@@ -89,5 +95,20 @@ function Shell({ userId }: { userId: string }) {
         </main>
       </div>
     </div>
+  );
+}
+
+/** "Watch" in the main navigation, with the count of alerts pushed since they were last looked at. */
+function WatchLink({ current }: { current: boolean }) {
+  const unseen = useApp((s) => s.unseenAlerts);
+  return (
+    <a href={href({ name: 'watch' })} aria-current={current ? 'page' : undefined} onClick={(e) => onLinkClick(e, { name: 'watch' })}>
+      Watch
+      {unseen > 0 ? (
+        <span className="badge" data-testid="alert-badge" aria-label={`${unseen} new alert${unseen === 1 ? '' : 's'}`}>
+          {unseen}
+        </span>
+      ) : null}
+    </a>
   );
 }

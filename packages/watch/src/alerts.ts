@@ -1,0 +1,66 @@
+import { AlertKind, type Alert } from '@netra/contracts';
+import { querySql, sql, type Db } from '@netra/db';
+import type { NotificationPublisher } from '@netra/bus';
+import { errorFields, logger } from '@netra/observability';
+import type { WebhookDispatcher } from '@netra/webhooks';
+
+export interface AlertDraft {
+  kind: AlertKind;
+  budgetId: string | null;
+  /** Names the occurrence (e.g. budget, period, threshold): raising the same key again does nothing. */
+  dedupeKey: string;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+type AlertRow = { id: string; kind: string; budget_id: string | null; message: string; data: Record<string, unknown>; created_at: Date };
+
+function toAlert(row: AlertRow): Alert {
+  return { id: row.id, kind: AlertKind.parse(row.kind), budgetId: row.budget_id, message: row.message, data: row.data, createdAt: row.created_at.toISOString() };
+}
+
+/** The alert history (`GET /api/v1/alerts`). */
+export class AlertStore {
+  constructor(private readonly db: Db) {}
+
+  /** Newest first. */
+  async list(userId: string, limit: number): Promise<Alert[]> {
+    const rows = await this.db.alert.findMany({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+    return rows.map((r) => toAlert({ id: r.id, kind: r.kind, budget_id: r.budgetId, message: r.message, data: r.data as Record<string, unknown>, created_at: r.createdAt }));
+  }
+}
+
+/**
+ * Raises alerts exactly once: the insert is `ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING`, so of any
+ * number of workers evaluating the same budget at once (re-sent batches, the timer) only the one whose insert
+ * wrote the row notifies the user's sockets and queues the webhooks.
+ */
+export class AlertRaiser {
+  private readonly log = logger.child({ component: 'alerts' });
+
+  constructor(
+    private readonly db: Db,
+    private readonly notifications: NotificationPublisher,
+    private readonly webhooks: WebhookDispatcher,
+  ) {}
+
+  /** The alert when this call raised it; null when it had been raised before. */
+  async raise(userId: string, draft: AlertDraft): Promise<Alert | null> {
+    const [row] = await querySql<AlertRow>(
+      this.db,
+      sql('alert_raise')`
+        INSERT INTO alerts (user_id, budget_id, kind, dedupe_key, message, data)
+        VALUES (${userId}::uuid, ${draft.budgetId}::uuid, ${draft.kind}, ${draft.dedupeKey}, ${draft.message}, ${JSON.stringify(draft.data)}::jsonb)
+        ON CONFLICT (user_id, dedupe_key) DO NOTHING
+        RETURNING id, kind, budget_id, message, data, created_at`,
+    );
+    if (!row) return null;
+    const alert = toAlert(row);
+    this.log.info('alert raised', { userId, alertId: alert.id, kind: alert.kind, budgetId: alert.budgetId });
+    // The alert is stored: a lost push is found in GET /alerts. The webhooks are queued with the alert's id as
+    // event id, so a retry of this job (after a crash right here) cannot queue them twice.
+    await this.notifications.publish(userId, alert).catch((error: unknown) => this.log.warn('could not push the notification', { alertId: alert.id, ...errorFields(error) }));
+    await this.webhooks.dispatch(userId, { type: alert.kind, id: alert.id, data: { alertId: alert.id, budgetId: alert.budgetId, message: alert.message, ...alert.data }, createdAt: new Date(alert.createdAt) });
+    return alert;
+  }
+}
