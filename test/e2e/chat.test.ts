@@ -208,7 +208,8 @@ describe('the web client in a real browser', () => {
     await seedUsage(await stack.api('carol'), await userIdOf('carol'), { days: 3, perDay: 20 });
     await newConversation(page);
     await ask(page, 'Where does my latency come from?');
-    await page.locator('[data-testid="connection"].connection-waiting').waitFor({ timeout: 5_000 });
+    // A bound against a hang, not a speed check: on a loaded machine the page may take a while to notice.
+    await page.locator('[data-testid="connection"].connection-waiting').waitFor({ timeout: 20_000 });
     await page.getByTestId('run-progress').and(page.locator('[data-phase="completed"]')).waitFor({ timeout: 30_000 });
     await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
 
