@@ -13,7 +13,7 @@ beforeAll(async () => {
   // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
   stack = await Stack.start('e2eadmin', { workers: 0 });
   browser = await Browser.launch();
-}, 90_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ beforeAll(async () => {
   // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
   stack = await Stack.start('e2echat');
   browser = await Browser.launch();
-}, 90_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -114,7 +114,7 @@ describe('the web client in a real browser', () => {
     expect(await page.getByTestId('user-message').count()).toBe(1);
     expect(await page.getByTestId('report').count()).toBe(1);
     await page.close();
-  }, 90_000);
+  });
 
   it('lists, searches, renames, archives and restores conversations, and pages through long lists and histories', async () => {
     const api = await stack.api('bob');
@@ -176,7 +176,7 @@ describe('the web client in a real browser', () => {
     const texts = (await page.locator('[data-testid="user-message"] .bubble-text').allTextContents()).map((t) => t.trim());
     expect(texts).toEqual(Array.from({ length: 45 }, (_, i) => `message ${String(i + 1).padStart(2, '0')}`));
     await page.close();
-  }, 90_000);
+  });
 
   it('survives a socket killed mid-run: reconnects, resumes after its last event, every stage once', async () => {
     const page = await browser.page(stack.gateway.url);
@@ -229,7 +229,7 @@ describe('the web client in a real browser', () => {
     for (const agent of AGENTS) expect(await page.getByTestId(`stage-${agent}`).getAttribute('data-status')).toBe('completed');
     expect(await page.getByTestId('report').count()).toBe(1);
     await page.close();
-  }, 90_000);
+  });
 
   it('explains a conversation that does not exist once, in words, with nothing to send or rename there', async () => {
     const page = await browser.page(stack.gateway.url);
@@ -252,7 +252,7 @@ describe('the web client in a real browser', () => {
     await view.getByRole('link', { name: 'Start a new one' }).click();
     await page.getByRole('heading', { name: 'Ask Netra about your LLM spend' }).waitFor();
     await page.close();
-  }, 60_000);
+  });
 
   it('is usable on a 375 px wide phone', async () => {
     const page = await browser.page(stack.gateway.url);
@@ -272,5 +272,5 @@ describe('the web client in a real browser', () => {
     await page.getByTestId('user-message').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('mobile') });
     await page.close();
-  }, 60_000);
+  });
 });

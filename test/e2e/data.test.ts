@@ -16,7 +16,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'netra-e2e-'));
   stack = await Stack.start('e2edata');
   browser = await Browser.launch();
-}, 90_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -127,5 +127,5 @@ describe('the data page', () => {
     await page.setViewportSize({ width: 1280, height: 1500 });
     await page.screenshot({ path: screenshotPath('data') });
     await page.close();
-  }, 120_000);
+  });
 });

@@ -217,5 +217,5 @@ describe('a Redis restart in the middle of runs', () => {
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     }
-  }, 150_000);
+  });
 });
