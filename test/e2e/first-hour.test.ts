@@ -163,6 +163,14 @@ describe('the data page', () => {
       expect(new Set(units).size).toBe(1);
       for (const cell of await table.locator('tbody td:nth-child(4), tbody td:nth-child(5)').allTextContents()) expect(cell).toMatch(/^[\d,.]+$|^—$/);
     }
+    // The charts by app: one legend entry per app of the whole days shown.
+    await page.getByRole('combobox', { name: 'Charts by' }).selectOption('app');
+    const chart = page.getByTestId('chart-requests');
+    await chart.locator('figcaption').filter({ hasText: 'Daily requests by app' }).waitFor();
+    await chart.locator('canvas').waitFor();
+    const legend = (await chart.locator('.u-legend .u-series .u-label').allTextContents()).map((t) => t.trim()).filter((t) => t !== '');
+    expect(legend).toEqual(expect.arrayContaining(['support-bot', 'search', 'support-chat']));
+    expect(legend).not.toContain('gpt-4o');
     const flagged = page.getByTestId('usage-by-model').locator('tbody tr').filter({ hasText: 'house-model-13b' });
     expect(await flagged.getByRole('link', { name: 'not priced' }).getAttribute('href')).toBe('/api/docs/#/models');
     expect(await page.getByTestId('unpriced-models').textContent()).toMatch(/house-model-13b/);

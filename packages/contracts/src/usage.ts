@@ -192,6 +192,8 @@ export const UsageSummary = z.object({
   byDay: z.array(z.object({ day: z.string(), requests: z.number().int(), costUsd: z.number(), p95LatencyMs: z.number(), errorRate: z.number() })),
   /** For charts of cost, requests and p95 per model per day. */
   byDayAndModel: z.array(z.object({ day: z.string(), model: z.string(), requests: z.number().int(), costUsd: z.number(), p95LatencyMs: z.number() })),
+  /** The same per app: the data page's charts by app. */
+  byDayAndApp: z.array(z.object({ day: z.string(), app: z.string(), requests: z.number().int(), costUsd: z.number(), p95LatencyMs: z.number() })),
 });
 export type UsageSummary = z.infer<typeof UsageSummary>;
 
