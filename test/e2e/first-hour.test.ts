@@ -92,6 +92,28 @@ describe('a first visit', () => {
     const threads = (await (await stack.api('no-drafts')).get<{ data: Thread[] }>('/api/v1/threads')).body.data;
     expect(threads).toHaveLength(1);
     expect(threads[0]?.title).not.toBe('New conversation');
+
+    await page.close();
+  }, 90_000);
+});
+
+describe('a first question', () => {
+  it('asked from an example on the home page, is shown without "Loading the conversation…" above it', async () => {
+    const page = await browser.page(stack.gateway.url);
+    // Watches every change from the first render: the line must never be on screen together with a message.
+    await page.addInitScript(() => {
+      const w = window as unknown as { loadingOverContent: boolean };
+      w.loadingOverContent = false;
+      new MutationObserver(() => {
+        const loading = [...document.querySelectorAll('p')].some((p) => p.textContent === 'Loading the conversation…');
+        if (loading && document.querySelector('[data-testid="user-message"]')) w.loadingOverContent = true;
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    await signIn(page, stack.gateway.url, 'first-question');
+    await page.getByRole('button', { name: /Cache audit/ }).first().click();
+    await page.waitForURL(/\/threads\//);
+    await page.getByTestId('run-progress').and(page.locator('[data-phase="completed"]')).waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { loadingOverContent: boolean }).loadingOverContent)).toBe(false);
     await page.close();
   }, 90_000);
 });
