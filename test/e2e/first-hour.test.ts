@@ -92,6 +92,28 @@ describe('a first visit', () => {
     const threads = (await (await stack.api('no-drafts')).get<{ data: Thread[] }>('/api/v1/threads')).body.data;
     expect(threads).toHaveLength(1);
     expect(threads[0]?.title).not.toBe('New conversation');
+
+    await page.close();
+  }, 90_000);
+});
+
+describe('a first question', () => {
+  it('asked from an example on the home page, is shown without "Loading the conversation…" above it', async () => {
+    const page = await browser.page(stack.gateway.url);
+    // Watches every change from the first render: the line must never be on screen together with a message.
+    await page.addInitScript(() => {
+      const w = window as unknown as { loadingOverContent: boolean };
+      w.loadingOverContent = false;
+      new MutationObserver(() => {
+        const loading = [...document.querySelectorAll('p')].some((p) => p.textContent === 'Loading the conversation…');
+        if (loading && document.querySelector('[data-testid="user-message"]')) w.loadingOverContent = true;
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    await signIn(page, stack.gateway.url, 'first-question');
+    await page.getByRole('button', { name: /Cache audit/ }).first().click();
+    await page.waitForURL(/\/threads\//);
+    await page.getByTestId('run-progress').and(page.locator('[data-phase="completed"]')).waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { loadingOverContent: boolean }).loadingOverContent)).toBe(false);
     await page.close();
   }, 90_000);
 });
@@ -163,6 +185,14 @@ describe('the data page', () => {
       expect(new Set(units).size).toBe(1);
       for (const cell of await table.locator('tbody td:nth-child(4), tbody td:nth-child(5)').allTextContents()) expect(cell).toMatch(/^[\d,.]+$|^—$/);
     }
+    // The charts by app: one legend entry per app of the whole days shown.
+    await page.getByRole('combobox', { name: 'Charts by' }).selectOption('app');
+    const chart = page.getByTestId('chart-requests');
+    await chart.locator('figcaption').filter({ hasText: 'Daily requests by app' }).waitFor();
+    await chart.locator('canvas').waitFor();
+    const legend = (await chart.locator('.u-legend .u-series .u-label').allTextContents()).map((t) => t.trim()).filter((t) => t !== '');
+    expect(legend).toEqual(expect.arrayContaining(['support-bot', 'search', 'support-chat']));
+    expect(legend).not.toContain('gpt-4o');
     const flagged = page.getByTestId('usage-by-model').locator('tbody tr').filter({ hasText: 'house-model-13b' });
     expect(await flagged.getByRole('link', { name: 'not priced' }).getAttribute('href')).toBe('/api/docs/#/models');
     expect(await page.getByTestId('unpriced-models').textContent()).toMatch(/house-model-13b/);

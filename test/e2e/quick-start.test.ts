@@ -97,6 +97,7 @@ function npmStart(cwd: string, env: NodeJS.ProcessEnv): Start {
       reject(new Error(`npm start exited (${code}) before it was ready:\n${text.slice(-4000)}`));
     });
   });
+  // Marks the rejection handled until the test awaits `ready` (it always does, and sees the rejection then).
   ready.catch(() => undefined);
   return { child, output: () => text, ready, exited };
 }

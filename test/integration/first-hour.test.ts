@@ -122,6 +122,12 @@ describe('a model priced after its events were imported', () => {
     // Whole days come from the rollups: the summary says the same.
     const summary = UsageSummary.parse((await alice.get('/api/v1/usage/summary?from=2026-11-10T00:00:00Z&to=2026-11-12T00:00:00Z')).body);
     expect(summary.totals.costUsd).toBe(4 + 4 + 1.25 + 4);
+    // Per day and app too (the data page's charts by app): the same calls.
+    expect(summary.byDayAndApp.map((r) => [r.day, r.app, r.requests, r.costUsd])).toEqual([
+      ['2026-11-10', 'bot', 2, 4 + 1.25],
+      ['2026-11-10', 'other', 1, 4],
+      ['2026-11-11', 'bot', 1, 4],
+    ]);
 
     // A correction moves them again; the same correction again changes nothing.
     const corrected = await admin.patch(`/api/v1/models/${change.id}`, { outputPricePerMTok: 3 });

@@ -21,7 +21,7 @@ describe('usage timestamps', () => {
     expect(UsageEventInput.parse({ ...base, timestamp: input }).timestamp).toBe(iso);
   });
 
-  it.each(['21/11/2026 10:05', '2026-02-30T10:00:00Z', '2026-11-21T24:00:00Z', '2026-11-21', 'yesterday', '', '-5', '2026-11-21T10:05:00+25:00'])(
+  it.each(['2026-11-21 10:05:00' + ' '.repeat(60) + 'x', '2027-02-29T10:00:00.000Z', '21/11/2026 10:05', '2026-02-30T10:00:00Z', '2026-11-21T24:00:00Z', '2026-11-21', 'yesterday', '', '-5', '2026-11-21T10:05:00+25:00'])(
     'refuses %j and names the accepted forms',
     (input) => {
       expect(normalizeUsageTimestamp(input)).toBeUndefined();
@@ -30,6 +30,20 @@ describe('usage timestamps', () => {
       expect(parsed.error?.issues[0]?.message).toContain(USAGE_TIMESTAMP_FORMS);
     },
   );
+
+  it('checks leap years and the fields of the toISOString() form', () => {
+    expect(normalizeUsageTimestamp('2028-02-29T10:00:00.000Z')).toBe('2028-02-29T10:00:00.000Z');
+    expect(normalizeUsageTimestamp('2000-02-29 10:00')).toBe('2000-02-29T10:00:00.000Z');
+    for (const bad of ['1900-02-29T10:00:00.000Z', '2026-13-01T10:00:00.000Z', '2026-11-21T10:60:00.000Z', '2026-11-00T10:00:00.000Z']) {
+      expect(normalizeUsageTimestamp(bad)).toBeUndefined();
+    }
+  });
+
+  it('refuses what is neither a string nor a number', () => {
+    for (const bad of [null, true, {}, ['2026-11-21T10:05:00Z']]) expect(UsageEventInput.safeParse({ ...base, timestamp: bad }).success).toBe(false);
+    // Nor a string longer than any of the forms (surrounding spaces are trimmed, but not without bound).
+    expect(UsageEventInput.safeParse({ ...base, timestamp: `2026-11-21T10:05:00.000Z${' '.repeat(50)}` }).success).toBe(false);
+  });
 
   it('refuses zero, negative and non-finite epochs', () => {
     for (const n of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e17]) expect(normalizeUsageTimestamp(n)).toBeUndefined();

@@ -31,5 +31,6 @@ export function roundSummary(summary: UsageSummary): UsageSummary {
     byApp: summary.byApp.map(roundAggregate),
     byDay: summary.byDay.map((d) => ({ ...d, costUsd: roundUsd(d.costUsd), p95LatencyMs: roundMs(d.p95LatencyMs) })),
     byDayAndModel: summary.byDayAndModel.map((d) => ({ ...d, costUsd: roundUsd(d.costUsd), p95LatencyMs: roundMs(d.p95LatencyMs) })),
+    byDayAndApp: summary.byDayAndApp.map((d) => ({ ...d, costUsd: roundUsd(d.costUsd), p95LatencyMs: roundMs(d.p95LatencyMs) })),
   };
 }

@@ -3,7 +3,7 @@ import type { ImportResult, SyntheticUsageResult, UsageSummary } from '@netra/co
 import { problemFrom } from '../app/controller';
 import { duration, int, latencyColumns, NO_VALUE, ratioPct, usd } from '../state/format';
 import type { Problem } from '../state/problem';
-import { seriesByModel } from '../state/usage';
+import { seriesByApp, seriesByModel } from '../state/usage';
 import { useAction, useController } from './context';
 import { Alert } from './ProblemText';
 import { TimeChart } from './TimeChart';
@@ -97,14 +97,20 @@ export function DataPage() {
 }
 
 function SummaryView({ summary, today }: { summary: UsageSummary; today: number }) {
+  const [by, setBy] = useState<'model' | 'app'>('model');
+  const byId = useId();
   // Today is not over: drawn, it would look like a drop in traffic. The charts end with yesterday.
   const whole = useMemo(() => {
     const todayKey = new Date(today).toISOString().slice(0, 10);
-    return { ...summary, byDayAndModel: summary.byDayAndModel.filter((r) => r.day.slice(0, 10) < todayKey) };
+    return {
+      byDayAndModel: summary.byDayAndModel.filter((r) => r.day.slice(0, 10) < todayKey),
+      byDayAndApp: summary.byDayAndApp.filter((r) => r.day.slice(0, 10) < todayKey),
+    };
   }, [summary, today]);
-  const cost = useMemo(() => seriesByModel(whole, 'costUsd'), [whole]);
-  const requests = useMemo(() => seriesByModel(whole, 'requests'), [whole]);
-  const p95 = useMemo(() => seriesByModel(whole, 'p95LatencyMs'), [whole]);
+  const series = by === 'model' ? seriesByModel : seriesByApp;
+  const cost = useMemo(() => series(whole, 'costUsd'), [series, whole]);
+  const requests = useMemo(() => series(whole, 'requests'), [series, whole]);
+  const p95 = useMemo(() => series(whole, 'p95LatencyMs'), [series, whole]);
   const unpriced = summary.byModel.filter((m) => m.requests > 0 && m.costUsd === 0).map((m) => m.model);
   const t = summary.totals;
   // Latency and error rate of no request were not measured: `—`, not `0 ms`.
@@ -129,10 +135,17 @@ function SummaryView({ summary, today }: { summary: UsageSummary; today: number 
           <dd>{measured ? ratioPct(t.errorRate) : NO_VALUE}</dd>
         </div>
       </dl>
+      <div className="row">
+        <label htmlFor={byId}>Charts by</label>
+        <select id={byId} value={by} onChange={(e) => setBy(e.target.value === 'app' ? 'app' : 'model')}>
+          <option value="model">model</option>
+          <option value="app">app</option>
+        </select>
+      </div>
       <div className="charts">
-        <TimeChart title="Daily cost by model" data={cost} format={usdTick} testId="chart-cost" />
-        <TimeChart title="Daily requests by model" data={requests} format={int} testId="chart-requests" />
-        <TimeChart title="Daily p95 latency by model" data={p95} format={duration} testId="chart-p95" />
+        <TimeChart key={`cost-${by}`} title={`Daily cost by ${by}`} data={cost} format={usdTick} testId="chart-cost" />
+        <TimeChart key={`requests-${by}`} title={`Daily requests by ${by}`} data={requests} format={int} testId="chart-requests" />
+        <TimeChart key={`p95-${by}`} title={`Daily p95 latency by ${by}`} data={p95} format={duration} testId="chart-p95" />
       </div>
       {unpriced.length > 0 ? (
         <p className="callout callout-warn" data-testid="unpriced-models">
