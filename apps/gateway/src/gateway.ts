@@ -43,6 +43,7 @@ export class Gateway {
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
+  private streams: EventStreams | undefined;
   private accepting = false;
   private closing: Promise<void> | undefined;
 
@@ -94,6 +95,7 @@ export class Gateway {
     const runs = new RunService(db, scheduler);
     const streams = new EventStreams(db, eventLog, subscriber);
     streams.start();
+    this.streams = streams;
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
@@ -194,6 +196,7 @@ export class Gateway {
     await Promise.race([serverClosed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
     clearTimeout(timer);
     server?.closeAllConnections();
+    this.streams?.close();
     this.depth?.close();
     await this.queue?.close();
     await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);

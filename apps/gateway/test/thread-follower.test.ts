@@ -296,6 +296,30 @@ describe('ThreadFollower (against a fake event log)', () => {
     expect(a.envelope.eventId < b.envelope.eventId).toBe(true);
   });
 
+  it('passes the encoded bytes of a live event through to the writer, also after holding it', async () => {
+    const log = new FakeLog();
+    const got: (Buffer | undefined)[] = [];
+    const follower = new ThreadFollower({ threadId, log, startOf: async () => null, write: (_raw, _e, bytes) => got.push(bytes) > 0 });
+    const paused = gate();
+    const reached = gate();
+    log.append();
+    log.pauseAfter = { count: 1, gate: paused.promise, reached: reached.open };
+    const resumed = follower.resume(null);
+    await reached.promise;
+    const held = log.append();
+    const heldBytes = Buffer.from(held.raw);
+    follower.live(held.envelope, held.raw, heldBytes);
+    paused.open();
+    await resumed;
+    const live = log.append();
+    const liveBytes = Buffer.from(live.raw);
+    follower.live(live.envelope, live.raw, liveBytes);
+    // The replayed one has none; the held one is written by the replay (it reads it from the log) or from the hold.
+    expect(got[0]).toBeUndefined();
+    expect(got).toHaveLength(3);
+    expect(got[2]).toBe(liveBytes);
+  });
+
   it('ignores events of another thread', () => {
     const { written, follower } = harness();
     const other: RunEventEnvelope = { eventId: id(5_000), type: 'agent_token', runId: runA, threadId: randomUUID() };

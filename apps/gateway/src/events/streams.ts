@@ -157,7 +157,9 @@ export class EventStreams {
   private readonly onEvent = (userId: string, envelope: RunEventEnvelope, raw: string): void => {
     const set = this.followers.get(userId)?.get(envelope.threadId);
     if (!set) return;
-    for (const follower of set) follower.live(envelope, raw);
+    // Encoded once for every socket that follows the thread (ws would encode the string again for each).
+    const bytes = Buffer.from(raw);
+    for (const follower of set) follower.live(envelope, raw, bytes);
   };
 
   /**

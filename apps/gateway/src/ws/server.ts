@@ -344,7 +344,7 @@ export class WsGateway {
   private follow(connection: ClientConnection, threadId: string): ThreadFollower {
     const follower = this.deps.streams.follow(connection.user.id, {
       threadId,
-      write: (raw, envelope) => connection.writeEvent(raw, envelope.type),
+      write: (raw, envelope, bytes) => connection.writeEvent(bytes ?? raw, envelope.type),
       onBroken: (error) => {
         // The socket cannot be told what it missed: close it so the client resumes with `subscribe`.
         this.log.warn('catch-up failed; closing the socket so the client resumes', { connectionId: connection.id, ...errorFields(error) });
