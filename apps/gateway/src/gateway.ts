@@ -93,7 +93,7 @@ export class Gateway {
     });
     const messages = new MessageService(db, depth, scheduler, security.limits.userMessages);
     const runs = new RunService(db, scheduler);
-    const streams = new EventStreams(db, eventLog, subscriber);
+    const streams = new EventStreams(db, eventLog, subscriber, { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES });
     streams.start();
     this.streams = streams;
     const catalog = new CatalogService(db);
