@@ -67,10 +67,10 @@ class FakeLog {
     }
   }
 
+  /** The head as of when the read is answered (`headGate`: late, after events the test publishes meanwhile). */
   async head(): Promise<string | null> {
-    const head = this.events.at(-1)?.envelope.eventId ?? null;
     if (this.headGate) await this.headGate;
-    return head;
+    return this.events.at(-1)?.envelope.eventId ?? null;
   }
 
   async whenReady(): Promise<void> {}
@@ -217,6 +217,19 @@ describe('ThreadFollower (against a fake event log)', () => {
     expect(written).toEqual(ids([started]));
     // The older events of the thread are not this socket's.
     expect(follower.lastEventId).toBe(started.envelope.eventId);
+  });
+
+  it('anchoring keeps what arrived live before the head read even when more arrived than it holds', async () => {
+    const { log, written, follower } = harness({ maxHeld: 2 });
+    log.append();
+    const headRead = gate();
+    log.headGate = headRead.promise;
+    const anchored = follower.anchor();
+    const burst = Array.from({ length: 5 }, () => log.append(runB));
+    for (const e of burst) follower.live(e.envelope, e.raw);
+    headRead.open();
+    await anchored;
+    expect(written).toEqual(ids(burst));
   });
 
   it('a slow socket: once the writer refuses, the follower closes and the replay stops reading', async () => {

@@ -84,6 +84,8 @@ export class ThreadFollower {
   private held: Held[] = [];
   /** Live events were dropped from `held` (over `maxHeld`): the release reads them back from the log. */
   private heldOverflow = false;
+  /** The id of the first live event held since the last release (kept when `held` overflows). */
+  private heldFrom: string | undefined;
   /** Replay operations running or queued. */
   private replays = 0;
   /** The bus dropped and no catch-up has completed since. */
@@ -111,6 +113,7 @@ export class ThreadFollower {
   live(envelope: RunEventEnvelope, raw: string, bytes?: Buffer): boolean {
     if (this.closed || envelope.threadId !== this.threadId) return false;
     if (this.holding) {
+      this.heldFrom ??= envelope.eventId;
       if (this.held.length >= this.options.maxHeld) {
         this.held = [];
         this.heldOverflow = true;
@@ -142,8 +145,8 @@ export class ThreadFollower {
         return;
       }
       let position = read.position;
-      const first = this.held[0];
-      if (first && position !== null && first.envelope.eventId <= position) position = before(first.envelope.eventId);
+      const first = this.heldFrom;
+      if (first !== undefined && position !== null && first <= position) position = before(first);
       this.moveTo(position, false);
     });
   }
@@ -243,6 +246,7 @@ export class ThreadFollower {
       this.held = [];
       for (const { envelope, raw, bytes } of held) this.emit(envelope, raw, bytes);
     }
+    if (!this.holding) this.heldFrom = undefined;
   }
 
   /** The follower can no longer deliver everything: it stops, and the consumer is told to resume on its own. */
