@@ -18,18 +18,6 @@ export interface ClientConnectionOptions {
 const log = logger.child({ component: 'ws' });
 const TEXT = { binary: false } as const;
 
-type FrameCounter = ReturnType<typeof metrics.wsFrames.labels>;
-const outCounters = new Map<string, FrameCounter>();
-/** The out-frame counter of a frame type, looked up once: labelling costs a hash of the labels on every call. */
-function outFrames(type: string): FrameCounter {
-  let counter = outCounters.get(type);
-  if (!counter) {
-    counter = metrics.wsFrames.labels({ direction: 'out', type });
-    outCounters.set(type, counter);
-  }
-  return counter;
-}
-
 /**
  * One client socket. It receives the events of the threads it sent to or subscribed to, each exactly once and
  * in event-id order, whatever mix of replay and live delivery produced them (one ThreadFollower per thread).
@@ -114,7 +102,7 @@ export class ClientConnection implements Beating {
     }
     // A text frame whether the JSON comes as a string or already encoded.
     this.socket.send(data, TEXT);
-    outFrames(type).inc();
+    metrics.wsFrames.inc({ direction: 'out', type });
     return true;
   }
 }
