@@ -43,6 +43,7 @@ export class Gateway {
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
+  private streams: EventStreams | undefined;
   private accepting = false;
   private closing: Promise<void> | undefined;
 
@@ -75,8 +76,9 @@ export class Gateway {
     engine.on('enqueued', () => depth.added());
     const messages = new MessageService(db, depth, engine, security.limits.userMessages);
     const runs = new RunService(db, engine);
-    const streams = new EventStreams(db, eventLog, subscriber);
+    const streams = new EventStreams(db, eventLog, subscriber, { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES });
     streams.start();
+    this.streams = streams;
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
@@ -197,6 +199,7 @@ export class Gateway {
     await Promise.race([serverClosed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
     clearTimeout(timer);
     server?.closeAllConnections();
+    this.streams?.close();
     this.depth?.close();
     await Promise.allSettled((this.watchQueues ?? []).map((q) => q.close()));
     await this.infra?.close();

@@ -67,10 +67,10 @@ class FakeLog {
     }
   }
 
+  /** The head as of when the read is answered (`headGate`: late, after events the test publishes meanwhile). */
   async head(): Promise<string | null> {
-    const head = this.events.at(-1)?.envelope.eventId ?? null;
     if (this.headGate) await this.headGate;
-    return head;
+    return this.events.at(-1)?.envelope.eventId ?? null;
   }
 
   async whenReady(): Promise<void> {}
@@ -219,6 +219,19 @@ describe('ThreadFollower (against a fake event log)', () => {
     expect(follower.lastEventId).toBe(started.envelope.eventId);
   });
 
+  it('anchoring keeps what arrived live before the head read even when more arrived than it holds', async () => {
+    const { log, written, follower } = harness({ maxHeld: 2 });
+    log.append();
+    const headRead = gate();
+    log.headGate = headRead.promise;
+    const anchored = follower.anchor();
+    const burst = Array.from({ length: 5 }, () => log.append(runB));
+    for (const e of burst) follower.live(e.envelope, e.raw);
+    headRead.open();
+    await anchored;
+    expect(written).toEqual(ids(burst));
+  });
+
   it('a slow socket: once the writer refuses, the follower closes and the replay stops reading', async () => {
     const log = new FakeLog();
     for (let i = 0; i < 500; i += 1) log.append();
@@ -294,6 +307,30 @@ describe('ThreadFollower (against a fake event log)', () => {
     expect(written).toEqual(ids([b]));
     expect(follower.lastEventId).toBe(a2.envelope.eventId);
     expect(a.envelope.eventId < b.envelope.eventId).toBe(true);
+  });
+
+  it('passes the encoded bytes of a live event through to the writer, also after holding it', async () => {
+    const log = new FakeLog();
+    const got: (Buffer | undefined)[] = [];
+    const follower = new ThreadFollower({ threadId, log, startOf: async () => null, write: (_raw, _e, bytes) => got.push(bytes) > 0 });
+    const paused = gate();
+    const reached = gate();
+    log.append();
+    log.pauseAfter = { count: 1, gate: paused.promise, reached: reached.open };
+    const resumed = follower.resume(null);
+    await reached.promise;
+    const held = log.append();
+    const heldBytes = Buffer.from(held.raw);
+    follower.live(held.envelope, held.raw, heldBytes);
+    paused.open();
+    await resumed;
+    const live = log.append();
+    const liveBytes = Buffer.from(live.raw);
+    follower.live(live.envelope, live.raw, liveBytes);
+    // The replayed one has none; the held one is written by the replay (it reads it from the log) or from the hold.
+    expect(got[0]).toBeUndefined();
+    expect(got).toHaveLength(3);
+    expect(got[2]).toBe(liveBytes);
   });
 
   it('ignores events of another thread', () => {

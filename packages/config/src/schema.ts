@@ -172,7 +172,7 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['WS_MAX_SOCKETS_PER_USER', '10', 'open sockets per user'],
   ['WS_HEARTBEAT_MS', '30000', 'ping interval; a socket that misses one pong is closed'],
   ['WS_MAX_PAYLOAD_BYTES', '262144', 'largest WebSocket frame accepted'],
-  ['WS_MAX_BUFFERED_BYTES', '8388608', 'unsent bytes a socket may hold before it is closed as a slow consumer (4008; it resumes with `subscribe {after}`)'],
+  ['WS_MAX_BUFFERED_BYTES', '8388608', 'unsent bytes a socket (or SSE stream) may hold before it is closed as a slow consumer (4008; it resumes with `subscribe {after}`, SSE with `Last-Event-ID`)'],
   ['WS_TICKET_TTL_MS', '30000', 'lifetime of a single-use browser WebSocket ticket (at most 30 s)'],
   ['EVENT_RETENTION_SECONDS', '604800', 'how long a thread\'s event log is kept for resume after its last event'],
   ['EVENT_LOG_MAXLEN', '10000', 'events kept per thread for resume'],

@@ -294,7 +294,7 @@ const seqOf = (delta: string) => Number(delta.slice(0, delta.indexOf(':')));
 
 async function main(): Promise<void> {
   console.log(`Netra sockets benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  console.log(`open-file limit: ${openFileLimit()}`);
+  console.log(`open-file limit: ${openFileLimit()}; load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`);
   const scratch = await Scratch.create();
   const children: Child[] = [];
   const redis = createRedis(scratch.redisUrl, { role: 'durable' });

@@ -1,4 +1,7 @@
 import { RunEventEnvelope } from '@netra/contracts';
+import { errorFields, logger } from '@netra/observability';
+
+const log = logger.child({ component: 'thread-follower' });
 
 /**
  * What a follower reads the thread's log through: the event log in Redis in production (RunEventLog), a fake in
@@ -16,8 +19,10 @@ export interface ThreadLog {
 /**
  * Writes one event to the consumer. Returns false when the consumer is gone (socket closed, closed for being
  * slow, response ended): the follower then stops — no more replay reads, nothing more held.
+ * `bytes`, when given, is `raw` already UTF-8 encoded — once per live event for all its sockets, instead of once
+ * per socket (a fan-out to 1,000 sockets encoded the same string 1,000 times).
  */
-export type FollowerWriter = (raw: string, envelope: RunEventEnvelope) => boolean;
+export type FollowerWriter = (raw: string, envelope: RunEventEnvelope, bytes?: Buffer) => boolean;
 
 export interface ThreadFollowerOptions {
   threadId: string;
@@ -51,6 +56,7 @@ export interface ResumeResult {
 interface Held {
   envelope: RunEventEnvelope;
   raw: string;
+  bytes: Buffer | undefined;
 }
 
 /**
@@ -78,6 +84,8 @@ export class ThreadFollower {
   private held: Held[] = [];
   /** Live events were dropped from `held` (over `maxHeld`): the release reads them back from the log. */
   private heldOverflow = false;
+  /** The id of the first live event held since the last release (kept when `held` overflows). */
+  private heldFrom: string | undefined;
   /** Replay operations running or queued. */
   private replays = 0;
   /** The bus dropped and no catch-up has completed since. */
@@ -101,18 +109,19 @@ export class ThreadFollower {
     return this.closed;
   }
 
-  /** A live event from pub/sub. Returns whether it was written now. */
-  live(envelope: RunEventEnvelope, raw: string): boolean {
+  /** A live event from pub/sub (`bytes`: `raw` encoded, see FollowerWriter). Returns whether it was written now. */
+  live(envelope: RunEventEnvelope, raw: string, bytes?: Buffer): boolean {
     if (this.closed || envelope.threadId !== this.threadId) return false;
     if (this.holding) {
+      this.heldFrom ??= envelope.eventId;
       if (this.held.length >= this.options.maxHeld) {
         this.held = [];
         this.heldOverflow = true;
       }
-      if (!this.heldOverflow) this.held.push({ envelope, raw });
+      if (!this.heldOverflow) this.held.push({ envelope, raw, bytes });
       return false;
     }
-    return this.emit(envelope, raw);
+    return this.emit(envelope, raw, bytes);
   }
 
   /**
@@ -124,20 +133,22 @@ export class ThreadFollower {
    * from the thread's unfinished runs).
    */
   anchor(): Promise<void> {
-    const head = this.options.log.head(this.threadId);
-    // Swallowed here only to avoid an unhandled rejection while queued; the operation below awaits and handles it.
-    head.catch(() => undefined);
+    // Settled into a result at once, so a failure waiting behind an earlier operation is never "unhandled".
+    const head = this.options.log.head(this.threadId).then(
+      (position) => ({ ok: true as const, position }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
     return this.operation(async () => {
-      let position: string | null;
-      try {
-        position = await head;
-      } catch {
+      const read = await head;
+      if (!read.ok) {
+        log.warn('could not anchor a follower at the thread head; a catch-up starts from the unfinished runs', { threadId: this.threadId, ...errorFields(read.error) });
         return;
       }
-      const first = this.held[0];
-      if (first && position !== null && first.envelope.eventId <= position) position = before(first.envelope.eventId);
+      let position = read.position;
+      const first = this.heldFrom;
+      if (first !== undefined && position !== null && first <= position) position = before(first);
       this.moveTo(position, false);
-    }).catch(() => undefined);
+    });
   }
 
   /**
@@ -177,14 +188,12 @@ export class ThreadFollower {
           return;
         } catch (error) {
           if (this.closed) return;
+          log.warn('catch-up from the event log failed', { threadId: this.threadId, attempt, ...errorFields(error) });
           if (attempt >= this.options.catchUpAttempts) throw error;
           await new Promise((resolve) => setTimeout(resolve, this.options.catchUpBackoffMs * attempt));
         }
       }
-    }).catch((error: unknown) => {
-      this.close();
-      this.options.onBroken?.(error);
-    });
+    }).catch((error: unknown) => this.broken(error));
   }
 
   /** Stops the follower: nothing more is written or held, a running replay stops at its next event. */
@@ -208,6 +217,7 @@ export class ThreadFollower {
       }
     };
     const next = this.chain.then(run, run);
+    // The caller gets `next` and handles its failure; the chain only has to move on to the next operation.
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -223,10 +233,9 @@ export class ThreadFollower {
         this.replays += 1;
         try {
           await this.replayFromPosition();
-        } catch {
+        } catch (error) {
           // The log failed: what was dropped cannot be delivered. Close, so the consumer resumes from its position.
-          this.close();
-          this.options.onBroken?.(new Error('could not read held events back from the event log'));
+          this.broken(error);
           return;
         } finally {
           this.replays -= 1;
@@ -235,8 +244,15 @@ export class ThreadFollower {
       }
       const held = this.held;
       this.held = [];
-      for (const { envelope, raw } of held) this.emit(envelope, raw);
+      for (const { envelope, raw, bytes } of held) this.emit(envelope, raw, bytes);
     }
+    if (!this.holding) this.heldFrom = undefined;
+  }
+
+  /** The follower can no longer deliver everything: it stops, and the consumer is told to resume on its own. */
+  private broken(error: unknown): void {
+    this.close();
+    this.options.onBroken?.(error);
   }
 
   private moveTo(position: string | null, rewind: boolean): void {
@@ -257,13 +273,13 @@ export class ThreadFollower {
     return written;
   }
 
-  private emit(envelope: RunEventEnvelope, raw: string): boolean {
+  private emit(envelope: RunEventEnvelope, raw: string, bytes?: Buffer): boolean {
     if (this.closed) return false;
     if (this.lastEventId !== null && envelope.eventId <= this.lastEventId) return false;
     this.lastEventId = envelope.eventId;
     this.positioned = true;
     if (!this.options.accept(envelope)) return false;
-    if (!this.options.write(raw, envelope)) {
+    if (!this.options.write(raw, envelope, bytes)) {
       this.close();
       return false;
     }

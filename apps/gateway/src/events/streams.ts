@@ -14,6 +14,14 @@ export interface RunFollow {
 /** What a consumer gives to follow a thread; the log, the start of unfinished runs and the routing come from here. */
 export type FollowOptions = Omit<ThreadFollowerOptions, 'log' | 'startOf'>;
 
+export interface EventStreamsOptions {
+  /**
+   * Unsent bytes an SSE response may hold before the stream is ended as a slow consumer (the client resumes with
+   * `Last-Event-ID`). Sockets have the same bound (WS_MAX_BUFFERED_BYTES). Default 8 MiB.
+   */
+  maxBufferedBytes?: number;
+}
+
 /**
  * The gateway's one path from the event bus to consumers. It routes each live event from the subscriber to the
  * ThreadFollowers of its user and thread (WebSocket and SSE alike), tells every follower when the bus drops and
@@ -25,12 +33,16 @@ export class EventStreams {
   /** userId → threadId → followers. */
   private readonly followers = new Map<string, Map<string, Set<ThreadFollower>>>();
   private started = false;
+  readonly maxBufferedBytes: number;
 
   constructor(
     private readonly db: Db,
     readonly log: RunEventLog,
     readonly subscriber: RunEventSubscriber,
-  ) {}
+    options: EventStreamsOptions = {},
+  ) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  }
 
   start(): void {
     if (this.started) return;
@@ -157,7 +169,9 @@ export class EventStreams {
   private readonly onEvent = (userId: string, envelope: RunEventEnvelope, raw: string): void => {
     const set = this.followers.get(userId)?.get(envelope.threadId);
     if (!set) return;
-    for (const follower of set) follower.live(envelope, raw);
+    // Encoded once for every socket that follows the thread (ws would encode the string again for each).
+    const bytes = Buffer.from(raw);
+    for (const follower of set) follower.live(envelope, raw, bytes);
   };
 
   /**

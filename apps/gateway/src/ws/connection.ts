@@ -16,6 +16,7 @@ export interface ClientConnectionOptions {
 }
 
 const log = logger.child({ component: 'ws' });
+const TEXT = { binary: false } as const;
 
 /**
  * One client socket. It receives the events of the threads it sent to or subscribed to, each exactly once and
@@ -77,9 +78,9 @@ export class ClientConnection implements Beating {
     return [...this.followers.values()];
   }
 
-  /** A run event, for the socket's followers. Returns false once the socket cannot take more. */
-  writeEvent(raw: string, type: string): boolean {
-    const ok = this.write(raw, type);
+  /** A run event (its JSON, as a string or already encoded), for the socket's followers. False once the socket cannot take more. */
+  writeEvent(data: string | Buffer, type: string): boolean {
+    const ok = this.write(data, type);
     if (ok) metrics.eventsDelivered.inc();
     return ok;
   }
@@ -89,7 +90,7 @@ export class ClientConnection implements Beating {
    * consumer, so one client that does not read cannot grow the gateway's memory. ws keeps the bytes it buffered
    * until the socket goes, so after a grace for the closing handshake the socket is destroyed.
    */
-  private write(data: string, type: string): boolean {
+  private write(data: string | Buffer, type: string): boolean {
     if (this.closing || this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.closing = true;
@@ -99,7 +100,8 @@ export class ClientConnection implements Beating {
       setTimeout(() => this.socket.terminate(), this.options.slowCloseGraceMs).unref();
       return false;
     }
-    this.socket.send(data);
+    // A text frame whether the JSON comes as a string or already encoded.
+    this.socket.send(data, TEXT);
     metrics.wsFrames.inc({ direction: 'out', type });
     return true;
   }

@@ -292,8 +292,7 @@ export class WsGateway {
     // Follow the thread before the run exists, so its first event cannot slip past this socket. The anchor's
     // head read goes out now and is not awaited: live events are held until it is back, and the accept does not
     // pay a Redis round trip for it. A socket that already follows the thread knows its position.
-    const existing = connection.follower(frame.threadId);
-    const created = existing === undefined;
+    const created = connection.follower(frame.threadId) === undefined;
     if (created) void this.follow(connection, frame.threadId).anchor();
     try {
       const { accepted, duplicate } = await withContext({ threadId: frame.threadId }, () =>
@@ -347,7 +346,7 @@ export class WsGateway {
   private follow(connection: ClientConnection, threadId: string): ThreadFollower {
     const follower = this.deps.streams.follow(connection.user.id, {
       threadId,
-      write: (raw, envelope) => connection.writeEvent(raw, envelope.type),
+      write: (raw, envelope, bytes) => connection.writeEvent(bytes ?? raw, envelope.type),
       onBroken: (error) => {
         // The socket cannot be told what it missed: close it so the client resumes with `subscribe`.
         this.log.warn('catch-up failed; closing the socket so the client resumes', { connectionId: connection.id, ...errorFields(error) });

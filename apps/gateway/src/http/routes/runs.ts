@@ -1,11 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { EventId, IdParams, isTerminalEvent, RunEventsQuery, TERMINAL_RUN_STATUSES, ValidationError } from '@netra/contracts';
+import { logger } from '@netra/observability';
 import type { EventStreams } from '../../events/streams.js';
 import type { RunService } from '../../services/runs.js';
 import { currentUser } from '../middleware.js';
 import { parse } from '../validate.js';
 
 const SSE_HEARTBEAT_MS = 15_000;
+const log = logger.child({ component: 'sse' });
 
 export function runRoutes(runs: RunService, streams: EventStreams): Router {
   const router = Router();
@@ -58,6 +60,7 @@ async function streamRun(
   res.flushHeaders();
 
   let ended = false;
+  let backlogCheck = false;
   let follow: Awaited<ReturnType<EventStreams['followRun']>> | undefined;
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
   const end = () => {
@@ -77,6 +80,19 @@ async function streamRun(
     onBroken: end,
     write: (raw, envelope) => {
       if (ended) return false;
+      if (res.writableLength > o.streams.maxBufferedBytes && !backlogCheck) {
+        // A client that does not read must not grow the gateway's memory: end the stream; EventSource reconnects
+        // with Last-Event-ID (the last event it did receive) and the replay continues from there. Checked on the
+        // next turn: node's http corks a response's writes until the end of the tick, so a replay page written in
+        // one tick counts as unsent even to a client that reads at once. Memory stays within the bound + a page.
+        backlogCheck = true;
+        setImmediate(() => {
+          backlogCheck = false;
+          if (ended || res.writableLength <= o.streams.maxBufferedBytes) return;
+          log.warn('slow consumer: ending the event stream', { runId: o.runId, bufferedBytes: res.writableLength });
+          end();
+        });
+      }
       res.write(`id: ${envelope.eventId}\nevent: ${envelope.type}\ndata: ${raw}\n\n`);
       if (isTerminalEvent(envelope)) end();
       return true;
