@@ -15,6 +15,7 @@ import { TokenVerifier } from './auth/tokens.js';
 import { createApp } from './http/app.js';
 import { MessageService } from './services/messages.js';
 import { RunService } from './services/runs.js';
+import { auditCrossTenant } from './services/ownership.js';
 import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
@@ -88,12 +89,13 @@ export class Gateway {
     this.watchQueues = [webhookQueue, watchQueue];
     const dispatcher = new WebhookDispatcher(db, webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
     const watch = {
-      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
-      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS }),
+      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, audit: auditCrossTenant }),
+      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS, audit: auditCrossTenant }),
       alerts: new AlertStore(db),
       trigger: new BudgetTrigger(db, watchQueue),
-      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS }),
-      recommendations: new RecommendationTracker(db),
+      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS, audit: auditCrossTenant }),
+      // No alert raiser here (the worker's sweep raises regressions); the audit of users' adopt/outcome calls.
+      recommendations: new RecommendationTracker(db, undefined, auditCrossTenant),
     };
 
     const app = createApp({

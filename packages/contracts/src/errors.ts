@@ -105,6 +105,35 @@ export class NotFoundError extends NetraError {
   }
 }
 
+/** The kinds of user-owned resource whose ids appear in paths (and in the `resource` field of a cross-tenant audit). */
+export type OwnedResource = 'thread' | 'run' | 'webhook' | 'budget' | 'schedule' | 'recommendation';
+
+/** An attempt on a resource that exists but belongs to another user. */
+export interface CrossTenantAttempt {
+  userId: string;
+  resource: OwnedResource;
+  resourceId: string;
+  ownerId: string;
+}
+
+/** Told of each cross-tenant attempt; the gateway records it as a `cross_tenant` security event. */
+export type CrossTenantAuditor = (attempt: CrossTenantAttempt) => void;
+
+/**
+ * The `not_found` for a resource the caller does not own: the same error whether the id exists or not (ids don't
+ * leak). `owner` is the resource's owner looked up by id alone (null when there is no such id); when it is someone
+ * else, the attempt is told to `audit`.
+ */
+export function notOwnedError(
+  what: string,
+  attempt: { userId: string; resource: OwnedResource; resourceId: string },
+  owner: { userId: string } | null,
+  audit: CrossTenantAuditor | undefined,
+): NotFoundError {
+  if (owner && owner.userId !== attempt.userId) audit?.({ ...attempt, ownerId: owner.userId });
+  return new NotFoundError(what);
+}
+
 export class ConflictError extends NetraError {
   constructor(message: string, details?: unknown) {
     super('conflict', message, { details });

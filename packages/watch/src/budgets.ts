@@ -1,8 +1,9 @@
 import {
   BudgetPeriod,
   BudgetScope,
-  NotFoundError,
+  notOwnedError,
   ValidationError,
+  type CrossTenantAuditor,
   type Budget,
   type BudgetStatus,
   type CreateBudgetBody,
@@ -19,6 +20,8 @@ export const BUDGET_FIELDS = FIELDS;
 export interface BudgetServiceOptions {
   /** USAGE_DIMENSIONS: the metadata keys that have rollups (a scope may only name these). */
   dimensions: readonly string[];
+  /** Told of every attempt on another user's budget (answered `not_found` like a missing id). */
+  audit: CrossTenantAuditor;
 }
 
 /** A stored budget as the contract types it (the row's JSON and text columns were written from the same types). */
@@ -101,7 +104,8 @@ export class BudgetService {
 
   private async owned(userId: string, id: string): Promise<BudgetRow> {
     const row = await this.db.budget.findFirst({ where: { id, userId }, select: FIELDS });
-    if (!row) throw new NotFoundError('Budget');
-    return row;
+    if (row) return row;
+    const owner = await this.db.budget.findUnique({ where: { id }, select: { userId: true } });
+    throw notOwnedError('Budget', { userId, resource: 'budget', resourceId: id }, owner, this.options.audit);
   }
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
   ConflictError,
-  NotFoundError,
+  notOwnedError,
   Report,
   ValidationError,
   type AdoptRecommendationBody,
+  type CrossTenantAuditor,
   type OutcomePeriod,
   type RecommendationOutcome,
   type StoredRecommendation,
@@ -65,6 +66,8 @@ export class RecommendationTracker {
   constructor(
     private readonly db: Db,
     private readonly alerts?: AlertRaiser,
+    /** Told of every attempt on another user's recommendation; required where users call adopt/outcome (the gateway). */
+    private readonly audit?: CrossTenantAuditor,
   ) {}
 
   /** Keeps the recommendations of a completed run's report (idempotent: ids come from the run and position). */
@@ -218,7 +221,8 @@ export class RecommendationTracker {
 
   private async owned(userId: string, id: string): Promise<Row> {
     const row = await this.db.storedRecommendation.findFirst({ where: { id, userId } });
-    if (!row) throw new NotFoundError('Recommendation');
-    return row;
+    if (row) return row;
+    const owner = await this.db.storedRecommendation.findUnique({ where: { id }, select: { userId: true } });
+    throw notOwnedError('Recommendation', { userId, resource: 'recommendation', resourceId: id }, owner, this.audit);
   }
 }

@@ -1,5 +1,5 @@
 import cronParser, { type CronDate } from 'cron-parser';
-import { NotFoundError, ValidationError, type CreateScheduleBody, type Schedule } from '@netra/contracts';
+import { notOwnedError, ValidationError, type CreateScheduleBody, type CrossTenantAuditor, type Schedule } from '@netra/contracts';
 import { querySql, sql, type Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
 import type { WatchQueue } from './queue.js';
@@ -7,6 +7,8 @@ import type { WatchQueue } from './queue.js';
 export interface ScheduleServiceOptions {
   /** SCHEDULE_MIN_INTERVAL_SECONDS: schedules firing more often than this are refused. */
   minIntervalSeconds: number;
+  /** Told of every attempt on another user's schedule, or to post into another user's thread (answered `not_found`). */
+  audit: CrossTenantAuditor;
 }
 
 /** The BullMQ job scheduler of a schedule (BullMQ refuses `:` in ids). */
@@ -60,7 +62,10 @@ export class ScheduleService {
     let threadId = body.threadId;
     if (threadId) {
       const thread = await this.db.thread.findFirst({ where: { id: threadId, userId }, select: { id: true } });
-      if (!thread) throw new NotFoundError('Thread');
+      if (!thread) {
+        const owner = await this.db.thread.findUnique({ where: { id: threadId }, select: { userId: true } });
+        throw notOwnedError('Thread', { userId, resource: 'thread', resourceId: threadId }, owner, this.options.audit);
+      }
     } else {
       threadId = (await this.db.thread.create({ data: { userId, title: `Scheduled: ${body.question.slice(0, 180)}` }, select: { id: true } })).id;
     }
@@ -87,7 +92,10 @@ export class ScheduleService {
   /** Stops the timer, then deletes the schedule (the thread and the reports already posted stay). */
   async remove(userId: string, id: string): Promise<Schedule> {
     const row = await this.db.schedule.findFirst({ where: { id, userId }, select: FIELDS });
-    if (!row) throw new NotFoundError('Schedule');
+    if (!row) {
+      const owner = await this.db.schedule.findUnique({ where: { id }, select: { userId: true } });
+      throw notOwnedError('Schedule', { userId, resource: 'schedule', resourceId: id }, owner, this.options.audit);
+    }
     await this.queue.removeJobScheduler(schedulerId(id));
     await this.db.schedule.delete({ where: { id } });
     this.log.info('schedule removed', { scheduleId: id });

@@ -1,8 +1,9 @@
 import {
   DeliveryEventType,
   DeliveryStatus,
-  NotFoundError,
+  notOwnedError,
   WebhookEventType,
+  type CrossTenantAuditor,
   type CreateWebhookBody,
   type UpdateWebhookBody,
   type Webhook,
@@ -32,6 +33,8 @@ function toWebhook(row: Row): Webhook {
 export interface WebhookRegistryOptions {
   /** WEBHOOK_ALLOW_PRIVATE: accept URLs that resolve to loopback/private/link-local addresses. */
   allowPrivate: boolean;
+  /** Told of every attempt on another user's webhook (answered `not_found` like a missing id). */
+  audit: CrossTenantAuditor;
 }
 
 /**
@@ -113,7 +116,9 @@ export class WebhookRegistry {
 
   private async owned(userId: string, id: string): Promise<Row> {
     const row = await this.db.webhook.findFirst({ where: { id, userId }, select: FIELDS });
-    if (!row) throw new NotFoundError('Webhook');
-    return row;
+    if (row) return row;
+    // Failure path only: whose it is, for the audit; the caller gets the same error either way.
+    const owner = await this.db.webhook.findUnique({ where: { id }, select: { userId: true } });
+    throw notOwnedError('Webhook', { userId, resource: 'webhook', resourceId: id }, owner, this.options.audit);
   }
 }
