@@ -26,9 +26,11 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/v1/threads/:id': { title: 'taken over' },
   'POST /api/v1/threads/:id/messages': { text: 'hijack this thread', clientMessageId: 'idor' },
   'PATCH /api/v1/models/:id': { qualityScore: 1 },
+  'PATCH /api/v1/webhooks/:id': { description: 'taken over' },
+  'PATCH /api/v1/budgets/:id': { name: 'taken over' },
 };
 
-type Resource = 'thread' | 'run' | 'model';
+type Resource = 'thread' | 'run' | 'model' | 'webhook' | 'budget' | 'schedule' | 'recommendation';
 const key = (r: RouteEntry) => `${r.method} ${r.path}`;
 const isAdmin = (r: RouteEntry) => !PUBLIC.has(key(r)) && (ADMIN.has(key(r)) || /^\/(api\/v1\/)?admin(\/|$)/.test(r.path));
 
@@ -37,9 +39,10 @@ function resourceOf(route: RouteEntry): Resource | null {
   if (isAdmin(route)) return null;
   const params = route.path.match(/:[A-Za-z]+/g) ?? [];
   if (params.length === 0) return null;
-  const match = /\/(threads|runs|models)\/:id(\/|$)/.exec(route.path);
+  const match = /\/(threads|runs|models|webhooks|budgets|schedules|recommendations)\/:id(\/|$)/.exec(route.path);
   if (params.length !== 1 || !match) throw new Error(`${key(route)}: unknown path parameter; teach the IDOR matrix what it is`);
-  return ({ threads: 'thread', runs: 'run', models: 'model' } as const)[match[1] as 'threads' | 'runs' | 'models'];
+  const kinds = { threads: 'thread', runs: 'run', models: 'model', webhooks: 'webhook', budgets: 'budget', schedules: 'schedule', recommendations: 'recommendation' } as const;
+  return kinds[match[1] as keyof typeof kinds];
 }
 
 const INJECTIONS = [
@@ -89,17 +92,23 @@ let aliceThread: Thread;
 let aliceRun: MessageAccepted;
 let bobThread: Thread;
 let modelId: string;
+/** Alice's webhook, budget, schedule and recommendation (issue 15). */
+let watched: { webhook: string; budget: string; schedule: string; recommendation: string };
 
 async function rowCounts(): Promise<Record<string, number>> {
-  const [users, threads, messages, runs, usageEvents, models] = await Promise.all([
+  const [users, threads, messages, runs, usageEvents, models, webhooks, budgets, schedules, adopted] = await Promise.all([
     stack.db.user.count(),
     stack.db.thread.count(),
     stack.db.message.count(),
     stack.db.run.count(),
     stack.db.usageEvent.count(),
     stack.db.modelCatalogEntry.count(),
+    stack.db.webhook.count(),
+    stack.db.budget.count(),
+    stack.db.schedule.count(),
+    stack.db.storedRecommendation.count({ where: { adoptedAt: { not: null } } }),
   ]);
-  return { users, threads, messages, runs, usageEvents, models };
+  return { users, threads, messages, runs, usageEvents, models, webhooks, budgets, schedules, adopted };
 }
 
 function fill(route: RouteEntry, ids: Record<Resource, string>): string {
@@ -124,6 +133,18 @@ beforeAll(async () => {
     events: [{ id: 'alice-1', timestamp: new Date().toISOString(), app: 'alice-app', model: 'gpt-4o', promptTokens: 10, completionTokens: 5, latencyMs: 100, status: 'ok' }],
   });
   modelId = (await admin.get<{ data: { id: string }[] }>('/api/v1/models')).body.data[0]!.id;
+  // A public IP literal: accepted without resolving a name (no DNS here) and without WEBHOOK_ALLOW_PRIVATE.
+  const webhook = (await alice.post<{ id: string }>('/api/v1/webhooks', { url: 'http://93.184.216.34/hook', events: ['run.completed'] })).body.id;
+  const budget = (await alice.post<{ id: string }>('/api/v1/budgets', { name: 'alice budget', amountUsd: 10, period: 'month' })).body.id;
+  const schedule = (await alice.post<{ id: string }>('/api/v1/schedules', { cron: '0 9 * * 1', question: 'alice weekly', threadId: aliceThread.id })).body.id;
+  // No worker runs here, so no report: the recommendation a completed report of Alice's would have left.
+  const aliceId = (await stack.db.user.findUniqueOrThrow({ where: { subject: 'alice' } })).id;
+  const recommendation = (
+    await stack.db.storedRecommendation.create({
+      data: { id: randomUUID(), userId: aliceId, runId: aliceRun.runId, position: 0, title: 'alice advice', strategy: 'routing', estimatedMonthlySavingsUsd: 1, windowFrom: new Date(), windowTo: new Date() },
+    })
+  ).id;
+  watched = { webhook, budget, schedule, recommendation };
 });
 
 afterAll(async () => {
@@ -140,7 +161,7 @@ describe('the route table', () => {
 
 describe('authentication on every route', () => {
   it('refuses every route but health, metrics and dev login without a token', async () => {
-    const ids = { thread: aliceThread.id, run: aliceRun.runId, model: modelId };
+    const ids = { thread: aliceThread.id, run: aliceRun.runId, model: modelId, ...watched };
     const refused: string[] = [];
     for (const route of routes.filter((r) => !PUBLIC.has(key(r)))) {
       const res = await new Api(stack.gateway.url).request(route.method, fill(route, ids), BODIES[key(route)] ?? (route.method === 'GET' || route.method === 'DELETE' ? undefined : {}));
@@ -150,7 +171,7 @@ describe('authentication on every route', () => {
   });
 
   it('refuses admin routes to a signed-in user without the admin role', async () => {
-    const ids = { thread: bobThread.id, run: aliceRun.runId, model: modelId };
+    const ids = { thread: bobThread.id, run: aliceRun.runId, model: modelId, ...watched };
     const adminRoutes = routes.filter(isAdmin);
     expect(adminRoutes.length).toBeGreaterThanOrEqual(12);
     for (const route of adminRoutes) {
@@ -163,8 +184,8 @@ describe('authentication on every route', () => {
 describe('another user’s ids (IDOR matrix)', () => {
   it('answers 404 — the same 404 as for an id that does not exist — on every route that takes an id, and changes nothing', async () => {
     const before = await rowCounts();
-    const aliceIds = { thread: aliceThread.id, run: aliceRun.runId, model: modelId };
-    const unknownIds = { thread: randomUUID(), run: randomUUID(), model: randomUUID() };
+    const aliceIds = { thread: aliceThread.id, run: aliceRun.runId, model: modelId, ...watched };
+    const unknownIds = { thread: randomUUID(), run: randomUUID(), model: randomUUID(), webhook: randomUUID(), budget: randomUUID(), schedule: randomUUID(), recommendation: randomUUID() };
     const owned = routes.filter((r) => !isAdmin(r) && resourceOf(r) !== null);
     expect(owned.length).toBeGreaterThanOrEqual(8);
     const attempts: string[] = [];
@@ -191,7 +212,7 @@ describe('another user’s ids (IDOR matrix)', () => {
     // Each attempt on an id that exists was audited as cross-tenant (the unknown ids were not).
     const audits = stack.gateway.process.logs.filter((l) => l.kind === 'cross_tenant');
     expect(audits.length).toBeGreaterThanOrEqual(attempts.length);
-    expect(audits.every((l) => l.security === true && [aliceThread.id, aliceRun.runId].includes(String(l.resourceId)))).toBe(true);
+    expect(audits.every((l) => l.security === true && [aliceThread.id, aliceRun.runId, ...Object.values(watched)].includes(String(l.resourceId)))).toBe(true);
   });
 
   it('answers every frame that names another user’s thread or run with not_found, and writes nothing', async () => {
@@ -225,6 +246,10 @@ describe('another user’s ids (IDOR matrix)', () => {
     const summary = await bob.get<{ totals: { requests: number } }>('/api/v1/usage/summary');
     expect(summary.status).toBe(200);
     expect(summary.body.totals.requests).toBe(0);
+    for (const list of ['/api/v1/webhooks', '/api/v1/budgets', '/api/v1/schedules', '/api/v1/recommendations', '/api/v1/alerts']) {
+      const res = await bob.get<{ data: unknown[] }>(list);
+      expect([list, res.status, res.body.data]).toEqual([list, 200, []]);
+    }
   });
 });
 

@@ -21,7 +21,8 @@ import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
 import { Security } from './security/index.js';
 import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, RecommendationTracker, ScheduleService, type WatchQueue } from '@netra/watch';
-import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type WebhookQueue } from '@netra/webhooks';
+import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type CrossTenantHook, type WebhookQueue } from '@netra/webhooks';
+import { securityEvent } from './security/audit.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -105,13 +106,14 @@ export class Gateway {
     const watchQueue = createWatchQueue(redis, names);
     this.watchQueues = [webhookQueue, watchQueue];
     const dispatcher = new WebhookDispatcher(db, webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
+    const onCrossTenant: CrossTenantHook = (attempt) => securityEvent('cross_tenant', attempt);
     const watch = {
-      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
-      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS }),
+      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, onCrossTenant }),
+      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS, onCrossTenant }),
       alerts: new AlertStore(db),
       trigger: new BudgetTrigger(db, watchQueue),
-      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS }),
-      recommendations: new RecommendationTracker(db),
+      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS, onCrossTenant }),
+      recommendations: new RecommendationTracker(db, undefined, onCrossTenant),
     };
 
     const app = createApp({

@@ -32,7 +32,12 @@ function toWebhook(row: Row): Webhook {
 export interface WebhookRegistryOptions {
   /** WEBHOOK_ALLOW_PRIVATE: accept URLs that resolve to loopback/private/link-local addresses. */
   allowPrivate: boolean;
+  /** Told when a user names another user's webhook (the gateway audits it as `cross_tenant`); they get a 404. */
+  onCrossTenant?: CrossTenantHook;
 }
+
+/** A user named a resource that exists but is another user's. */
+export type CrossTenantHook = (attempt: { resource: string; resourceId: string; userId: string; ownerId: string }) => void;
 
 /**
  * The user's webhooks: CRUD, the delivery log and the test ping. Every read and write is scoped to the owner;
@@ -113,7 +118,10 @@ export class WebhookRegistry {
 
   private async owned(userId: string, id: string): Promise<Row> {
     const row = await this.db.webhook.findFirst({ where: { id, userId }, select: FIELDS });
-    if (!row) throw new NotFoundError('Webhook');
-    return row;
+    if (row) return row;
+    // The same 404 whether it exists or not; only the failure path pays this lookup.
+    const other = await this.db.webhook.findUnique({ where: { id }, select: { userId: true } });
+    if (other) this.options.onCrossTenant?.({ resource: 'webhook', resourceId: id, userId, ownerId: other.userId });
+    throw new NotFoundError('Webhook');
   }
 }
