@@ -192,3 +192,32 @@ describe('webhooks', () => {
     expect(WebhookList.parse((await api.get('/api/v1/webhooks')).body).data).toEqual([]);
   });
 });
+
+describe('webhook deliveries at connect time', () => {
+  let strict: Stack | undefined;
+
+  afterAll(async () => {
+    await strict?.stop();
+  });
+
+  it('refuses to connect to inside addresses even when the URL got past the check at save time', async () => {
+    // The gateway accepted the URLs (as it would a public name that later re-resolves inside: DNS rebinding); the
+    // worker, without WEBHOOK_ALLOW_PRIVATE, checks the address the socket would really use and does not connect.
+    strict = await Stack.start('webhookrebind', { workers: 0, env: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_MS: '100', WEBHOOK_MAX_ATTEMPTS: '2' } });
+    await strict.addWorker({ WEBHOOK_ALLOW_PRIVATE: 'false' });
+    const api = await strict.api('rebind');
+    const port = new URL(receiver.url).port;
+    for (const url of [`http://localhost:${port}/rebind-name`, `http://127.0.0.1:${port}/rebind-literal`]) {
+      const hook = WebhookCreated.parse((await api.post('/api/v1/webhooks', { url, events: ['run.completed'] })).body);
+      await api.post(`/api/v1/webhooks/${hook.id}/ping`);
+      const log = await deliveries(api, hook.id, 2);
+      expect(log.map((d) => [d.attempt, d.status, d.httpStatus])).toEqual([
+        [1, 'failed', null],
+        [2, 'dead_lettered', null],
+      ]);
+      expect(log[0]!.error).toMatch(/may not reach|not allowed/);
+    }
+    expect(receiver.on('/rebind-name')).toHaveLength(0);
+    expect(receiver.on('/rebind-literal')).toHaveLength(0);
+  });
+});
