@@ -1,7 +1,7 @@
 import { AlertKind, type Alert } from '@netra/contracts';
 import { querySql, sql, type Db } from '@netra/db';
 import type { NotificationPublisher } from '@netra/bus';
-import { errorFields, logger } from '@netra/observability';
+import { errorFields, logger, metrics } from '@netra/observability';
 import type { WebhookDispatcher } from '@netra/webhooks';
 
 export interface AlertDraft {
@@ -63,6 +63,7 @@ export class AlertRaiser {
     if (row) {
       const alert = toAlert(row);
       this.log.info('alert raised', { userId, alertId: alert.id, kind: alert.kind, budgetId: alert.budgetId });
+      metrics.alertsRaised.inc({ kind: alert.kind });
       await this.notify(userId, alert);
       await this.db.alert.update({ where: { id: alert.id }, data: { notifiedAt: new Date() } });
       return alert;
