@@ -20,9 +20,7 @@ import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
 import { Security } from './security/index.js';
-import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, RecommendationTracker, ScheduleService, type WatchQueue } from '@netra/watch';
-import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type CrossTenantHook, type WebhookQueue } from '@netra/webhooks';
-import { securityEvent } from './security/audit.js';
+import { GatewayWatch } from './watch.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -43,8 +41,8 @@ export class Gateway {
   private redis: Redis | undefined;
   private subscriberConnection: Redis | undefined;
   private queue: RunQueue | undefined;
-  /** Issue 15: the webhook deliveries (pings) and budget checks this gateway queues. */
-  private watchQueues: [WebhookQueue, WatchQueue] | undefined;
+  /** Issue 15: webhooks, budgets, alerts, schedules, recommendations. */
+  private watch: GatewayWatch | undefined;
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
@@ -101,23 +99,12 @@ export class Gateway {
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
-    // Issue 15: webhooks, budgets and alerts.
-    const webhookQueue = createWebhookQueue(redis, names);
-    const watchQueue = createWatchQueue(redis, names);
-    this.watchQueues = [webhookQueue, watchQueue];
-    const dispatcher = new WebhookDispatcher(db, webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
-    const onCrossTenant: CrossTenantHook = (attempt) => securityEvent('cross_tenant', attempt);
-    const watch = {
-      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, onCrossTenant }),
-      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS, onCrossTenant }),
-      alerts: new AlertStore(db),
-      trigger: new BudgetTrigger(db, watchQueue),
-      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS, onCrossTenant }),
-      recommendations: new RecommendationTracker(db, undefined, onCrossTenant),
-    };
+    // Issue 15: webhooks, budgets, alerts, schedules, recommendations.
+    const watch = new GatewayWatch({ config, db, redis, names });
+    this.watch = watch;
 
     const app = createApp({
-      watch,
+      watch: watch.deps,
       // The browser client built next to this app (apps/gateway/dist → apps/web/dist).
       webRoot: this.options.webRoot ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
       verifier,
@@ -214,7 +201,7 @@ export class Gateway {
     server?.closeAllConnections();
     this.depth?.close();
     await this.queue?.close();
-    await Promise.allSettled((this.watchQueues ?? []).map((q) => q.close()));
+    await this.watch?.close();
     await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);
     this.log.info('gateway closed');
   }
