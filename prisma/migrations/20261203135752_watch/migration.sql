@@ -52,7 +52,6 @@ CREATE TABLE "alerts" (
     "message" TEXT NOT NULL,
     "data" JSONB NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "notified_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "alerts_pkey" PRIMARY KEY ("id")
 );
