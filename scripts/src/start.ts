@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm start`: applies migrations (creating the database if missing), then runs one gateway and WORKERS worker
- * processes, restarting any that crash. SIGTERM/SIGINT are passed on and the launcher exits when all have.
- * For fleets and containers run `npm run gateway` / `npm run worker` directly instead.
+ * `npm start`: checks that the ports are free, applies migrations (creating the database if missing), then runs one
+ * gateway and WORKERS worker processes, restarting any that crash. SIGTERM/SIGINT are passed on and the launcher
+ * exits when all have. For fleets and containers run `npm run gateway` / `npm run worker` directly instead.
+ * (The build before it is `scripts/prestart.mjs`: only what changed.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@netra/config';
 import { migrate } from '@netra/db';
-import { configureLogging, errorFields, logger } from '@netra/observability';
+import { configureLogging, errorFields, logger, warnedOnce, warnOnce } from '@netra/observability';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,6 +24,39 @@ interface Managed {
 }
 
 let stopping = false;
+
+/** A port `npm start` needs is taken: the processes would only crash and be restarted in a loop. */
+export class PortInUseError extends Error {
+  readonly code = 'port_in_use';
+
+  constructor(
+    readonly variable: string,
+    readonly port: number,
+    readonly host: string,
+  ) {
+    super(
+      `Port ${port} (${variable}) on ${host} is already in use: is Netra already running, e.g. \`npm start\` in another terminal? ` +
+        `Stop it, or pick another port: ${variable}=${port + 1} npm start`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Resolves when `port` can be bound on `host` (it is released again at once), rejects with PortInUseError when
+ * another process holds it. Checked before anything starts, so a second `npm start` fails fast with a clear
+ * message and exit 1 instead of a restart loop. (Another process could still take the port in between; then the
+ * child's own EADDRINUSE is what you see.)
+ */
+function ensureFree(variable: string, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(variable, port, host) : error);
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 function launch(proc: Managed): void {
   const child = spawn(process.execPath, [path.join(root, proc.script)], { env: proc.env, stdio: 'inherit' });
@@ -38,8 +73,13 @@ function launch(proc: Managed): void {
 
 async function main(): Promise<void> {
   const { config, warnings } = loadConfig();
-  configureLogging({ service: 'launcher', level: config.LOG_LEVEL });
-  for (const warning of warnings) logger.warn(warning);
+  configureLogging({ service: 'launcher', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  for (const warning of warnings) warnOnce(warning);
+
+  await ensureFree('PORT', config.PORT, config.HOST);
+  if (config.WORKER_HTTP_PORT !== 0) {
+    for (let i = 0; i < config.WORKERS; i += 1) await ensureFree('WORKER_HTTP_PORT', config.WORKER_HTTP_PORT + i, '0.0.0.0');
+  }
 
   const result = await migrate({
     databaseUrl: config.DATABASE_URL,
@@ -48,12 +88,17 @@ async function main(): Promise<void> {
   });
   logger.info('database ready', { applied: result.applied.length, createdDatabase: result.createdDatabase });
 
-  const processes: Managed[] = [{ name: 'gateway', script: 'apps/gateway/dist/main.js', env: process.env, restarts: 0 }];
+  // The children read the same configuration: the warnings printed above are not printed again by each of them.
+  const env: NodeJS.ProcessEnv = { ...process.env, NETRA_WARNED_ONCE: JSON.stringify(warnedOnce()) };
+  // The gateway's readiness includes this stack's own workers: a worker that crash-loops makes it 503, not 200
+  // (unless the operator chose otherwise).
+  const gatewayEnv: NodeJS.ProcessEnv = { READY_MIN_WORKERS: String(Math.min(1, config.WORKERS)), ...env };
+  const processes: Managed[] = [{ name: 'gateway', script: 'apps/gateway/dist/main.js', env: gatewayEnv, restarts: 0 }];
   for (let i = 0; i < config.WORKERS; i += 1) {
     processes.push({
       name: `worker-${i + 1}`,
       script: 'apps/worker/dist/main.js',
-      env: { ...process.env, WORKER_HTTP_PORT: String(config.WORKER_HTTP_PORT === 0 ? 0 : config.WORKER_HTTP_PORT + i) },
+      env: { ...env, WORKER_HTTP_PORT: String(config.WORKER_HTTP_PORT === 0 ? 0 : config.WORKER_HTTP_PORT + i) },
       restarts: 0,
     });
   }
@@ -84,6 +129,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  logger.error('start failed', errorFields(error));
+  // A busy port is an expected situation with a clear fix: its message, without a stack trace.
+  if (error instanceof PortInUseError) logger.error(error.message, { code: error.code, variable: error.variable, port: error.port });
+  else logger.error('start failed', errorFields(error));
   process.exit(1);
 });

@@ -10,8 +10,10 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([Stack.start('e2eadmin', { workers: 0 }), Browser.launch()]);
-}, 90_000);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  stack = await Stack.start('e2eadmin', { workers: 0 });
+  browser = await Browser.launch();
+});
 
 afterAll(async () => {
   await browser?.close();

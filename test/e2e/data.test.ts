@@ -12,13 +12,16 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  [stack, browser, dir] = await Promise.all([Stack.start('e2edata'), Browser.launch(), mkdtemp(path.join(tmpdir(), 'netra-e2e-'))]);
-}, 90_000);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  dir = await mkdtemp(path.join(tmpdir(), 'netra-e2e-'));
+  stack = await Stack.start('e2edata');
+  browser = await Browser.launch();
+});
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 afterEach(() => expectCleanPages(browser));
@@ -124,5 +127,5 @@ describe('the data page', () => {
     await page.setViewportSize({ width: 1280, height: 1500 });
     await page.screenshot({ path: screenshotPath('data') });
     await page.close();
-  }, 120_000);
+  });
 });

@@ -10,8 +10,10 @@ let browser: Browser;
 
 beforeAll(async () => {
   // No worker and room for one waiting job: the second message in flight is refused.
-  [stack, browser] = await Promise.all([Stack.start('e2eoverload', { workers: 0, env: { QUEUE_MAX_WAITING: '1' } }), Browser.launch()]);
-}, 90_000);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  stack = await Stack.start('e2eoverload', { workers: 0, env: { QUEUE_MAX_WAITING: '1' } });
+  browser = await Browser.launch();
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -66,5 +68,5 @@ describe('an overloaded Netra, in the browser', () => {
     await queued.waitFor({ timeout: 10_000 });
     expect(await stack.db.message.count({ where: { content: 'And my latency?' } })).toBe(1);
     await page.close();
-  }, 90_000);
+  });
 });

@@ -9,8 +9,10 @@ let browser: Browser;
 
 beforeAll(async () => {
   // No worker at first: a message stays queued until a test adds one.
-  [stack, browser] = await Promise.all([Stack.start('e2estop', { workers: 0 }), Browser.launch()]);
-}, 90_000);
+  // One at a time, each assigned as soon as it exists: afterAll stops whatever started, also when the next failed.
+  stack = await Stack.start('e2estop', { workers: 0 });
+  browser = await Browser.launch();
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -47,7 +49,7 @@ describe('stopping a run from the browser', () => {
     expect(await waitForRunStatus(stack.db, runId, ['cancelled', 'completed', 'failed'], 5_000)).toBe('cancelled');
     expect(await page.getByTestId('report').count()).toBe(0);
     await page.close();
-  }, 60_000);
+  });
 
   it('stops a slow run in the middle of a model call', async () => {
     // A worker whose model takes 5 s per call (the local provider's simulated latency, which aborts with the run).
@@ -72,5 +74,5 @@ describe('stopping a run from the browser', () => {
     expect(await waitForRunStatus(stack.db, runId, ['cancelled', 'completed', 'failed'], 5_000)).toBe('cancelled');
     expect(await page.getByTestId('report').count()).toBe(0);
     await page.close();
-  }, 90_000);
+  });
 });

@@ -16,7 +16,7 @@ describe('a horizontally scaled fleet', () => {
     } finally {
       await stack.stop();
     }
-  }, 180_000);
+  });
 
   it('the same while one worker is SIGKILLed mid-run and another SIGTERMed: runs resume elsewhere, once', async () => {
     const stack = await Stack.start('fleetfault', {
@@ -47,5 +47,5 @@ describe('a horizontally scaled fleet', () => {
     } finally {
       await stack.stop();
     }
-  }, 180_000);
+  });
 });

@@ -95,7 +95,8 @@ describe('LlmClient with the OpenAI-compatible provider against a real HTTP serv
   it('retries 500 and 429 (honouring retry-after) with backoff, then answers from the same model', async () => {
     server.script = (_model, n) =>
       n === 1 ? { kind: 'status', status: 500 } : n === 2 ? { kind: 'status', status: 429, retryAfter: '0.2' } : { kind: 'ok', content: 'third time lucky' };
-    const { llm, calls } = client({}, false);
+    // The breaker counts attempts: two failures must not reach its volume threshold here.
+    const { llm, calls } = client({ breakers: { volumeThreshold: 5, errorThresholdPercentage: 50, resetTimeoutMs: 400 } }, false);
     const started = performance.now();
     const result = await llm.complete(request());
     expect(result).toMatchObject({ text: 'third time lucky', model: 'model-a', fallback: false });
@@ -171,6 +172,31 @@ describe('LlmClient with the OpenAI-compatible provider against a real HTTP serv
     expect(llm.breakerState('openai', 'model-a')).toBe('open');
   });
 
+  it('counts every attempt, retries included: a model failing in a row is cut off after consecutiveFailures attempts', async () => {
+    server.script = (model) => (model === 'model-a' ? { kind: 'status', status: 503 } : { kind: 'ok', content: 'b' });
+    // The window alone would need 100 calls; the streak opens the breaker within the first logical call.
+    const { llm } = client({ maxRetries: 5, breakers: { volumeThreshold: 100, errorThresholdPercentage: 50, resetTimeoutMs: 60_000, consecutiveFailures: 3 } }, false);
+    const result = await llm.complete(request());
+    expect(result).toMatchObject({ model: 'model-b', fallback: true });
+    expect(llm.breakerState('openai', 'model-a')).toBe('open');
+    // Three attempts, not the six the retries allow: the open breaker ended the retries.
+    expect(server.count('model-a')).toBe(3);
+  });
+
+  it('a half-open breaker with no traffic probes the model by itself and closes when it answers', async () => {
+    let healthy = false;
+    server.script = (model) => (model === 'model-a' && !healthy ? { kind: 'status', status: 503 } : { kind: 'ok', content: 'ok' });
+    const { llm } = client({ maxRetries: 0, breakers: { volumeThreshold: 100, errorThresholdPercentage: 50, resetTimeoutMs: 200, consecutiveFailures: 2, probeAfterMs: 50 } }, false);
+    await llm.complete(request());
+    await llm.complete(request());
+    expect(llm.breakerState('openai', 'model-a')).toBe('open');
+    const calledBefore = server.count('model-a');
+    healthy = true;
+    // No call is made from here on: only the breaker's own probe can close it.
+    await waitUntil(() => llm.breakerState('openai', 'model-a') === 'closed');
+    expect(server.count('model-a')).toBe(calledBefore + 1);
+  });
+
   it('falls back to the deterministic local provider when every model fails', async () => {
     server.script = () => ({ kind: 'status', status: 502 });
     const { llm } = client({ maxRetries: 0 }, false);
@@ -234,3 +260,12 @@ describe('JSON answers', () => {
     expect(server.count('model-a')).toBe(4);
   });
 });
+
+/** Polls `condition` until it holds; the bound only stops a hang (it is not a speed assertion). */
+async function waitUntil(condition: () => boolean, boundMs = 30_000): Promise<void> {
+  const until = Date.now() + boundMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition never held');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

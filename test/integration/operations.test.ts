@@ -368,11 +368,12 @@ describe('readiness without Redis', () => {
   it('/health/ready answers 503 on both apps while Redis is down, liveness stays 200, and readiness recovers', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'netra-redis-'));
     const redis = new TestRedis(await freePort(), dir);
-    await redis.start();
-    const own = await Stack.start('readiness', { env: { REDIS_URL: redis.url } });
-    const gateway = own.gateway.url;
-    const worker = `http://127.0.0.1:${own.workers[0]!.httpPort}`;
+    let own: Stack | undefined;
     try {
+      await redis.start();
+      own = await Stack.start('readiness', { env: { REDIS_URL: redis.url } });
+      const gateway = own.gateway.url;
+      const worker = `http://127.0.0.1:${own.workers[0]!.httpPort}`;
       expect((await fetch(`${gateway}/health/ready`)).status).toBe(200);
       await redis.stop();
       const down = await fetch(`${gateway}/health/ready`);
@@ -386,9 +387,37 @@ describe('readiness without Redis', () => {
       await redis.start();
       await until(async () => ((await fetch(`${gateway}/health/ready`)).status === 200 ? true : undefined), 'readiness after Redis is back');
     } finally {
-      await own.stop();
+      await own?.stop();
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("readiness and the stack's own workers", () => {
+  it('READY_MIN_WORKERS=1 (npm start): 503 while no worker of this stack beats — other stacks on the same Redis do not count — 200 once one does, 503 again soon after it dies', async () => {
+    // This file's main stack (another prefix on the same Redis) has a live worker the whole time.
+    const own = await Stack.start('readyworkers', { workers: 0, env: { READY_MIN_WORKERS: '1', WORKER_HEARTBEAT_TTL_MS: '1000' } });
+    const ready = async () => {
+      const res = await fetch(`${own.gateway.url}/health/ready`);
+      return { status: res.status, body: (await res.json()) as { checks: Record<string, { status: string; details?: { count?: number } }> } };
+    };
+    try {
+      const none = await ready();
+      expect(none.status).toBe(503);
+      expect(none.body.checks.workers?.status).toBe('down');
+      const worker = await own.addWorker();
+      const up = await until(async () => {
+        const r = await ready();
+        return r.status === 200 ? r : undefined;
+      }, 'readiness with a worker');
+      expect(up.body.checks.workers?.details?.count).toBe(1);
+      worker.process.signal('SIGKILL');
+      await worker.process.waitForExit();
+      // Its heartbeat expires after WORKER_HEARTBEAT_TTL_MS: the crashed worker no longer counts.
+      await until(async () => ((await ready()).status === 503 ? true : undefined), 'unready after the worker died');
+    } finally {
+      await own.stop();
     }
   });
 });

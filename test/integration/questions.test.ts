@@ -78,7 +78,7 @@ beforeAll(async () => {
     expect(res.status).toBe(200);
   }
   userId = (await stack.db.user.findUniqueOrThrow({ where: { subject: 'manager' } })).id;
-}, 120_000);
+});
 
 afterAll(async () => {
   await stack?.stop();

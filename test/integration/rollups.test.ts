@@ -108,7 +108,7 @@ beforeAll(async () => {
   await writer.write(userId, late);
   const again = await writer.write(userId, events.slice(0, 2_000));
   expect(again.inserted).toBe(0);
-}, 120_000);
+});
 
 afterAll(async () => {
   await db?.$disconnect();
@@ -311,5 +311,5 @@ describe('rollups against exact SQL over the events', () => {
     expect(resumed[0] + resumed[1]).toBe(6);
     expect(await snapshot()).toEqual(before);
     expect(await others()).toEqual(beforeOthers);
-  }, 60_000);
+  });
 });

@@ -18,6 +18,8 @@ const PUBLIC = new Set([
   'GET /admin/login.js',
   'POST /admin/logout',
   'POST /api/v1/auth/dev-token',
+  // Whether dev login is on: the sign-in page asks before anyone has a token (nothing secret, nothing per user).
+  'GET /api/v1/public-config',
 ]);
 /** Routes changed only by admins; anything under /admin or /api/v1/admin is admin-only too. */
 const ADMIN = new Set(['POST /api/v1/models', 'PATCH /api/v1/models/:id']);

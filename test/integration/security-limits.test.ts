@@ -266,5 +266,5 @@ describe('when Redis is unreachable', () => {
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { GATEWAY_MAIN, WORKER_MAIN } from './paths.js';
 
@@ -54,17 +55,28 @@ export class AppProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves with the first log line (past or future) matching `match`. */
+  /** The process's last lines (the apps log to stdout; stderr only holds what crashed past the logger). */
+  tail(lines = 15): string {
+    const out = this.logs.slice(-lines).map((l) => JSON.stringify(l));
+    return `last ${out.length} log lines:\n${out.join('\n')}${this.stderr.length > 0 ? `\nstderr:\n${this.stderr.slice(-lines).join('\n')}` : ''}`;
+  }
+
+  /**
+   * Resolves with the first log line (past or future) matching `match`. The timeout is a floor, stretched by the
+   * machine's load (a loaded 2-core machine starts a process several times slower), so it bounds a hang without
+   * failing a slow start.
+   */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
     const seen = this.logs.find(match);
     if (seen) return Promise.resolve(seen);
+    const limit = scaledTimeout(timeoutMs);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`${this.kind} ${this.pid}: no matching log line after ${timeoutMs} ms. stderr: ${this.stderr.join('\n')}`));
-      }, timeoutMs);
+        reject(new Error(`${this.kind} ${this.pid}: no matching log line after ${limit} ms; ${this.tail()}`));
+      }, limit);
       const onExit = this.exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        reject(new Error(`${this.kind} exited (${code ?? signal}) before the expected log line. stderr: ${this.stderr.join('\n')}. logs: ${JSON.stringify(this.logs.slice(-5))}`));
+        reject(new Error(`${this.kind} exited (${code ?? signal}) before the expected log line; ${this.tail()}`));
       });
       void onExit;
       this.waiters.push({
@@ -118,4 +130,10 @@ export async function startWorker(env: Record<string, string>): Promise<Worker> 
   const process = new AppProcess('worker', env);
   const line = await process.waitForLog((l) => l.message === 'worker ready');
   return { process, httpPort: Number(line.httpPort) };
+}
+
+/** A timeout stretched by the load on the machine (1-minute load average per core, at least 1×, at most 6×). */
+export function scaledTimeout(ms: number): number {
+  const perCore = (loadavg()[0] ?? 0) / Math.max(1, cpus().length);
+  return Math.round(ms * Math.min(6, Math.max(1, perCore)));
 }

@@ -17,14 +17,15 @@ export interface TestEnv {
   cleanup(): Promise<void>;
 }
 
-export async function createTestEnv(name: string, extraEnv: Record<string, string> = {}): Promise<TestEnv> {
+export async function createTestEnv(name: string, extraEnv: Record<string, string> = {}, pgBase = PG_BASE): Promise<TestEnv> {
   const id = `${name.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = `${PG_BASE}/netra_t_${id}`;
+  const databaseUrl = `${pgBase}/netra_t_${id}`;
   const prefix = `t_${id}`;
   await migrate({ databaseUrl, migrationsDir: MIGRATIONS_DIR });
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    // debug: tests wait on the per-run lines (run started, message accepted), which production logs at debug.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'debug',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL,

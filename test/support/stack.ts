@@ -8,6 +8,8 @@ export interface StackOptions {
   workers?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
+  /** A PostgreSQL of the test's own (TestPostgres.baseUrl); default the shared one. */
+  pgBase?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export class Stack {
   ) {}
 
   static async start(name: string, options: StackOptions = {}): Promise<Stack> {
-    const testEnv = await createTestEnv(name, options.env);
+    const testEnv = await createTestEnv(name, options.env, options.pgBase);
     const stack = new Stack(testEnv, createPrismaClient({ databaseUrl: testEnv.databaseUrl, poolSize: 3 }));
     try {
       await Promise.all([

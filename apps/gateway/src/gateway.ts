@@ -2,11 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@netra/config';
-import { createRedis, createRunQueue, queueWorkers, RedisNames, RunEventLog, RunEventSubscriber, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
+import { liveWorkers, RunEventSubscriber } from '@netra/bus';
 import { EventStreams } from './events/streams.js';
 import { QueueDepth } from './services/queue-depth.js';
-import { RunScheduler } from '@netra/runs';
-import { createPrismaClient, type Db } from '@netra/db';
+import { createInfra, type Infra } from '@netra/runs';
 import { logger } from '@netra/observability';
 import { CatalogService, UsageService } from '@netra/usage';
 import { AdminSessions } from './auth/admin-sessions.js';
@@ -37,10 +36,7 @@ export interface GatewayOptions {
 export class Gateway {
   private readonly config: Config;
   private readonly log = logger.child({ component: 'gateway' });
-  private db: Db | undefined;
-  private redis: Redis | undefined;
-  private subscriberConnection: Redis | undefined;
-  private queue: RunQueue | undefined;
+  private infra: Infra | undefined;
   /** Issue 15: webhooks, budgets, alerts, schedules, recommendations. */
   private watch: GatewayWatch | undefined;
   private depth: QueueDepth | undefined;
@@ -55,19 +51,10 @@ export class Gateway {
 
   async start(): Promise<AddressInfo> {
     const { config } = this;
-    const names = new RedisNames(config.REDIS_PREFIX);
-    const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS, applicationName: 'netra-gateway' });
-    const redis = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:gateway:${process.pid}` });
-    const subscriberConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:gateway-sub:${process.pid}` });
-    this.db = db;
-    this.redis = redis;
-    this.subscriberConnection = subscriberConnection;
-    await Promise.all([waitForRedis(redis), waitForRedis(subscriberConnection), db.$queryRaw`SELECT 1`]);
-
-    const queue = createRunQueue(redis, names);
-    this.queue = queue;
-    const eventLog = new RunEventLog(redis, names, { retentionSeconds: config.EVENT_RETENTION_SECONDS, maxLen: config.EVENT_LOG_MAXLEN });
-    const subscriber = new RunEventSubscriber(subscriberConnection, names);
+    const infra = await createInfra(config, 'gateway');
+    this.infra = infra;
+    const { db, redis, names, queue, events: eventLog, engine } = infra;
+    const subscriber = new RunEventSubscriber(await infra.connection('blocking', 'sub'), names);
 
     const verifier = new TokenVerifier({
       ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
@@ -84,18 +71,11 @@ export class Gateway {
     const depth = new QueueDepth(queue, { maxWaiting: config.QUEUE_MAX_WAITING });
     this.depth = depth;
     await depth.start();
-    const scheduler = new RunScheduler({
-      db,
-      queue,
-      events: eventLog,
-      redis,
-      names,
-      maxAttempts: config.RUN_MAX_ATTEMPTS,
-      onEnqueued: () => depth.added(),
-    });
-    const messages = new MessageService(db, depth, scheduler, security.limits.userMessages);
-    const runs = new RunService(db, scheduler);
+    engine.on('enqueued', () => depth.added());
+    const messages = new MessageService(db, depth, engine, security.limits.userMessages);
+    const runs = new RunService(db, engine);
     const streams = new EventStreams(db, eventLog, subscriber);
+    streams.start();
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
@@ -139,9 +119,15 @@ export class Gateway {
             const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
             return { name: names.runQueue, ...counts };
           },
-          // The fleet as the queue sees it (informational: no workers means runs wait, not that we are unready).
+          // This stack's live workers, from their heartbeats: a crashed or crash-looping worker drops out within
+          // WORKER_HEARTBEAT_TTL_MS, and other stacks sharing the Redis (another prefix) are not listed.
+          // Informational by default (no workers means runs wait, not that this gateway cannot accept them);
+          // READY_MIN_WORKERS makes it a requirement (npm start: its own worker).
           workers: async () => {
-            const workers = await queueWorkers(queue);
+            const workers = await liveWorkers(redis, names);
+            if (workers.length < config.READY_MIN_WORKERS) {
+              throw new Error(`${workers.length} live worker(s); READY_MIN_WORKERS is ${config.READY_MIN_WORKERS}`);
+            }
             return { count: workers.length, workers };
           },
         },
@@ -167,6 +153,7 @@ export class Gateway {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         heartbeatMs: config.WS_HEARTBEAT_MS,
         maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+        maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
         allowedOrigins: config.CORS_ORIGINS,
       },
     );
@@ -200,9 +187,8 @@ export class Gateway {
     clearTimeout(timer);
     server?.closeAllConnections();
     this.depth?.close();
-    await this.queue?.close();
     await this.watch?.close();
-    await Promise.allSettled([this.redis?.quit(), this.subscriberConnection?.quit(), this.db?.$disconnect()]);
+    await this.infra?.close();
     this.log.info('gateway closed');
   }
 }

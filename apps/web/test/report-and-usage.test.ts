@@ -18,7 +18,7 @@ import {
   STRATEGY_LABEL,
   unknownNames,
 } from '../src/state/report';
-import { dailyTotals, seriesByModel } from '../src/state/usage';
+import { dailyTotals, seriesByApp, seriesByModel } from '../src/state/usage';
 import { emptyReport, fullReport, report } from './fixtures';
 
 describe('number formats', () => {
@@ -251,6 +251,11 @@ describe('usage chart series', () => {
       { day: '2025-01-03', model: 'pricey', requests: 2, costUsd: 3, p95LatencyMs: 320 },
       { day: '2025-01-03', model: 'rare', requests: 1, costUsd: 0.01, p95LatencyMs: 50 },
     ],
+    byDayAndApp: [
+      { day: '2025-01-01', app: 'bot', requests: 3, costUsd: 3, p95LatencyMs: 300 },
+      { day: '2025-01-03', app: 'bot', requests: 1, costUsd: 1, p95LatencyMs: 320 },
+      { day: '2025-01-03', app: 'search', requests: 2, costUsd: 2, p95LatencyMs: 90 },
+    ],
   };
 
   it('fills missing days with gaps and orders models by cost', () => {
@@ -267,6 +272,15 @@ describe('usage chart series', () => {
       { model: 'other', values: [2, null, 1] },
     ]);
     expect(seriesByModel(summary, 'p95LatencyMs', 1).series.map((x) => x.model)).toEqual(['pricey']);
+  });
+
+  it('draws the same series per app', () => {
+    const s = seriesByApp(summary, 'costUsd');
+    expect(s.days).toEqual(['2025-01-01', '2025-01-02', '2025-01-03']);
+    expect(s.series).toEqual([
+      { model: 'bot', values: [3, null, 1] },
+      { model: 'search', values: [null, null, 2] },
+    ]);
   });
 
   it('aligns daily totals with the days', () => {

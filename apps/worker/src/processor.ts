@@ -1,19 +1,18 @@
 import { RunJobData, type AgentName, type Report, type RunEventDraft } from '@netra/contracts';
 import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@netra/agents';
 import type { RunEventLog } from '@netra/bus';
-import type { Db } from '@netra/db';
+import { DatabaseUnavailableError, isDatabaseUnavailable, querySql, sql, type Db } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
-import type { RunScheduler } from '@netra/runs';
+import type { ClaimedRun, RunEngine, StepError } from '@netra/runs';
 import { contextFromTraceparent, errorFields, logger, metrics, requestTraceId, SpanKind, withContext, withSpan } from '@netra/observability';
 import { CancelAbort } from './aborts.js';
-import { RunStore, type ClaimedRun, type StepError } from './run-store.js';
 import { TokenStream } from './token-stream.js';
 
 export interface ProcessorDeps {
   db: Db;
   events: RunEventLog;
   llm: LlmClient;
-  scheduler: RunScheduler;
+  engine: RunEngine;
 }
 
 /** Thrown when an agent fails: the run is already recorded `failed`; the job must not be retried. */
@@ -48,11 +47,11 @@ function describe(error: unknown): StepError {
  * resumes after the last completed agent. Infrastructure errors propagate, so BullMQ retries the job.
  */
 export class RunProcessor {
-  private readonly store: RunStore;
+  private readonly engine: RunEngine;
   private readonly log = logger.child({ component: 'processor' });
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.store = new RunStore(deps.db);
+    this.engine = deps.engine;
   }
 
   async process(jobData: unknown, jobId: string | undefined, signal: AbortSignal): Promise<ProcessOutcome> {
@@ -78,14 +77,15 @@ export class RunProcessor {
 
   private async run(data: RunJobData, signal: AbortSignal): Promise<ProcessOutcome> {
     signal.throwIfAborted();
-    const run = await this.store.claim(data.runId);
+    const run = await this.engine.claim(data.runId);
     if (!run) {
-      await this.reannounce(data);
+      await this.engine.reannounce(data);
       return 'skipped';
     }
     if (run.previousStatus === 'queued') metrics.queueWait.observe(Math.max(0, Date.now() - data.acceptedAt) / 1000);
     const started = performance.now();
-    this.log.info('run started', { attempt: run.attempts, resumed: run.previousStatus === 'running' });
+    // Per-run lines are debug: at hundreds of runs a second, info lines on the hot path cost more CPU than the run.
+    this.log.debug('run started', { attempt: run.attempts, resumed: run.previousStatus === 'running' });
 
     const { request, checkpoints, previousReport } = run;
     const outputs: Partial<AgentOutputs> = {};
@@ -122,7 +122,7 @@ export class RunProcessor {
       // append per sub-agent.
       const pending = PIPELINE.map((agent, position) => ({ agent, position })).filter(({ agent }) => outputs[agent.name] === undefined);
       const first = pending[0];
-      if (first) await this.store.stepStarted(run.id, first.agent.name, first.position, run.attempts, first.agent.input(ctx));
+      if (first) await this.engine.stepStarted(run.id, { agent: first.agent.name, position: first.position, attempt: run.attempts, input: first.agent.input(ctx) });
       await this.deps.events.publishAll(run.userId, [
         { type: 'agent_started', runId: run.id, threadId: run.threadId, messageId: run.userMessageId, attempt: run.attempts },
         ...(first ? [this.running(run, first.agent.name)] : []),
@@ -134,31 +134,17 @@ export class RunProcessor {
     } catch (error) {
       if (signal.reason instanceof CancelAbort) {
         this.log.info('run stopped', { reason: signal.reason.reason });
-        await this.reannounce(data);
-        await this.deps.scheduler.advance(run.threadId, run.id);
+        await this.engine.stopped(data);
         return 'cancelled';
       }
       throw error;
     }
 
     const report = outputs.reporting as Report;
-    const messageId = await this.store.complete(run.id, report);
-    if (messageId === null) {
-      // Cancelled meanwhile, or an earlier attempt completed it: announce whatever the run's state is.
-      await this.reannounce(data);
-      await this.deps.scheduler.advance(run.threadId, run.id);
-      return 'skipped';
-    }
-    // Counted before the client hears of it, so metrics never lag behind what users see.
+    // Cancelled meanwhile, or an earlier attempt completed it: the engine re-announces whatever the run's end is.
+    if (!(await this.engine.complete(data, report))) return 'skipped';
     metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
-    metrics.runsFinished.inc({ status: 'completed' });
-    await this.deps.events.publish(
-      run.userId,
-      { type: 'agent_completed', runId: run.id, threadId: run.threadId, messageId, report },
-      { once: 'terminal' },
-    );
-    await this.deps.scheduler.advance(run.threadId, run.id);
-    this.log.info('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
+    this.log.debug('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
     return 'completed';
   }
 
@@ -177,14 +163,18 @@ export class RunProcessor {
         await tokens.drain().catch((drainError: unknown) => this.log.warn('could not flush streamed tokens of a failed agent', errorFields(drainError)));
         if (ctx.signal.aborted) {
           if (ctx.signal.reason instanceof CancelAbort) {
-            await this.store.stepStopped(run.id, agent.name, { code: 'cancelled', message: ctx.signal.reason.reason }, performance.now() - started);
+            await this.engine.stepEnded(run.id, agent.name, 'skipped', { code: 'cancelled', message: ctx.signal.reason.reason }, performance.now() - started);
           }
           throw error;
         }
+        // An agent that failed because PostgreSQL went away did not fail: the run waits for the database and
+        // resumes from its checkpoint (SupervisorWorker). Errors the driver could not type are settled by asking
+        // the database itself.
+        if (isDatabaseUnavailable(error) || !(await this.databaseReachable())) throw new DatabaseUnavailableError(error);
         const reason = describe(error);
         const ms = performance.now() - started;
         this.log.error('agent failed', errorFields(error));
-        await this.store.stepFailed(run.id, agent.name, reason, ms);
+        await this.engine.stepEnded(run.id, agent.name, 'failed', reason, ms);
         metrics.agentDuration.observe({ agent: agent.name, outcome: 'failed' }, ms / 1000);
         await this.deps.events.publishAll(run.userId, [
           ...toolEvents.splice(0),
@@ -204,12 +194,10 @@ export class RunProcessor {
 
       const ms = performance.now() - started;
       (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
-      await this.store.stepCompleted(
+      await this.engine.stepCompleted(
         run.id,
         agent.name,
-        result.output,
-        result.summary,
-        ms,
+        { output: result.output, summary: result.summary, durationMs: ms },
         next && { agent: next.agent.name, position: next.position, attempt: run.attempts, input: next.agent.input(ctx) },
       );
       metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
@@ -229,38 +217,22 @@ export class RunProcessor {
     }));
   }
 
+  private async databaseReachable(): Promise<boolean> {
+    try {
+      await querySql(this.deps.db, sql('worker_db_probe')`SELECT 1 AS ok`);
+      return true;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return false;
+      throw error;
+    }
+  }
+
   private running(run: ClaimedRun, agent: AgentName): RunEventDraft {
     return { type: 'sub_agent_update', runId: run.id, threadId: run.threadId, agent, status: 'running' };
   }
 
   /** Records the run `failed`, announces it once, and starts the thread's next run. */
   async failRun(run: { id: string; threadId: string; userId: string }, reason: StepError): Promise<void> {
-    const changed = await this.deps.scheduler.fail({ runId: run.id, threadId: run.threadId, userId: run.userId }, reason);
-    if (changed) metrics.runsFinished.inc({ status: 'failed' });
-  }
-
-  /**
-   * A run this job cannot (or no longer needs to) execute: if it ended, make sure its terminal event went out.
-   * The event is published "once", so an attempt that crashed after writing the outcome completes the story
-   * without duplicating it.
-   */
-  private async reannounce(data: RunJobData): Promise<void> {
-    const outcome = await this.store.outcome(data.runId);
-    if (!outcome) {
-      this.log.warn('job for a run that does not exist; dropped');
-      return;
-    }
-    const base = { runId: data.runId, threadId: data.threadId };
-    if (outcome.status === 'completed' && outcome.report && outcome.messageId) {
-      await this.deps.events.publish(data.userId, { type: 'agent_completed', ...base, messageId: outcome.messageId, report: outcome.report }, { once: 'terminal' });
-    } else if (outcome.status === 'failed') {
-      await this.deps.events.publish(
-        data.userId,
-        { type: 'agent_failed', ...base, error: outcome.error ?? { code: 'failed', message: 'run failed' } },
-        { once: 'terminal' },
-      );
-    } else if (outcome.status === 'cancelled') {
-      await this.deps.events.publish(data.userId, { type: 'agent_stopped', ...base, reason: 'cancelled' }, { once: 'terminal' });
-    }
+    await this.engine.fail({ runId: run.id, threadId: run.threadId, userId: run.userId }, reason);
   }
 }

@@ -2,11 +2,11 @@ import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
-import { ControlChannel, createRedis, createRunQueue, LlmOps, RedisNames, RunEventLog, waitForRedis, type Redis, type RunQueue } from '@netra/bus';
-import { createPrismaClient, type Db } from '@netra/db';
-import { createLlmClient, type LlmClient } from '@netra/llm';
+import { ControlChannel, RedisNames, WorkerLiveness } from '@netra/bus';
+import { isDatabaseUnavailable, querySql, sql } from '@netra/db';
+import { BreakerReporter, createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
-import { Reconciler, RunScheduler } from '@netra/runs';
+import { createInfra, Reconciler, type Infra, type RunEngine } from '@netra/runs';
 import { CatalogService, UsageWriter, drainRebuilds } from '@netra/usage';
 import { CancelAbort, ShutdownAbort } from './aborts.js';
 import { WorkerHttpServer } from './http-server.js';
@@ -28,23 +28,19 @@ export class SupervisorWorker {
   private readonly names: RedisNames;
   private readonly log = logger.child({ component: 'supervisor-worker' });
   private readonly active = new Map<string, AbortController>();
-  private db: Db | undefined;
-  private queueConnection: Redis | undefined;
-  private eventsConnection: Redis | undefined;
-  private controlConnection: Redis | undefined;
-  private queue: RunQueue | undefined;
   private reconciler: Reconciler | undefined;
-  private llmConnection: Redis | undefined;
+  private infra: Infra | undefined;
   private llm: LlmClient | undefined;
   private recorder: UsageRecorder | undefined;
   private worker: Worker<RunJobData, void, 'run'> | undefined;
+  private liveness: WorkerLiveness | undefined;
   private http: WorkerHttpServer | undefined;
   private processor: RunProcessor | undefined;
+  private engine: RunEngine | undefined;
   private closing: Promise<void> | undefined;
-  private llmOps: LlmOps | undefined;
-  /** Issue 15: webhook deliveries, budget checks, run webhooks. */
+  private breakerReporter: BreakerReporter | undefined;
+  /** Webhook deliveries, budget checks, run webhooks, schedules. */
   private watch: WorkerWatch | undefined;
-  private breakerHeartbeat: NodeJS.Timeout | undefined;
   /** The background rebuild of rollups queued by a migration (usage_rollup_rebuilds), stopped by `close`. */
   private readonly rebuildAbort = new AbortController();
   private rebuilding: Promise<void> | undefined;
@@ -63,70 +59,48 @@ export class SupervisorWorker {
 
   async start(): Promise<void> {
     const { config } = this;
-    this.db = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS, applicationName: 'netra-worker' });
-    this.queueConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker:${process.pid}` });
-    this.eventsConnection = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-events:${process.pid}` });
-    this.controlConnection = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker-control:${process.pid}` });
-    // The LLM cache fails fast (`request`): a Redis blip makes a call uncached, never stuck.
-    this.llmConnection = createRedis(config.REDIS_URL, { role: 'request', name: `${config.REDIS_PREFIX}:worker-llm:${process.pid}` });
-    await Promise.all([
-      waitForRedis(this.queueConnection),
-      waitForRedis(this.eventsConnection),
-      waitForRedis(this.controlConnection),
-      waitForRedis(this.llmConnection),
-      this.db.$queryRaw`SELECT 1`,
-    ]);
-    const catalog = new CatalogService(this.db);
+    const infra = await createInfra(config, 'worker');
+    this.infra = infra;
+    const { db, engine, events, queue, redis } = infra;
+    // BullMQ's blocking connection, the cancel/LLM command subscriber, and the LLM cache — which fails fast
+    // (`request`): a Redis blip makes a call uncached, never stuck.
+    const queueConnection = await infra.connection('blocking', 'queue');
+    const controlConnection = await infra.connection('blocking', 'control');
+    const llmConnection = await infra.connection('request', 'llm');
+    const catalog = new CatalogService(db);
     await catalog.seed();
-    this.llm = createLlmClient(config, this.llmConnection);
-    this.recorder = new UsageRecorder(this.llm, new UsageWriter(this.db, catalog, { dimensions: config.USAGE_DIMENSIONS }), catalog);
+    this.llm = createLlmClient(config, llmConnection);
+    this.recorder = new UsageRecorder(this.llm, new UsageWriter(db, catalog, { dimensions: config.USAGE_DIMENSIONS }), catalog);
 
-    const events = new RunEventLog(this.eventsConnection, this.names, {
-      retentionSeconds: config.EVENT_RETENTION_SECONDS,
-      maxLen: config.EVENT_LOG_MAXLEN,
-    });
-    this.queue = createRunQueue(this.eventsConnection, this.names);
-    const scheduler = new RunScheduler({
-      db: this.db,
-      queue: this.queue,
-      events,
-      redis: this.eventsConnection,
-      names: this.names,
-      maxAttempts: config.RUN_MAX_ATTEMPTS,
-    });
-    this.processor = new RunProcessor({ db: this.db, events, llm: this.llm, scheduler });
+    this.engine = engine;
+    this.processor = new RunProcessor({ db, events, llm: this.llm, engine });
 
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
     const control = new ControlChannel(this.names);
     control.on('cancel', ({ runId, reason }) => this.active.get(runId)?.abort(new CancelAbort(reason)));
     // Breakers live here; their states go to Redis for the gateway's admin API, which sends commands back.
-    const llm = this.llm;
-    const llmOps = new LlmOps(this.eventsConnection, this.names);
-    this.llmOps = llmOps;
-    const publishBreakers = () =>
-      void llmOps.publishBreakers(this.name, llm.breakerStates()).catch((error: unknown) => this.log.warn('could not publish breaker states', errorFields(error)));
-    llm.on('breakers', publishBreakers);
-    control.on('llm', (command) => {
-      if (command.action === 'breaker_close' && llm.forceCloseBreaker(command.provider, command.model)) publishBreakers();
-    });
-    publishBreakers();
-    this.breakerHeartbeat = setInterval(publishBreakers, 10_000);
-    this.breakerHeartbeat.unref();
-    await control.listen(this.controlConnection);
+    this.breakerReporter = new BreakerReporter(this.llm, redis, this.names, this.name);
+    const reporter = this.breakerReporter;
+    control.on('llm', (command) => reporter.handle(command));
+    reporter.start();
+    await control.listen(controlConnection);
     // A cancel broadcast while the control connection was down is lost: ask Postgres once it is back.
-    this.controlConnection.on('ready', () => void this.abortCancelledRuns());
+    controlConnection.on('ready', () => void this.abortCancelledRuns());
 
     this.reconciler = new Reconciler(
-      { db: this.db, queue: this.queue, scheduler, redis: this.eventsConnection, names: this.names },
+      { db, queue, engine, redis, names: this.names },
       { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: Math.max(2_000, 2 * config.RECONCILE_INTERVAL_MS) },
     );
 
     const worker = new Worker<RunJobData, void, 'run'>(this.names.runQueue, (job, token) => this.handle(job, token), {
-      connection: this.queueConnection,
+      connection: queueConnection,
       prefix: this.names.bullPrefix,
       concurrency: config.WORKER_CONCURRENCY,
+      // The lock stays long (a busy event loop or a Redis blip must not hand a live worker's run to another);
+      // a dead worker is found by its missing heartbeat (WorkerLiveness), which releases its locks, and this
+      // frequent stalled check then moves its jobs back to wait.
       lockDuration: config.RUN_LOCK_MS,
-      stalledInterval: Math.max(1_000, Math.round(config.RUN_LOCK_MS / 2)),
+      stalledInterval: 1_000,
       // A job that stalls (its worker died) is retried; one that keeps killing workers ends failed.
       maxStalledCount: Math.max(0, config.RUN_MAX_ATTEMPTS - 1),
       autorun: false,
@@ -137,9 +111,17 @@ export class SupervisorWorker {
     });
     worker.on('error', (error) => this.log.error('worker error', errorFields(error)));
     this.worker = worker;
+    this.liveness = new WorkerLiveness(
+      redis,
+      this.names,
+      queue,
+      worker.id,
+      () => ({ name: this.name, active: this.active.size, concurrency: config.WORKER_CONCURRENCY }),
+      { ttlMs: config.WORKER_HEARTBEAT_TTL_MS },
+    );
+    this.liveness.on('released', (jobIds) => this.log.warn('took over the runs of a dead worker', { runs: jobIds }));
+    this.liveness.on('error', (error) => this.log.warn('worker heartbeat failed', errorFields(error)));
 
-    const db = this.db;
-    const redis = this.eventsConnection;
     this.http = new WorkerHttpServer({
       port: config.WORKER_HTTP_PORT,
       metricsToken: config.METRICS_TOKEN,
@@ -158,7 +140,8 @@ export class SupervisorWorker {
       },
     });
     this.httpPort = await this.http.start();
-    this.watch = new WorkerWatch({ config, db, names: this.names, name: this.name });
+    await this.liveness.start();
+    this.watch = new WorkerWatch({ config, infra, name: this.name });
     await this.watch.start(worker);
     this.reconciler.start();
     this.rebuilding = this.drainRollupRebuilds(config.USAGE_DIMENSIONS);
@@ -172,7 +155,7 @@ export class SupervisorWorker {
    * Until a day is done its counts, cost and latency are already right; only the figures the migration added read 0.
    */
   private async drainRollupRebuilds(dimensions: readonly string[]): Promise<void> {
-    const db = this.db;
+    const db = this.infra?.db;
     if (!db) return;
     try {
       const days = await drainRebuilds(db, dimensions, { signal: this.rebuildAbort.signal });
@@ -184,10 +167,10 @@ export class SupervisorWorker {
   }
 
   private async abortCancelledRuns(): Promise<void> {
-    if (this.active.size === 0 || !this.db) return;
+    if (this.active.size === 0 || !this.engine) return;
     try {
-      const cancelled = await this.db.run.findMany({ where: { id: { in: [...this.active.keys()] }, status: 'cancelled' }, select: { id: true } });
-      for (const { id } of cancelled) this.active.get(id)?.abort(new CancelAbort('cancelled while the control channel was down'));
+      const cancelled = await this.engine.cancelledAmong([...this.active.keys()]);
+      for (const id of cancelled) this.active.get(id)?.abort(new CancelAbort('cancelled while the control channel was down'));
     } catch (error) {
       this.log.warn('could not check for cancelled runs', errorFields(error));
     }
@@ -200,7 +183,17 @@ export class SupervisorWorker {
     const key = job.data.runId;
     this.active.set(key, controller);
     try {
-      await processor.process(job.data, job.id, controller.signal);
+      for (;;) {
+        try {
+          await processor.process(job.data, job.id, controller.signal);
+          break;
+        } catch (error) {
+          // PostgreSQL down or restarting is waited out here, holding the job (its lock is renewed through
+          // Redis): the run then resumes from its last checkpoint without spending a BullMQ attempt.
+          if (!isDatabaseUnavailable(error) || controller.signal.aborted) throw error;
+          await this.waitForDatabase(job.data.runId, controller.signal, error);
+        }
+      }
     } catch (error) {
       if (error instanceof AgentFailedError) throw new UnrecoverableError(error.message);
       if (controller.signal.reason instanceof ShutdownAbort && token) {
@@ -214,9 +207,42 @@ export class SupervisorWorker {
     }
   }
 
+  /**
+   * Polls PostgreSQL until it answers (backing off from 250 ms to 2 s), for at most DATABASE_OUTAGE_WAIT_MS from
+   * the first failure; past that the original error goes on and the outage spends one attempt after all.
+   */
+  private async waitForDatabase(runId: string, signal: AbortSignal, cause: unknown): Promise<void> {
+    const db = this.infra?.db;
+    if (!db) throw cause;
+    const deadline = Date.now() + this.config.DATABASE_OUTAGE_WAIT_MS;
+    this.log.warn('PostgreSQL unavailable; the run waits for it', { runId, ...errorFields(cause) });
+    metrics.runsWaitingForDatabase.inc();
+    try {
+      for (let delay = 250; ; delay = Math.min(2_000, delay * 2)) {
+        if (Date.now() + delay > deadline) throw cause;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        });
+        signal.throwIfAborted();
+        try {
+          await querySql(db, sql('worker_db_probe')`SELECT 1 AS ok`);
+          this.log.info('PostgreSQL is back; the run resumes from its checkpoint', { runId });
+          return;
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) throw error;
+        }
+      }
+    } finally {
+      metrics.runsWaitingForDatabase.dec();
+    }
+  }
+
   /** A job that will not be retried again leaves its run `failed`, with the reason. */
   private async onFailed(job: Job<RunJobData, void, 'run'>, error: Error): Promise<void> {
-    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/i.test(error.message);
+    // BullMQ fails a job that stalled too often with a plain Error; its `stc` (stall count) field says so.
+    const stalledOut = job.stalledCounter > Math.max(0, this.config.RUN_MAX_ATTEMPTS - 1);
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1) || stalledOut;
     this.log.warn('job failed', { jobId: job.id, runId: job.data.runId, attemptsMade: job.attemptsMade, final, ...errorFields(error) });
     if (!final || error instanceof UnrecoverableError || !this.processor) return;
     // Recorded here; if this process dies first, the reconciler finds the failed job and records it.
@@ -249,24 +275,16 @@ export class SupervisorWorker {
       await closed;
       clearTimeout(timer);
     }
+    await this.liveness?.close().catch((error: unknown) => this.log.warn('could not remove the heartbeat; it expires by itself', errorFields(error)));
     await this.reconciler?.close();
     await this.watch?.close();
     this.rebuildAbort.abort();
     await this.rebuilding;
-    clearInterval(this.breakerHeartbeat);
-    // If this fails, readers drop the entry once it is 30 s stale (LlmOps.breakers); shutdown goes on.
-    await this.llmOps?.removeWorker(this.name).catch((error: unknown) => this.log.warn('could not remove this worker from the breaker registry', errorFields(error)));
+    await this.breakerReporter?.close();
     await this.http?.close();
     await this.recorder?.close();
     this.llm?.close();
-    await this.queue?.close();
-    await Promise.allSettled([
-      this.queueConnection?.quit(),
-      this.eventsConnection?.quit(),
-      this.controlConnection?.quit(),
-      this.llmConnection?.quit(),
-      this.db?.$disconnect(),
-    ]);
+    await this.infra?.close();
     this.log.info('worker closed');
   }
 }

@@ -1,18 +1,17 @@
 import { UnrecoverableError, type Worker } from 'bullmq';
 import type { Config } from '@netra/config';
-import { createRedis, createRunQueue, NotificationPublisher, RunEventLog, waitForRedis, type Redis, type RedisNames, type RunQueue } from '@netra/bus';
+import { NotificationPublisher, type Redis } from '@netra/bus';
 import type { RunJobData } from '@netra/contracts';
-import type { Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
-import { RunScheduler } from '@netra/runs';
+import type { Infra } from '@netra/runs';
 import { AlertRaiser, BudgetEvaluator, RecommendationTracker, ScheduleFirer, WatchWorker } from '@netra/watch';
 import { AnomalyWatcher } from '@netra/watch/anomalies';
 import { createWebhookQueue, WebhookDeliverer, WebhookDispatcher, type WebhookQueue } from '@netra/webhooks';
 
 export interface WorkerWatchOptions {
   config: Config;
-  db: Db;
-  names: RedisNames;
+  /** The worker's connections, queue and run engine (scheduled questions are accepted through the engine). */
+  infra: Infra;
   /** This process' name in the fleet (BullMQ worker names). */
   name: string;
 }
@@ -20,37 +19,32 @@ export interface WorkerWatchOptions {
 /**
  * Issue 15 in a worker process: delivers webhooks, evaluates budgets (after ingests and on the timer), posts
  * scheduled questions, and turns the run jobs this process finishes into `run.completed` / `run.failed` (and
- * `schedule.report_ready`) webhooks. Its own Redis connections, so
- * the run worker's are untouched. Lifecycle: `start(runWorker)`, `close()`.
+ * `schedule.report_ready`) webhooks. Its own blocking connection (from the infra), so the run worker's are
+ * untouched. Lifecycle: `start(runWorker)`, `close()`.
  */
 export class WorkerWatch {
   private readonly log = logger.child({ component: 'worker-watch' });
-  private blocking: Redis | undefined;
-  private durable: Redis | undefined;
   private webhookQueue: WebhookQueue | undefined;
-  private runQueue: RunQueue | undefined;
   private deliverer: WebhookDeliverer | undefined;
   private watch: WatchWorker | undefined;
 
   constructor(private readonly options: WorkerWatchOptions) {}
 
   async start(runWorker: Worker<RunJobData, void, 'run'>): Promise<void> {
-    const { config, db, names, name } = this.options;
-    this.blocking = createRedis(config.REDIS_URL, { role: 'blocking', name: `${config.REDIS_PREFIX}:worker-watch:${process.pid}` });
-    this.durable = createRedis(config.REDIS_URL, { role: 'durable', name: `${config.REDIS_PREFIX}:worker-watch-out:${process.pid}` });
-    await Promise.all([waitForRedis(this.blocking), waitForRedis(this.durable)]);
-    this.webhookQueue = createWebhookQueue(this.durable, names);
+    const { config, infra, name } = this.options;
+    const { db, names, engine } = infra;
+    const blocking: Redis = await infra.connection('blocking', 'watch');
+    // The infra's main connection (durable in a worker): alerts and webhook jobs wait out a Redis blip.
+    const durable = infra.redis;
+    this.webhookQueue = createWebhookQueue(durable, names);
     const dispatcher = new WebhookDispatcher(db, this.webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
-    this.deliverer = new WebhookDeliverer({ db, connection: this.blocking, names, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.WEBHOOK_TIMEOUT_MS, name });
-    const raiser = new AlertRaiser(db, new NotificationPublisher(this.durable, names), dispatcher);
+    this.deliverer = new WebhookDeliverer({ db, connection: blocking, names, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, timeoutMs: config.WEBHOOK_TIMEOUT_MS, name });
+    const raiser = new AlertRaiser(db, new NotificationPublisher(durable, names), dispatcher);
     const evaluator = new BudgetEvaluator(db, raiser);
-    // Scheduled questions start runs like a user's message does.
-    this.runQueue = createRunQueue(this.durable, names);
-    const events = new RunEventLog(this.durable, names, { retentionSeconds: config.EVENT_RETENTION_SECONDS, maxLen: config.EVENT_LOG_MAXLEN });
-    const runs = new RunScheduler({ db, queue: this.runQueue, events, redis: this.durable, names, maxAttempts: config.RUN_MAX_ATTEMPTS });
-    const firer = new ScheduleFirer(db, (run) => runs.enqueue(run));
+    // Scheduled questions start runs like a user's message does: through the run engine's accept.
+    const firer = new ScheduleFirer(db, engine);
     this.watch = new WatchWorker({
-      connection: this.blocking,
+      connection: blocking,
       names,
       evaluator,
       db,
@@ -81,8 +75,7 @@ export class WorkerWatch {
   async close(): Promise<void> {
     await this.watch?.close();
     await this.deliverer?.close();
+    // The connections are the infra's: the worker closes them after this.
     await this.webhookQueue?.close();
-    await this.runQueue?.close();
-    await Promise.allSettled([this.blocking?.quit(), this.durable?.quit()]);
   }
 }

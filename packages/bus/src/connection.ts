@@ -72,3 +72,26 @@ export async function waitForRedis(redis: Redis, timeoutMs = 10_000): Promise<vo
 }
 
 export type { Redis };
+
+/** Socket errnos of a Redis connection that failed or dropped. */
+const REDIS_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * ioredis rejects a command on a connection that is down with untyped `Error`s whose messages are fixed strings
+ * of the library (utils CONNECTION_CLOSED_ERROR_MSG, Redis.js and Command.js): the only place in Netra that looks
+ * at message text, kept here beside the connection factory and compared whole, never by pattern.
+ */
+const IOREDIS_DOWN = new Set([
+  'Connection is closed.',
+  "Stream isn't writeable and enableOfflineQueue options is false",
+  'Command timed out',
+]);
+
+/** Whether an error means Redis is down or unreachable right now (retry shortly), not that the request was wrong. */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && REDIS_ERRNO.has(code)) return true;
+  return IOREDIS_DOWN.has(error.message);
+}

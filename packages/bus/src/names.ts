@@ -90,6 +90,19 @@ export class RedisNames {
     return `${this.prefix}:control:llm`;
   }
 
+  /**
+   * A worker's heartbeat (short TTL, refreshed while the process lives), by the id BullMQ puts in its job locks.
+   * The value describes the worker for the readiness report.
+   */
+  workerAlive(workerId: string): string {
+    return `${this.prefix}:worker:alive:${workerId}`;
+  }
+
+  /** Pattern matching every live worker of this stack (readiness; never on the hot path). */
+  get allWorkersAlive(): string {
+    return `${this.prefix}:worker:alive:*`;
+  }
+
   /** Admin browser sessions (Bull Board cookie), stored by sha256 of the cookie value. */
   adminSession(tokenHash: string): string {
     return `${this.prefix}:admin-session:${tokenHash}`;

@@ -35,6 +35,16 @@ export type DevTokenBody = z.infer<typeof DevTokenBody>;
 
 export const TokenResponse = z.object({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: IsoDateTime });
 
+/**
+ * `GET /public-config` (no authentication): what a client must know before signing in — whether development
+ * sign-in is offered — so it never has to probe an endpoint and log a refusal. Nothing secret, nothing per user.
+ */
+export const PublicConfig = z.object({
+  /** `POST /auth/dev-token` is on (AUTH_DEV_LOGIN). */
+  devLogin: z.boolean(),
+});
+export type PublicConfig = z.infer<typeof PublicConfig>;
+
 /** `POST /ws-tickets`: a single-use ticket for browsers, which cannot send Authorization on a WebSocket upgrade. */
 export const WsTicketResponse = z.object({ ticket: z.string(), expiresAt: IsoDateTime, url: z.string() });
 export type WsTicketResponse = z.infer<typeof WsTicketResponse>;

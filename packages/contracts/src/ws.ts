@@ -76,11 +76,13 @@ export const ServerFrame = z.union([
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
-/** Close codes the gateway uses (RFC 6455 §7.4). */
+/** Close codes the gateway uses (RFC 6455 §7.4; 4000–4999 are the application's own). */
 export const WsCloseCode = {
   goingAway: 1001,
   policyViolation: 1008,
   messageTooBig: 1009,
   internalError: 1011,
   tryAgainLater: 1013,
+  /** The socket did not read fast enough (too many unsent bytes): reconnect and resume with `subscribe {after}`. */
+  slowConsumer: 4008,
 } as const;

@@ -1,9 +1,8 @@
 export { createPrismaClient, type Db, type DatabaseOptions } from './client.js';
+export { DatabaseUnavailableError, isDatabaseUnavailable } from './errors.js';
 export { sql, querySql, transactionSql, type SqlStatement, type SqlQuery } from './sql.js';
 export { migrate, readMigrations, ensureDatabase, dropDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { encodeCursor, decodeCursor, toPage, type KeysetCursor } from './pagination.js';
-export { canTransition, isTerminal, allowedSources } from './run-state.js';
 export { Prisma, PrismaClient } from './generated/prisma/client.js';
 export type * from './generated/prisma/models.js';
 export { MessageRole, RunStatus as DbRunStatus, StepStatus as DbStepStatus, UsageStatus } from './generated/prisma/enums.js';
-export { activateNextRun, type ActivatedRun } from './scheduler.js';

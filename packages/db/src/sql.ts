@@ -1,5 +1,6 @@
 import type { PrismaClient } from './generated/prisma/client.js';
 import { poolOf } from './client.js';
+import { classifyDriverError } from './errors.js';
 
 const statement = Symbol('netra.sql');
 
@@ -34,8 +35,12 @@ export function sql(name: string) {
  */
 export async function querySql<Row extends Record<string, unknown>>(db: PrismaClient, query: SqlStatement): Promise<Row[]> {
   const { pool, prepared } = poolOf(db);
-  const result = await pool.query<Row>({ ...(prepared ? { name: query.name } : {}), text: query.text, values: [...query.values] });
-  return result.rows;
+  try {
+    const result = await pool.query<Row>({ ...(prepared ? { name: query.name } : {}), text: query.text, values: [...query.values] });
+    return result.rows;
+  } catch (error) {
+    throw classifyDriverError(error);
+  }
 }
 
 /** Runs statements on one connection of the pool, inside a transaction: the statements `run` gives to `query`. */
@@ -47,15 +52,23 @@ export type SqlQuery = <Row extends Record<string, unknown>>(query: SqlStatement
  */
 export async function transactionSql<T>(db: PrismaClient, work: (query: SqlQuery) => Promise<T>): Promise<T> {
   const { pool, prepared } = poolOf(db);
-  const client = await pool.connect();
+  const client = await pool.connect().catch((error: unknown) => {
+    throw classifyDriverError(error);
+  });
   // A connection whose ROLLBACK failed is broken: released with the error, the pool closes it instead of reusing it.
   let broken: Error | undefined;
+  // Only what the driver threw is sorted (a connection failure becomes DatabaseUnavailableError); `work`'s own
+  // errors go on to the caller as they are.
+  const run = async <Row extends Record<string, unknown>>(q: { name?: string; text: string; values?: unknown[] }) =>
+    client.query<Row>(q).catch((error: unknown) => {
+      throw classifyDriverError(error);
+    });
   try {
-    await client.query('BEGIN');
+    await run({ text: 'BEGIN' });
     const query: SqlQuery = async <Row extends Record<string, unknown>>(q: SqlStatement) =>
-      (await client.query<Row>({ ...(prepared ? { name: q.name } : {}), text: q.text, values: [...q.values] })).rows;
+      (await run<Row>({ ...(prepared ? { name: q.name } : {}), text: q.text, values: [...q.values] })).rows;
     const result = await work(query);
-    await client.query('COMMIT');
+    await run({ text: 'COMMIT' });
     return result;
   } catch (error) {
     try {

@@ -68,6 +68,8 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
     this.chain = (options.chain ?? []).filter((t) => t.provider.name !== 'local');
     this.local = options.local ?? new LocalProvider();
     this.breakers = new Breakers({
+      // The probe of a half-open breaker: the smallest real call to the model.
+      probe: (provider, model) => this.probe(provider, model),
       ...options.breakers,
       onChange: () => {
         options.breakers?.onChange?.();
@@ -131,7 +133,7 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
         }
       }
       try {
-        const answer = await this.breakers.run(provider, target.model, () => this.attempts(target, request));
+        const answer = await this.attempts(target, request);
         // Truncated or rejected answers are returned (the caller decides) but never cached.
         if (key && this.options.cache && answer.finishReason !== 'length' && (!request.accept || request.accept(answer.text))) {
           await this.options.cache.set(key, answer);
@@ -154,6 +156,14 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
     return { ...answer, latencyMs: performance.now() - started, fallback: this.chain.length > 0, cached: false };
   }
 
+  /** A half-open breaker's probe: a one-token answer within the attempt timeout. */
+  private async probe(providerName: string, model: string): Promise<void> {
+    const target = this.chain.find((t) => t.provider.name === providerName && t.model === model);
+    if (!target) return;
+    const request: LlmRequest = { purpose: 'probe', messages: [{ role: 'user', content: 'ping' }], maxTokens: 1, deterministic: () => 'pong' };
+    await target.provider.complete(request, model, AbortSignal.timeout(this.timeoutMs));
+  }
+
   /** Attempts at one model: per-attempt timeout, retries with backoff. Throws the last failure. */
   private async attempts(target: ChainTarget, request: LlmRequest): Promise<ProviderAnswer> {
     const { name: provider } = target.provider;
@@ -164,14 +174,22 @@ export class LlmClient extends EventEmitter<LlmClientEvents> {
       const t0 = performance.now();
       let failure: unknown;
       try {
-        const answer = await withSpan(
-          'llm.attempt',
-          { kind: SpanKind.CLIENT, attributes: { 'gen_ai.system': provider, 'gen_ai.request.model': target.model, 'netra.llm.attempt': attempt } },
-          () => target.provider.complete(request, target.model, signal),
+        // Each attempt goes through the model's breaker, so retries count: failures cannot hide behind them.
+        // The caller's abort is named before the breaker sees it: a cancelled run does not count against the model.
+        const answer = await this.breakers.run(provider, target.model, () =>
+          withSpan(
+            'llm.attempt',
+            { kind: SpanKind.CLIENT, attributes: { 'gen_ai.system': provider, 'gen_ai.request.model': target.model, 'netra.llm.attempt': attempt } },
+            () => target.provider.complete(request, target.model, signal),
+          ).catch((error: unknown) => {
+            throw request.signal?.aborted ? new LlmCallError('aborted', 'cancelled by the caller', { cause: error }) : error;
+          }),
         );
         this.record(request, { provider, model: target.model, outcome: 'ok', latencyMs: performance.now() - t0, usage: answer.usage });
         return answer;
       } catch (error) {
+        // An open breaker ends this model's attempts at once: the chain moves on.
+        if (error instanceof LlmCallError && error.failure === 'breaker_open') throw error;
         failure = error;
       } finally {
         clearTimeout(timer);

@@ -8,3 +8,4 @@ export { LlmCallError, isRetryableStatus, type LlmFailure } from './errors.js';
 export { backoffDelay, parseRetryAfter, type BackoffOptions } from './retry.js';
 export { repairJson, checkJson, completeJson, type JsonAnswer, type JsonCheck } from './json.js';
 export type { ChatMessage, ChainTarget, FinishReason, LlmProvider, LlmRequest, LlmResult, LlmTool, LlmUsage, ProviderAnswer, ToolCallsAnswer } from './types.js';
+export { BreakerReporter, type BreakerReporterOptions } from './breaker-reporter.js';

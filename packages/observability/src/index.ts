@@ -1,5 +1,5 @@
 export { withContext, addContext, currentContext, type LogContext } from './context.js';
-export { logger, configureLogging, errorFields, redact, type Logger, type LoggingOptions } from './logger.js';
+export { logger, configureLogging, errorFields, redact, warnOnce, warnedOnce, formatPretty, type Logger, type LoggingOptions, type LogFormat } from './logger.js';
 export { registry, metrics, collectDefaultMetrics } from './metrics.js';
 export { runHealthChecks, type HealthCheck, type HealthReport, type CheckResult } from './health.js';
 export {

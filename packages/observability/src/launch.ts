@@ -1,5 +1,5 @@
 import { collectDefaultMetrics } from './metrics.js';
-import { configureLogging, errorFields, logger } from './logger.js';
+import { configureLogging, errorFields, logger, warnOnce, type LogFormat } from './logger.js';
 import { startTracing, tracingRequested } from './tracing.js';
 
 /** What a process entry point runs: the gateway or the supervisor worker. */
@@ -12,6 +12,7 @@ export interface Launchable {
 /** The settings `launch` reads (a subset of @netra/config's Config). */
 export interface LaunchConfig {
   LOG_LEVEL: string;
+  LOG_FORMAT?: LogFormat;
   OTEL_SERVICE_NAME?: string | undefined;
   OTEL_TRACES_EXPORTER: string[];
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
@@ -41,13 +42,22 @@ export async function launch<C extends LaunchConfig>(options: LaunchOptions<C>):
       enabled: tracingRequested(config),
       ...(config.OTEL_SERVICE_NAME ? { serviceName: config.OTEL_SERVICE_NAME } : {}),
     });
-    configureLogging({ service, level: config.LOG_LEVEL });
+    configureLogging({ service, level: config.LOG_LEVEL, ...(config.LOG_FORMAT ? { format: config.LOG_FORMAT } : {}) });
     collectDefaultMetrics(service);
-    for (const warning of warnings) logger.warn(warning);
+    for (const warning of warnings) warnOnce(warning);
     if (tracing.enabled) logger.info('tracing on (OpenTelemetry)');
 
     const app = await options.create(config);
+    // One shutdown per process, whatever number of signals arrive: `npm start` and a terminal both signal the
+    // whole process group, so a child gets SIGTERM twice (from the group and from the launcher). The handlers stay
+    // installed — with `once`, the second signal would take Node's default action and kill the process mid-drain.
+    let stopping: string | undefined;
     const stop = (signal: string) => {
+      if (stopping) {
+        logger.info('signal received while already shutting down; ignored', { signal, first: stopping });
+        return;
+      }
+      stopping = signal;
       logger.info('signal received', { signal });
       app
         .close()
@@ -61,8 +71,8 @@ export async function launch<C extends LaunchConfig>(options: LaunchOptions<C>):
           },
         );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
     await app.start();
   } catch (error) {
     logger.error(`${service} failed to start`, errorFields(error));

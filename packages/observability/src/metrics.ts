@@ -36,6 +36,8 @@ export const metrics = {
   wsFrames: counter('netra_ws_frames_total', 'WebSocket frames by direction and type', ['direction', 'type'] as const),
   messagesAccepted: counter('netra_messages_accepted_total', 'User messages accepted (runs created)', ['transport'] as const),
   messagesRejected: counter('netra_messages_rejected_total', 'User messages rejected, by error code', ['code'] as const),
+  wsSlowConsumers: counter('netra_ws_slow_consumers_total', 'Sockets closed (4008) for holding too many unsent bytes', [] as const),
+  wsHeartbeatBatch: histogram('netra_ws_heartbeat_batch_sockets', 'Sockets pinged per heartbeat tick (the wheel spreads them over the interval)', [] as const, [1, 10, 50, 100, 250, 500, 1000, 5000, 20000]),
   eventsDelivered: counter('netra_events_delivered_total', 'Run events written to client sockets', [] as const),
   queueDepth: gauge('netra_queue_jobs', 'Jobs in the agent-runs queue by state (sampled)', ['state'] as const),
   queueWait: histogram('netra_queue_wait_seconds', 'Time from acceptance to a worker starting the run', [] as const),
@@ -45,6 +47,7 @@ export const metrics = {
     'outcome',
   ] as const),
   runsFinished: counter('netra_runs_finished_total', 'Runs that reached a terminal state', ['status'] as const),
+  runsWaitingForDatabase: gauge('netra_runs_waiting_for_database', 'Runs of this worker holding their job while PostgreSQL is unavailable', [] as const),
   // LLM layer. `model` values come from the configured chain (LLM_MODELS) plus `local`: bounded.
   llmCalls: counter('netra_llm_calls_total', 'LLM provider attempts by outcome (ok, error, timeout, aborted, breaker_open, cached)', [
     'provider',

@@ -1,2 +1,16 @@
-export { RunScheduler, type RunRef, type RunSchedulerDeps } from './scheduler.js';
+export {
+  RunEngine,
+  type RunEngineDeps,
+  type RunEngineEvents,
+  type RunRef,
+  type AcceptInput,
+  type AcceptResult,
+  type CancelOutcome,
+  type ClaimedRun,
+  type StepError,
+  type NextStep,
+} from './engine.js';
+export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';
+export { createInfra, type Infra, type InfraRole } from './infra.js';
+export { CheckpointWriter, type CheckpointWriterOptions, type StepWrite } from './checkpoints.js';

@@ -1,7 +1,8 @@
 import type { Redis, RedisNames, RunQueue } from '@netra/bus';
-import type { Db } from '@netra/db';
+import { querySql, sql, type Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
-import type { RunScheduler } from './scheduler.js';
+import { IN_PROGRESS } from './transitions.js';
+import type { RunEngine } from './engine.js';
 
 export interface ReconcilerOptions {
   /** How often one worker of the fleet checks. Default 5 s. */
@@ -37,7 +38,7 @@ export class Reconciler {
   private readonly batch: number;
 
   constructor(
-    private readonly deps: { db: Db; queue: RunQueue; scheduler: RunScheduler; redis: Redis; names: RedisNames },
+    private readonly deps: { db: Db; queue: RunQueue; engine: RunEngine; redis: Redis; names: RedisNames },
     options: ReconcilerOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 5_000;
@@ -72,51 +73,51 @@ export class Reconciler {
   }
 
   async reconcileOnce(): Promise<ReconcileReport> {
-    const { db, scheduler, queue } = this.deps;
+    const { db, engine, queue } = this.deps;
     const report: ReconcileReport = { staleActive: 0, orphanedThreads: 0, requeued: 0, failed: 0 };
     const staleSeconds = this.staleAfterMs / 1000;
 
-    const stale = await db.$queryRaw<{ thread_id: string; run_id: string }[]>`
+    const stale = await querySql<{ thread_id: string; run_id: string }>(db, sql('reconcile_stale')`
       SELECT t.id AS thread_id, t.active_run_id AS run_id
         FROM threads t JOIN runs r ON r.id = t.active_run_id
-       WHERE r.status IN ('completed', 'failed', 'cancelled')
-       LIMIT ${this.batch}`;
+       WHERE r.status::text <> ALL(${IN_PROGRESS}::text[])
+       LIMIT ${this.batch}`);
     for (const row of stale) {
-      await scheduler.advance(row.thread_id, row.run_id);
+      await engine.handOver(row.thread_id, row.run_id);
       report.staleActive += 1;
     }
 
-    const orphaned = await db.$queryRaw<{ thread_id: string }[]>`
+    const orphaned = await querySql<{ thread_id: string }>(db, sql('reconcile_orphaned')`
       SELECT DISTINCT r.thread_id
         FROM runs r JOIN threads t ON t.id = r.thread_id
        WHERE r.status = 'queued' AND t.active_run_id IS NULL
-         AND r.created_at < now() - make_interval(secs => ${staleSeconds})
-       LIMIT ${this.batch}`;
+         AND r.created_at < now() - make_interval(secs => ${staleSeconds}::float8)
+       LIMIT ${this.batch}`);
     for (const row of orphaned) {
-      await scheduler.advance(row.thread_id, null);
+      await engine.handOver(row.thread_id, null);
       report.orphanedThreads += 1;
     }
 
-    const active = await db.$queryRaw<{ id: string; thread_id: string; user_id: string }[]>`
+    const active = await querySql<{ id: string; thread_id: string; user_id: string }>(db, sql('reconcile_active')`
       SELECT r.id, r.thread_id, r.user_id
         FROM threads t JOIN runs r ON r.id = t.active_run_id
-       WHERE r.status IN ('queued', 'running')
-         AND coalesce(r.started_at, r.created_at) < now() - make_interval(secs => ${staleSeconds})
-       LIMIT ${this.batch}`;
+       WHERE r.status::text = ANY(${IN_PROGRESS}::text[])
+         AND coalesce(r.started_at, r.created_at) < now() - make_interval(secs => ${staleSeconds}::float8)
+       LIMIT ${this.batch}`);
     for (const run of active) {
       const ref = { runId: run.id, threadId: run.thread_id, userId: run.user_id };
       const state = await queue.getJobState(run.id);
       if (state === 'unknown') {
-        await scheduler.enqueue(ref);
+        await engine.enqueue(ref);
         report.requeued += 1;
       } else if (state === 'failed') {
         const job = await queue.getJob(run.id);
-        await scheduler.fail(ref, { code: 'attempts_exhausted', message: job?.failedReason ?? 'the run failed in every attempt' });
+        await engine.fail(ref, { code: 'attempts_exhausted', message: job?.failedReason ?? 'the run failed in every attempt' });
         report.failed += 1;
       } else if (state === 'completed') {
         // Its job ended without finishing the run (should not happen): give the run a fresh job.
         await queue.remove(run.id);
-        await scheduler.enqueue(ref);
+        await engine.enqueue(ref);
         report.requeued += 1;
       }
     }

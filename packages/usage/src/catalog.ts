@@ -7,6 +7,13 @@ import {
 } from '@netra/contracts';
 import { Prisma, type Db } from '@netra/db';
 import { CATALOG_SEED } from './catalog-seed.js';
+import { reprice, storedModelNames, type RepriceGroup, type RepriceResult } from './reprice.js';
+
+/** A catalog change and the repricing it caused (events priced from the catalog follow their model's price). */
+export interface CatalogChange {
+  entry: ModelCatalogEntry;
+  repriced: RepriceResult;
+}
 
 /** How long loaded prices are reused by ingestion. */
 export const PRICE_BOOK_TTL_MS = 10_000;
@@ -146,26 +153,68 @@ export class CatalogService {
     return this.prices.book;
   }
 
-  async create(body: CreateModelBody): Promise<ModelCatalogEntry> {
+  /** The catalog's prices as stored now (no cache): what a repricing compares. */
+  private async loadBook(): Promise<PriceBook> {
+    const rows = await this.db.modelCatalogEntry.findMany({ select: { provider: true, model: true, inputPricePerMTok: true, outputPricePerMTok: true } });
+    return new PriceBook(rows);
+  }
+
+  /**
+   * After a change of `changed` (its model name before and after): the stored event model names that were or are
+   * now priced by it, grouped by their price now, and repriced (reprice.ts). A name no entry prices any more (the
+   * entry was renamed) goes back to cost 0, as if it had been imported unpriced.
+   */
+  private async repriceAfter(before: PriceBook, after: PriceBook, changed: readonly string[]): Promise<RepriceResult> {
+    const groups = new Map<string, RepriceGroup & { names: string[] }>();
+    for (const name of await storedModelNames(this.db)) {
+      const was = before.find(name);
+      const now = after.find(name);
+      if (!changed.includes(was?.model ?? '') && !changed.includes(now?.model ?? '')) continue;
+      const input = now?.inputPricePerMTok ?? 0;
+      const output = now?.outputPricePerMTok ?? 0;
+      const key = `${input}/${output}`;
+      const group = groups.get(key) ?? { names: [], inputPricePerMTok: input, outputPricePerMTok: output };
+      group.names.push(name);
+      groups.set(key, group);
+    }
+    return reprice(this.db, [...groups.values()]);
+  }
+
+  private forget(): void {
+    this.prices = undefined;
+    snapshots.delete(this.db);
+  }
+
+  /** Adds a model; events stored earlier under its name (unpriced, at $0) are priced now, rollups included. */
+  async create(body: CreateModelBody): Promise<CatalogChange> {
+    const before = await this.loadBook();
+    let entry: ModelCatalogEntry;
     try {
       const row = await this.db.modelCatalogEntry.create({ data: { ...body, typicalLatencyMs: body.typicalLatencyMs ?? null } });
-      this.prices = undefined;
-      snapshots.delete(this.db);
-      return toEntry(row);
+      this.forget();
+      entry = toEntry(row);
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         throw new ConflictError(`Model ${body.model} is already in the catalog`, { model: body.model });
       }
       throw error;
     }
+    return { entry, repriced: await this.repriceAfter(before, await this.loadBook(), [entry.model]) };
   }
 
-  async update(id: string, body: UpdateModelBody): Promise<ModelCatalogEntry> {
+  /**
+   * Corrects a model; when its prices or name change, the events priced from the catalog under it are repriced
+   * (rollups included). Repricing is idempotent: if it fails after the correction was stored, sending the same
+   * correction again completes it.
+   */
+  async update(id: string, body: UpdateModelBody): Promise<CatalogChange> {
+    const before = await this.loadBook();
+    const previous = await this.db.modelCatalogEntry.findUnique({ where: { id }, select: { model: true } });
+    let entry: ModelCatalogEntry;
     try {
       const row = await this.db.modelCatalogEntry.update({ where: { id }, data: body });
-      this.prices = undefined;
-      snapshots.delete(this.db);
-      return toEntry(row);
+      this.forget();
+      entry = toEntry(row);
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') throw new NotFoundError('Model');
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
@@ -173,5 +222,8 @@ export class CatalogService {
       }
       throw error;
     }
+    const priced = body.model !== undefined || body.inputPricePerMTok !== undefined || body.outputPricePerMTok !== undefined;
+    const repriced = priced ? await this.repriceAfter(before, await this.loadBook(), [entry.model, previous?.model ?? entry.model]) : { events: 0, workspaces: 0 };
+    return { entry, repriced };
   }
 }

@@ -2,7 +2,8 @@ export { UsageService, ImportFailedError, MAX_REPORTED_ERRORS, IMPORT_BATCH, IMP
 export { UsageWriter, DEFAULT_DIMENSIONS, type UsageWriterOptions, type WriteResult } from './ingest.js';
 export { writeStatement, rebuildDay, drainRebuilds, PROMPT_SET_CAP } from './rollups.js';
 export { estimateDistinct, estimateFromSetBits, sketchOf, sketchPosition, SKETCH_LENGTH } from './sketch.js';
-export { CatalogService, PriceBook, canonicalModel, costOf, PRICE_BOOK_TTL_MS, type ModelPrice } from './catalog.js';
+export { CatalogService, PriceBook, canonicalModel, costOf, PRICE_BOOK_TTL_MS, type ModelPrice, type CatalogChange } from './catalog.js';
+export { reprice, storedModelNames, type RepriceGroup, type RepriceResult } from './reprice.js';
 export { CATALOG_SEED, CATALOG_SOURCE_DATE } from './catalog-seed.js';
 export { jsonLines, csvRecords, validateEvent, CsvHeaderError, MAX_RECORD_BYTES, type RawRecord } from './parse.js';
 export { syntheticEvents, syntheticWindow, seededRandom, anomalyOf, promptHashOf, SYNTHETIC_APPS, type SyntheticOptions, type AnomalyKind } from './synthetic.js';

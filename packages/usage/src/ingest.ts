@@ -65,6 +65,8 @@ export class UsageWriter {
         f: e.ttftMs ?? null,
         s: e.status,
         c: e.costUsd ?? (price ? costOf(price, e.promptTokens, e.completionTokens) : 0),
+        // Only sent when true (most batches price every event from the catalog: one key per event is cheap).
+        ...(e.costUsd === undefined ? { e: true } : {}),
         h: e.promptHash ?? null,
         md: e.metadata ?? null,
         cp: e.cachedPromptTokens ?? null,

@@ -43,11 +43,11 @@ export function writeStatement(userId: string, records: string, hashStats: strin
       SELECT id FROM users WHERE id = ${userId}::uuid FOR KEY SHARE
     ), ins AS (
       INSERT INTO usage_events (user_id, event_id, ts, app, model, provider, prompt_tokens, completion_tokens,
-                                latency_ms, latency_bucket, ttft_ms, status, cost_usd, prompt_hash, metadata,
+                                latency_ms, latency_bucket, ttft_ms, status, cost_usd, cost_estimated, prompt_hash, metadata,
                                 cached_prompt_tokens, quality_score)
-      SELECT owner.id, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, t.h, t.md, t.cp, t.q
+      SELECT owner.id, t.i, t.t, t.a, t.m, t.p, t.pt, t.ct, t.l, t.b, t.f, t.s::"UsageStatus", t.c, coalesce(t.e, false), t.h, t.md, t.cp, t.q
         FROM owner, json_to_recordset(${records}::json)
-             AS t(i text, t timestamptz, a text, m text, p text, pt int, ct int, l int, b smallint, f int, s text, c float8, h text, md jsonb, cp int, q real)
+             AS t(i text, t timestamptz, a text, m text, p text, pt int, ct int, l int, b smallint, f int, s text, c float8, e boolean, h text, md jsonb, cp int, q real)
       ON CONFLICT (user_id, event_id) DO NOTHING
       RETURNING ts, model, app, status, prompt_tokens, completion_tokens, cost_usd, latency_bucket, ttft_ms, prompt_hash, metadata,
                 cached_prompt_tokens, quality_score

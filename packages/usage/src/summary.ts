@@ -283,8 +283,17 @@ export function views(b: Breakdown) {
   };
 }
 
-/** `GET /usage/summary`: the window's usage by model, app, day and day × model. */
+/** `GET /usage/summary`: the window's usage by model, app, day, day × model and day × app. */
 export async function summarize(db: Db, userId: string, window: Window): Promise<UsageSummary> {
-  const { workloads: _workloads, ...lists } = views(await breakdown(db, userId, window));
-  return { window: { from: window.from.toISOString(), to: window.to.toISOString() }, ...lists };
+  const b = await breakdown(db, userId, window, { dayApp: true });
+  const { workloads: _workloads, ...lists } = views(b);
+  const byDayAndApp = [...b.byDayApp]
+    .flatMap(([day, apps]) =>
+      [...apps].map(([app, a]) => {
+        const s = a.stats();
+        return { day, app, requests: s.requests, costUsd: s.costUsd, p95LatencyMs: s.p95LatencyMs };
+      }),
+    )
+    .sort((x, y) => x.day.localeCompare(y.day) || x.app.localeCompare(y.app));
+  return { window: { from: window.from.toISOString(), to: window.to.toISOString() }, ...lists, byDayAndApp };
 }

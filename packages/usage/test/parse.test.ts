@@ -63,7 +63,7 @@ describe('csvRecords', () => {
 
 describe('validateEvent', () => {
   it('accepts a valid event and names the field at fault otherwise', () => {
-    expect(validateEvent(event)).toEqual({ ok: true, event });
+    expect(validateEvent(event)).toEqual({ ok: true, event: { ...event, timestamp: '2026-10-05T10:00:00.000Z' } });
     const bad = validateEvent({ ...event, latencyMs: -1, promptHash: 'nothex' });
     expect(bad.ok).toBe(false);
     if (bad.ok) return;

@@ -122,58 +122,40 @@ export interface StartedRun {
   userId: string;
 }
 
+/** What the firer needs of the run engine (@netra/runs RunEngine): accept a message as the user would. */
+export interface RunAcceptor {
+  accept(
+    userId: string,
+    input: { threadId: string; text: string; clientMessageId: string },
+  ): Promise<{ kind: 'accepted'; runId: string; duplicate: boolean } | { kind: 'not_found' } | { kind: 'busy'; activeRunId: string }>;
+}
+
 /**
- * Posts a schedule's question for one slot, as the user would (a user message and a run, queued behind the
- * thread's active run). Exactly once per slot: the message's client id names the slot, and the messages' unique
- * index on (thread, client id) turns a second job for the same slot — another worker, a restart, a retry — into a
- * no-op.
+ * Posts a schedule's question for one slot, as the user would: through the run engine's accept (a user message and
+ * a run, queued behind the thread's active run). Exactly once per slot: the message's client id names the slot, and
+ * the engine returns the first acceptance for a client id it has seen — a second job for the same slot (another
+ * worker, a restart, a retry) starts nothing.
  */
 export class ScheduleFirer {
   private readonly log = logger.child({ component: 'schedule-firer' });
 
   constructor(
     private readonly db: Db,
-    /** Puts a run that became its thread's active run on the run queue (RunScheduler.enqueue). */
-    private readonly enqueue: (run: StartedRun) => Promise<boolean>,
+    private readonly runs: RunAcceptor,
   ) {}
 
-  /** The run started for the slot; null when the slot had run already or the schedule is gone. */
+  /** The run started for the slot; null when the slot had run already or the schedule (or its thread) is gone. */
   async fire(scheduleId: string, slotMs: number): Promise<StartedRun | null> {
     const schedule = await this.db.schedule.findUnique({ where: { id: scheduleId }, select: { userId: true, threadId: true, question: true } });
     if (!schedule) return null;
     const clientMessageId = slotMessageId(scheduleId, slotMs);
-    const [row] = await querySql<{ run_id: string; started: boolean }>(
-      this.db,
-      sql('schedule_fire')`
-        WITH thread AS (
-          SELECT t.id, t.active_run_id FROM threads t
-           WHERE t.id = ${schedule.threadId}::uuid AND t.user_id = ${schedule.userId}::uuid
-             FOR UPDATE
-        ), msg AS (
-          INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
-          SELECT id, ${schedule.userId}::uuid, 'user', ${schedule.question}, ${clientMessageId} FROM thread
-          ON CONFLICT (thread_id, client_message_id) DO NOTHING
-          RETURNING id, thread_id
-        ), run AS (
-          INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
-          SELECT thread_id, ${schedule.userId}::uuid, id, 'enqueue' FROM msg
-          RETURNING id, thread_id
-        ), activated AS (
-          UPDATE threads SET active_run_id = run.id, updated_at = now()
-            FROM run
-           WHERE threads.id = run.thread_id AND (SELECT active_run_id FROM thread) IS NULL
-          RETURNING threads.id
-        )
-        SELECT (SELECT id FROM run) AS run_id, EXISTS (SELECT 1 FROM activated) AS started`,
-    );
-    if (!row?.run_id) {
-      this.log.info('schedule slot already ran', { scheduleId, slot: new Date(slotMs).toISOString() });
+    const result = await this.runs.accept(schedule.userId, { threadId: schedule.threadId, text: schedule.question, clientMessageId });
+    if (result.kind !== 'accepted' || result.duplicate) {
+      this.log.info(result.kind === 'accepted' ? 'schedule slot already ran' : 'schedule thread is gone', { scheduleId, slot: new Date(slotMs).toISOString() });
       return null;
     }
-    const run = { runId: row.run_id, threadId: schedule.threadId, userId: schedule.userId };
-    this.log.info('schedule fired', { scheduleId, slot: new Date(slotMs).toISOString(), runId: run.runId, started: row.started });
-    // A run queued behind the thread's active one is started by the worker that finishes that one.
-    if (row.started) await this.enqueue(run).catch((error: unknown) => this.log.warn('could not enqueue the scheduled run; the reconciler will', { runId: run.runId, ...errorFields(error) }));
+    const run = { runId: result.runId, threadId: schedule.threadId, userId: schedule.userId };
+    this.log.info('schedule fired', { scheduleId, slot: new Date(slotMs).toISOString(), runId: run.runId });
     return run;
   }
 }

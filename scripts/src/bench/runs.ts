@@ -8,12 +8,16 @@
  *      threads), measured from send to the accepted frame;
  *   2. throughput: BENCH_RUNS messages sent as fast as the sockets allow into BENCH_THREADS threads, runs/s until
  *      every run's agent_completed arrived; platform time per run from Postgres (started → finished, all of it
- *      platform since the local provider answers at once) and queue wait (accepted → started).
+ *      platform since the local provider answers at once) and queue wait (accepted → started);
+ *   3. CPU per run during the throughput phase, per process from /proc: the gateway, the workers, the PostgreSQL
+ *      backends of the bench's database and the bench's own redis-server — what a run costs the machine, whatever
+ *      else the machine is doing (unlike wall time).
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import WebSocket from 'ws';
-import { percentile, Scratch, runBenchmark, PIPELINE_ENV } from './scratch.js';
+import { cpuByGroup } from './cpu.js';
+import { percentile, Scratch, runBenchmark, PIPELINE_ENV, type AppProcess } from './scratch.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -49,11 +53,12 @@ async function connect(url: string, token: string): Promise<Client> {
 
 async function main(): Promise<void> {
   console.log(`Netra run benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores, Node ${process.version}`);
-  const scratch = await Scratch.create();
+  const scratch = await Scratch.create({ ownRedis: true });
   const { db } = scratch;
   try {
     const gateway = await scratch.start('gateway', PIPELINE_ENV);
-    for (let i = 0; i < 2; i += 1) await scratch.start('worker', { ...PIPELINE_ENV, WORKER_CONCURRENCY: '32' });
+    const workers: AppProcess[] = [];
+    for (let i = 0; i < 2; i += 1) workers.push(await scratch.start('worker', { ...PIPELINE_ENV, WORKER_CONCURRENCY: '32' }));
     const http = `http://127.0.0.1:${String(gateway.ready.port)}`;
     const token = ((await (await fetch(`${http}/api/v1/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'bench' }) })).json()) as { token: string }).token;
     const threadIds: string[] = [];
@@ -97,12 +102,27 @@ async function main(): Promise<void> {
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${dbName}`)[0]?.n ?? 0);
     const commitsBefore = await commits();
+    const backends = await scratch.databaseBackends();
+    const groups = {
+      gateway: async () => [gateway.child.pid ?? -1],
+      workers: async () => workers.map((w) => w.child.pid ?? -1),
+      // Backends opened during the burst count whole (they did nothing before it).
+      postgres: async () => [...new Set([...backends, ...(await scratch.databaseBackends())])],
+      redis: async () => [scratch.redisPid ?? -1],
+    };
+    const cpuBefore = await cpuByGroup(groups);
     const burstStart = performance.now();
     for (let i = 0; i < runs; i += 1) {
       clients[i % sockets]!.socket.send(JSON.stringify({ type: 'user_message', threadId: threadIds[i % threads], text: 'How can we cut cost?', clientMessageId: randomUUID() }));
     }
     while (completed.size < runs && performance.now() - burstStart < 600_000) await new Promise((r) => setTimeout(r, 50));
     const burstSeconds = (performance.now() - burstStart) / 1000;
+    const cpuAfter = await cpuByGroup(groups);
+    const perRun = Object.fromEntries(Object.keys(groups).map((g) => [g, ((cpuAfter[g] ?? 0) - (cpuBefore[g] ?? 0)) / Math.max(1, completed.size)]));
+    const cpuTotal = Object.values(perRun).reduce((sum, v) => sum + v, 0);
+    console.log(
+      `CPU per run (from /proc, throughput phase): ${cpuTotal.toFixed(2)} ms = gateway ${perRun.gateway?.toFixed(2)} + workers ${perRun.workers?.toFixed(2)} + PostgreSQL ${perRun.postgres?.toFixed(2)} (backends of this database: ${backends.length}) + Redis ${perRun.redis?.toFixed(2)}`,
+    );
     console.log(`throughput: ${completed.size} runs in ${burstSeconds.toFixed(1)} s = ${(completed.size / burstSeconds).toFixed(0)} runs/s end to end (${threads} threads, 1 gateway, 2 workers × 32)`);
     // pg_stat_database is updated asynchronously by the backends; give it a moment.
     await new Promise((r) => setTimeout(r, 1_000));

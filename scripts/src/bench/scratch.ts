@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -23,12 +24,16 @@ export interface AppProcess {
 export class Scratch {
   readonly databaseUrl: string;
   readonly prefix: string;
-  readonly redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  readonly redisUrl: string;
+  /** The bench's own redis-server (`ownRedis`), so its CPU is this benchmark's alone. */
+  private readonly redisServer: ChildProcess | undefined;
   readonly env: Record<string, string>;
   readonly db: Db;
   private readonly processes: AppProcess[] = [];
 
-  private constructor() {
+  private constructor(redis?: { url: string; child: ChildProcess }) {
+    this.redisUrl = redis?.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    this.redisServer = redis?.child;
     const id = randomBytes(4).toString('hex');
     this.databaseUrl = `${process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432'}/netra_bench_${id}`;
     this.prefix = `bench_${id}`;
@@ -49,8 +54,12 @@ export class Scratch {
     this.db = createPrismaClient({ databaseUrl: this.databaseUrl, poolSize: 2 });
   }
 
-  static async create(): Promise<Scratch> {
-    const scratch = new Scratch();
+  /**
+   * `ownRedis`: start a redis-server of the benchmark's own on a free port (no persistence), so the CPU a run
+   * costs Redis can be read off one process that nothing else on the machine uses.
+   */
+  static async create(options: { ownRedis?: boolean } = {}): Promise<Scratch> {
+    const scratch = new Scratch(options.ownRedis ? await startRedisServer() : undefined);
     await migrate({ databaseUrl: scratch.databaseUrl, migrationsDir: path.join(root, 'prisma/migrations') });
     return scratch;
   }
@@ -86,10 +95,28 @@ export class Scratch {
     return proc;
   }
 
+  /** The pid of the bench's own redis-server (`ownRedis`), or undefined. */
+  get redisPid(): number | undefined {
+    return this.redisServer?.pid;
+  }
+
+  /** The PostgreSQL backends serving this benchmark's database right now (their CPU is the run's). */
+  async databaseBackends(): Promise<number[]> {
+    const dbName = new URL(this.databaseUrl).pathname.slice(1);
+    const rows = await this.db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName} AND pid <> pg_backend_pid()`;
+    return rows.map((r) => r.pid);
+  }
+
   async cleanup(): Promise<void> {
     await Promise.allSettled(this.processes.map((p) => p.stop()));
     await this.db.$disconnect();
     await dropDatabase(this.databaseUrl);
+    if (this.redisServer) {
+      const exited = new Promise((resolve) => this.redisServer?.once('exit', resolve));
+      this.redisServer.kill('SIGTERM');
+      await exited;
+      return;
+    }
     const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1 });
     let cursor = '0';
     do {
@@ -99,6 +126,33 @@ export class Scratch {
     } while (cursor !== '0');
     redis.disconnect();
   }
+}
+
+/** A redis-server on a free port without persistence; resolves once it accepts connections. */
+async function startRedisServer(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const free = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(free));
+    });
+  });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.includes('Ready to accept connections')) return;
+      clearTimeout(timer);
+      lines.close();
+      child.stdout!.resume();
+      resolve();
+    });
+  });
+  return { url: `redis://127.0.0.1:${port}`, child };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -41,17 +41,23 @@ export class Browser {
 
   static async launch(): Promise<Browser> {
     const profile = await mkdtemp(path.join(tmpdir(), 'netra-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1280, height: 860 },
-      deviceScaleFactor: 1,
-      acceptDownloads: true,
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    });
-    return new Browser(context, profile);
+    try {
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ARGS,
+        viewport: { width: 1280, height: 860 },
+        deviceScaleFactor: 1,
+        acceptDownloads: true,
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
+      return new Browser(context, profile);
+    } catch (error) {
+      // No browser object exists to close: its profile folder goes here, or it is left behind in /tmp.
+      await rm(profile, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /**

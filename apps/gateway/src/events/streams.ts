@@ -1,8 +1,8 @@
-import { formatEventId, RunEventEnvelope } from '@netra/contracts';
+import { formatEventId, type RunEventEnvelope } from '@netra/contracts';
 import type { RunEventLog, RunEventSubscriber } from '@netra/bus';
 import type { Db } from '@netra/db';
-import { errorFields, logger } from '@netra/observability';
-import { EventFeed, type FeedWriter } from './feed.js';
+import { logger } from '@netra/observability';
+import { ThreadFollower, type FollowerWriter, type ThreadFollowerOptions } from './follower.js';
 
 export interface RunFollow {
   /** Events written by the replay. */
@@ -11,12 +11,20 @@ export interface RunFollow {
   close(): Promise<void>;
 }
 
+/** What a consumer gives to follow a thread; the log, the start of unfinished runs and the routing come from here. */
+export type FollowOptions = Omit<ThreadFollowerOptions, 'log' | 'startOf'>;
+
 /**
- * Reading the thread event logs for resume: replay into a feed, and where a subscriber without a position should
- * start (the beginning of the thread's unfinished runs, so a tab opened mid-run sees the run from its start).
+ * The gateway's one path from the event bus to consumers. It routes each live event from the subscriber to the
+ * ThreadFollowers of its user and thread (WebSocket and SSE alike), tells every follower when the bus drops and
+ * comes back (they catch up from the log themselves), and knows where a follower without a position starts (the
+ * beginning of the thread's unfinished runs, so a tab opened mid-run sees the run from its start).
  */
 export class EventStreams {
   private readonly logger = logger.child({ component: 'event-streams' });
+  /** userId → threadId → followers. */
+  private readonly followers = new Map<string, Map<string, Set<ThreadFollower>>>();
+  private started = false;
 
   constructor(
     private readonly db: Db,
@@ -24,55 +32,96 @@ export class EventStreams {
     readonly subscriber: RunEventSubscriber,
   ) {}
 
-  /** Replays the thread's events after `after` into the feed (which must be in replay mode). */
-  async replay(feed: EventFeed, threadId: string, after: string | null): Promise<number> {
-    let written = 0;
-    for await (const raw of this.log.replay(threadId, after)) {
-      const envelope = RunEventEnvelope.safeParse(JSON.parse(raw));
-      if (envelope.success && feed.replayed(envelope.data, raw)) written += 1;
-    }
-    return written;
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.subscriber.on('event', this.onEvent);
+    this.subscriber.on('disconnected', this.onDisconnected);
+    this.subscriber.on('resubscribed', this.onResubscribed);
+  }
+
+  close(): void {
+    this.started = false;
+    this.subscriber.off('event', this.onEvent);
+    this.subscriber.off('disconnected', this.onDisconnected);
+    this.subscriber.off('resubscribed', this.onResubscribed);
+    for (const threads of this.followers.values()) for (const set of threads.values()) for (const f of set) f.close();
+    this.followers.clear();
   }
 
   /**
-   * Positions a new live feed at the thread's head, so that everything published from now on belongs to it —
-   * even what a Redis outage keeps from being delivered live, which the catch-up then replays.
+   * A follower of `threadId` for one of `userId`'s consumers, receiving live events from now (held until it is
+   * anchored or resumed). The caller keeps the user subscribed on the bus while it follows, and calls `unfollow`.
    */
-  async anchor(feed: EventFeed, threadId: string): Promise<void> {
-    feed.hold();
+  follow(userId: string, options: FollowOptions): ThreadFollower {
+    const follower = new ThreadFollower({ ...options, log: this.log, startOf: (threadId) => this.startOfUnfinishedRuns(threadId) });
+    // Following while the bus is down: what is published until the catch-up is not delivered live.
+    if (this.subscriber.disconnected) follower.disconnected();
+    let threads = this.followers.get(userId);
+    if (!threads) {
+      threads = new Map();
+      this.followers.set(userId, threads);
+    }
+    let set = threads.get(options.threadId);
+    if (!set) {
+      set = new Set();
+      threads.set(options.threadId, set);
+    }
+    set.add(follower);
+    return follower;
+  }
+
+  unfollow(userId: string, follower: ThreadFollower): void {
+    follower.close();
+    const threads = this.followers.get(userId);
+    const set = threads?.get(follower.threadId);
+    if (!threads || !set) return;
+    set.delete(follower);
+    if (set.size === 0) threads.delete(follower.threadId);
+    if (threads.size === 0) this.followers.delete(userId);
+  }
+
+  get followerCount(): number {
+    let n = 0;
+    for (const threads of this.followers.values()) for (const set of threads.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Streams one run's events to `write`: everything after `after` from the log, then live, with no gap or
+   * duplicate at the seam (and a catch-up after a Redis reconnect). The caller ends it with `close()`.
+   */
+  async followRun(options: {
+    userId: string;
+    threadId: string;
+    runId: string;
+    after: string | null;
+    write: FollowerWriter;
+    /** The stream can no longer guarantee completeness (catch-up after a Redis outage failed). */
+    onBroken?: () => void;
+  }): Promise<RunFollow> {
+    const { userId, threadId, runId } = options;
+    await this.subscriber.subscribeUser(userId);
+    const follower = this.follow(userId, {
+      threadId,
+      write: options.write,
+      accept: (envelope) => envelope.runId === runId,
+      // An SSE client that misses the catch-up reconnects with Last-Event-ID; end the stream so it does.
+      ...(options.onBroken ? { onBroken: options.onBroken } : {}),
+    });
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      this.unfollow(userId, follower);
+      await this.subscriber.unsubscribeUser(userId);
+    };
     try {
-      // A thread without events yet has the head null: the feed then owns the whole log from its start.
-      feed.beginReplay(await this.log.head(threadId));
+      const { replayed } = await follower.resume(options.after);
+      return { replayed, close };
     } catch (error) {
-      // Redis is down: the feed stays unpositioned and a catch-up starts from the thread's unfinished runs.
-      this.logger.warn('could not anchor a feed at the thread head', { threadId, ...errorFields(error) });
-    } finally {
-      feed.endReplay();
-    }
-  }
-
-  /**
-   * Brings a live feed up to date after the event bus reconnected: waits for the log's own connection (it may
-   * come back after the subscriber's), then replays from the feed's position; retried a few times.
-   */
-  async catchUp(feed: EventFeed, threadId: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      feed.hold();
-      try {
-        await this.log.whenReady();
-        const after = feed.positioned ? feed.lastEventId : await this.startOfUnfinishedRuns(threadId);
-        feed.beginReplay(after);
-        const replayed = await this.replay(feed, threadId, feed.lastEventId);
-        feed.endReplay();
-        this.logger.info('caught up after reconnect', { threadId, after, replayed });
-        return;
-      } catch (error) {
-        if (attempt >= 5) {
-          feed.endReplay();
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
+      await close();
+      throw error;
     }
   }
 
@@ -95,54 +144,6 @@ export class EventStreams {
     return head;
   }
 
-  /**
-   * Streams one run's events to `write`: everything after `after` from the log, then live, with no gap or
-   * duplicate at the seam (and a catch-up after a Redis reconnect). The caller ends it with `close()`.
-   */
-  async followRun(options: {
-    userId: string;
-    threadId: string;
-    runId: string;
-    after: string | null;
-    write: FeedWriter;
-    /** The stream can no longer guarantee completeness (catch-up after a Redis outage failed). */
-    onBroken?: () => void;
-  }): Promise<RunFollow> {
-    const { userId, threadId, runId } = options;
-    const feed = new EventFeed(options.write, (envelope) => envelope.runId === runId);
-    const onEvent = (eventUser: string, envelope: RunEventEnvelope, raw: string) => {
-      if (eventUser === userId && envelope.threadId === threadId) feed.deliver(envelope, raw);
-    };
-    const onDisconnected = () => feed.hold();
-    const onResubscribed = () => {
-      // An SSE client that misses the catch-up reconnects with Last-Event-ID; end the stream so it does.
-      void this.catchUp(feed, threadId).catch(() => options.onBroken?.());
-    };
-    this.subscriber.on('event', onEvent);
-    this.subscriber.on('resubscribed', onResubscribed);
-    this.subscriber.on('disconnected', onDisconnected);
-    const close = async () => {
-      this.subscriber.off('event', onEvent);
-      this.subscriber.off('resubscribed', onResubscribed);
-      this.subscriber.off('disconnected', onDisconnected);
-      await this.subscriber.unsubscribeUser(userId);
-    };
-    try {
-      await this.subscriber.subscribeUser(userId);
-      feed.beginReplay(options.after);
-      let replayed = 0;
-      try {
-        replayed = await this.replay(feed, threadId, options.after);
-      } finally {
-        feed.endReplay();
-      }
-      return { replayed, close };
-    } catch (error) {
-      await close();
-      throw error;
-    }
-  }
-
   /** The run's retained events after `after`, oldest first (JSON replay without live delivery). */
   async runEvents(threadId: string, runId: string, after: string | null): Promise<unknown[]> {
     const out: unknown[] = [];
@@ -152,4 +153,26 @@ export class EventStreams {
     }
     return out;
   }
+
+  private readonly onEvent = (userId: string, envelope: RunEventEnvelope, raw: string): void => {
+    const set = this.followers.get(userId)?.get(envelope.threadId);
+    if (!set) return;
+    for (const follower of set) follower.live(envelope, raw);
+  };
+
+  /**
+   * The event bus dropped: events published from now until it is back are lost to pub/sub. Every follower holds,
+   * so that nothing delivered live after the reconnect moves its position past that gap before its catch-up.
+   */
+  private readonly onDisconnected = (): void => {
+    this.logger.warn('event bus disconnected; holding live events until the catch-up', { followers: this.followerCount });
+    for (const threads of this.followers.values()) for (const set of threads.values()) for (const f of set) f.disconnected();
+  };
+
+  /** After a Redis outage pub/sub has lost whatever was published meanwhile: every follower catches up from the log. */
+  private readonly onResubscribed = (): void => {
+    // The message is what operators (and the recovery test) look for; `followers` counts sockets' and streams' threads.
+    this.logger.warn('event bus reconnected; catching sockets up from the event log', { followers: this.followerCount });
+    for (const threads of this.followers.values()) for (const set of threads.values()) for (const f of set) void f.catchUp();
+  };
 }

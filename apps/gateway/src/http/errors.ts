@@ -1,4 +1,6 @@
 import { InternalError, isNetraError, UnavailableError, type ErrorCode, type NetraError } from '@netra/contracts';
+import { isRedisUnavailable } from '@netra/bus';
+import { isDatabaseUnavailable } from '@netra/db';
 
 /** The HTTP status of each error code. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -16,24 +18,22 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** Messages of failures that mean "a dependency is down right now", not "this request is wrong". */
-const UNAVAILABLE = [
-  /Stream isn't writeable/i,
-  /Connection is closed/i,
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/,
-  /Command timed out/i,
-  /Can't reach database server|connection terminated|timeout exceeded when trying to connect/i,
-];
+/** How soon a client should retry after a dependency outage (PostgreSQL restarting takes a few seconds). */
+const OUTAGE_RETRY_MS = { postgres: 2_000, redis: 1_000 } as const;
 
 /**
- * Every error a client sees is a NetraError: ours as they are; a dependency outage (Redis, Postgres) becomes a
- * retryable `unavailable`; anything else is an `internal` bug (and gets logged by the caller).
+ * Every error a client sees is a NetraError: ours as they are; a dependency outage — PostgreSQL down, starting
+ * up or shutting down (by SQLSTATE / Prisma code / errno), Redis unreachable — becomes a retryable `unavailable`
+ * with `retryAfterMs`; anything else is an `internal` bug (and gets logged by the caller). Sorted by type and
+ * code, never by message text (see isDatabaseUnavailable, isRedisUnavailable).
  */
 export function toNetraError(error: unknown): { error: NetraError; unexpected: boolean } {
   if (isNetraError(error)) return { error, unexpected: false };
-  const message = error instanceof Error ? `${error.message} ${String((error as { code?: unknown }).code ?? '')}` : String(error);
-  if (UNAVAILABLE.some((re) => re.test(message))) {
-    return { error: new UnavailableError('A backing service is unavailable; retry shortly', { retryAfterMs: 1_000 }), unexpected: false };
+  if (isDatabaseUnavailable(error)) {
+    return { error: new UnavailableError('The database is unavailable; retry shortly', { retryAfterMs: OUTAGE_RETRY_MS.postgres }), unexpected: false };
+  }
+  if (isRedisUnavailable(error)) {
+    return { error: new UnavailableError('A backing service is unavailable; retry shortly', { retryAfterMs: OUTAGE_RETRY_MS.redis }), unexpected: false };
   }
   return { error: new InternalError(), unexpected: true };
 }

@@ -48,6 +48,7 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   named('Report', C.Report);
   const Health = named('Health', C.Health);
   const ModelEntry = named('ModelCatalogEntry', C.ModelCatalogEntry);
+  const ModelChange = named('ModelChangeResult', C.ModelChangeResult);
   const UsageSummary = named('UsageSummary', C.UsageSummary);
   const IngestResult = named('IngestResult', C.IngestResult);
 
@@ -97,6 +98,7 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   // ---- /api/v1 ---------------------------------------------------------------------------------------------
   const v1 = (route: RouteConfig) => path({ ...route, path: `/api/v1${route.path}` });
 
+  v1({ method: 'get', path: '/public-config', tags: ['auth'], summary: 'What a client needs before sign-in (is development login on?)', responses: { 200: json(C.PublicConfig, 'Public settings') } });
   v1({
     method: 'post',
     path: '/auth/dev-token',
@@ -163,8 +165,8 @@ export function buildOpenApi(options: { version: string; serverUrl?: string }): 
   v1({ method: 'get', path: '/usage/summary', tags: ['usage'], summary: 'Cost, tokens, latency percentiles and error rate by model, app and day', security: user, request: { query: C.UsageSummaryQuery }, responses: { 200: json(UsageSummary, 'Summary'), ...errors(400, 401) } });
 
   v1({ method: 'get', path: '/models', tags: ['models'], summary: 'The model catalog', security: user, responses: { 200: json(C.ModelList, 'Models'), ...errors(401) } });
-  v1({ method: 'post', path: '/models', tags: ['models'], summary: 'Add a model (admin)', security: admin, request: { body: { content: { 'application/json': { schema: C.CreateModelBody } } } }, responses: { 201: json(ModelEntry, 'Added'), ...errors(400, 401, 403, 409) } });
-  v1({ method: 'patch', path: '/models/{id}', tags: ['models'], summary: 'Correct a model (admin)', security: admin, request: { ...idParams, body: { content: { 'application/json': { schema: C.UpdateModelBody } } } }, responses: { 200: json(ModelEntry, 'Updated'), ...errors(400, 401, 403, 404, 409) } });
+  v1({ method: 'post', path: '/models', tags: ['models'], summary: 'Add a model (admin)', security: admin, request: { body: { content: { 'application/json': { schema: C.CreateModelBody } } } }, responses: { 201: json(ModelChange, 'Added, with the events it repriced'), ...errors(400, 401, 403, 409) } });
+  v1({ method: 'patch', path: '/models/{id}', tags: ['models'], summary: 'Correct a model (admin)', security: admin, request: { ...idParams, body: { content: { 'application/json': { schema: C.UpdateModelBody } } } }, responses: { 200: json(ModelChange, 'Updated, with the events it repriced'), ...errors(400, 401, 403, 404, 409) } });
 
   // ---- /api/v1 webhooks, budgets, alerts (issue 15) ----------------------------------------------------------
   const Webhook = named('Webhook', C.Webhook);

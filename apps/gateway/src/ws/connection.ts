@@ -1,28 +1,49 @@
 import type { WebSocket } from 'ws';
-import type { RunEventEnvelope, ServerFrame } from '@netra/contracts';
-import { metrics } from '@netra/observability';
-import { EventFeed } from '../events/feed.js';
+import { WsCloseCode, type ServerFrame } from '@netra/contracts';
+import { logger, metrics } from '@netra/observability';
+import type { ThreadFollower } from '../events/follower.js';
+import type { Beating } from './heartbeat.js';
 import type { AuthUser } from '../services/users.js';
 
-/** Above this many unsent bytes the client is not reading; it is closed and can resume with `subscribe`. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+export interface ClientConnectionOptions {
+  /**
+   * Unsent bytes a socket may hold in the gateway before it is closed as a slow consumer (code 4008); the client
+   * resumes with `subscribe {after}`. This is what bounds the gateway's memory per socket.
+   */
+  maxBufferedBytes: number;
+  /** After the slow-consumer close frame, how long the peer has to complete the closing handshake. */
+  slowCloseGraceMs: number;
+}
+
+const log = logger.child({ component: 'ws' });
 
 /**
  * One client socket. It receives the events of the threads it sent to or subscribed to, each exactly once and
- * in event-id order, whatever mix of replay and live delivery produced them (see EventFeed).
+ * in event-id order, whatever mix of replay and live delivery produced them (one ThreadFollower per thread).
  */
-export class ClientConnection {
+export class ClientConnection implements Beating {
   alive = true;
   readonly openedAt = Date.now();
-  private readonly feeds = new Map<string, EventFeed>();
+  private readonly followers = new Map<string, ThreadFollower>();
   /** Frames of one socket are handled one after another, so replies keep the order of requests. */
   private queue: Promise<void> = Promise.resolve();
+  private closing = false;
 
   constructor(
     readonly id: string,
     readonly user: AuthUser,
     readonly socket: WebSocket,
+    private readonly options: ClientConnectionOptions,
   ) {}
+
+  ping(): void {
+    this.socket.ping();
+  }
+
+  /** Missed a heartbeat: the peer is gone (no closing handshake to wait for). */
+  dead(): void {
+    this.socket.terminate();
+  }
 
   /** Runs `task` after every earlier frame of this socket has been handled. */
   serial(task: () => Promise<void>): Promise<void> {
@@ -32,42 +53,54 @@ export class ClientConnection {
     return next;
   }
 
-  send(frame: ServerFrame): void {
-    this.write(JSON.stringify(frame), frame.type);
+  send(frame: ServerFrame): boolean {
+    return this.write(JSON.stringify(frame), frame.type);
   }
 
-  /** The thread's feed, created (live from now) if the socket does not follow the thread yet. */
-  feed(threadId: string): { feed: EventFeed; created: boolean } {
-    const existing = this.feeds.get(threadId);
-    if (existing) return { feed: existing, created: false };
-    const feed = new EventFeed((raw, envelope) => {
-      this.write(raw, envelope.type);
-      metrics.eventsDelivered.inc();
-    });
-    this.feeds.set(threadId, feed);
-    return { feed, created: true };
+  /** The socket's follower of the thread, if it follows it. */
+  follower(threadId: string): ThreadFollower | undefined {
+    return this.followers.get(threadId);
   }
 
-  unfollow(threadId: string): void {
-    this.feeds.delete(threadId);
+  addFollower(follower: ThreadFollower): void {
+    this.followers.set(follower.threadId, follower);
   }
 
-  followed(): [string, EventFeed][] {
-    return [...this.feeds.entries()];
+  removeFollower(threadId: string): ThreadFollower | undefined {
+    const follower = this.followers.get(threadId);
+    this.followers.delete(threadId);
+    return follower;
   }
 
-  /** A live event from the user's channel. */
-  deliver(envelope: RunEventEnvelope, raw: string): void {
-    this.feeds.get(envelope.threadId)?.deliver(envelope, raw);
+  /** Every follower (to unregister them when the socket closes). */
+  allFollowers(): ThreadFollower[] {
+    return [...this.followers.values()];
   }
 
-  private write(data: string, type: string): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.socket.close(1013, 'slow consumer: resume with subscribe');
-      return;
+  /** A run event, for the socket's followers. Returns false once the socket cannot take more. */
+  writeEvent(raw: string, type: string): boolean {
+    const ok = this.write(raw, type);
+    if (ok) metrics.eventsDelivered.inc();
+    return ok;
+  }
+
+  /**
+   * Writes unless the socket is closing or holds more than `maxBufferedBytes` unsent: then it is closed as a slow
+   * consumer, so one client that does not read cannot grow the gateway's memory. ws keeps the bytes it buffered
+   * until the socket goes, so after a grace for the closing handshake the socket is destroyed.
+   */
+  private write(data: string, type: string): boolean {
+    if (this.closing || this.socket.readyState !== this.socket.OPEN) return false;
+    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.closing = true;
+      metrics.wsSlowConsumers.inc();
+      log.warn('slow consumer: closing the socket', { connectionId: this.id, bufferedBytes: this.socket.bufferedAmount });
+      this.socket.close(WsCloseCode.slowConsumer, 'slow consumer: resume with subscribe');
+      setTimeout(() => this.socket.terminate(), this.options.slowCloseGraceMs).unref();
+      return false;
     }
     this.socket.send(data);
     metrics.wsFrames.inc({ direction: 'out', type });
+    return true;
   }
 }

@@ -9,7 +9,6 @@ import {
   isNetraError,
   NetraError,
   RunEvent,
-  RunEventEnvelope,
   isTerminalEvent,
   UnauthorizedError,
   ValidationError,
@@ -29,14 +28,22 @@ import type { RunService } from '../services/runs.js';
 import type { ThreadService } from '../services/threads.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { addressKey, securityEvent, type Security } from '../security/index.js';
+import type { ThreadFollower } from '../events/follower.js';
 import { ClientConnection } from './connection.js';
+import { HeartbeatWheel } from './heartbeat.js';
 import { traceFrame } from './tracing.js';
 
 export interface WsGatewayOptions {
   /** Largest frame accepted, in bytes. */
   maxPayload: number;
   heartbeatMs: number;
+  /** How often the heartbeat wheel turns (each turn pings 1/(heartbeatMs/tick) of the sockets). Default 100 ms. */
+  heartbeatTickMs?: number;
   maxSocketsPerUser: number;
+  /** Unsent bytes per socket before it is closed as a slow consumer (4008). */
+  maxBufferedBytes: number;
+  /** After a slow-consumer close, how long before the socket is destroyed. Default 5,000 ms. */
+  slowCloseGraceMs?: number;
   /** Browser origins allowed to open sockets; empty = same origin only. */
   allowedOrigins: string[];
 }
@@ -62,7 +69,7 @@ export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, Set<ClientConnection>>();
   private readonly log = logger.child({ component: 'ws' });
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeat: HeartbeatWheel<ClientConnection>;
   private accepting = true;
 
   constructor(
@@ -71,16 +78,16 @@ export class WsGateway {
     private readonly options: WsGatewayOptions,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, clientTracking: false });
+    this.heartbeat = new HeartbeatWheel<ClientConnection>({
+      intervalMs: options.heartbeatMs,
+      ...(options.heartbeatTickMs === undefined ? {} : { tickMs: options.heartbeatTickMs }),
+    });
   }
 
   start(): void {
     this.server.on('upgrade', this.onUpgrade);
-    this.deps.streams.subscriber.on('event', this.onEvent);
-    this.deps.streams.subscriber.on('resubscribed', this.onResubscribed);
-    this.deps.streams.subscriber.on('disconnected', this.onDisconnected);
+    this.heartbeat.start();
     this.deps.streams.subscriber.on('notification', this.onNotification);
-    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
-    this.heartbeat.unref();
   }
 
   get connectionCount(): number {
@@ -92,11 +99,8 @@ export class WsGateway {
   /** Stops accepting upgrades and closes every socket with 1001; resolves when they are gone or `graceMs` passed. */
   async close(graceMs: number): Promise<void> {
     this.accepting = false;
-    clearInterval(this.heartbeat);
+    this.heartbeat.close();
     this.server.off('upgrade', this.onUpgrade);
-    this.deps.streams.subscriber.off('event', this.onEvent);
-    this.deps.streams.subscriber.off('resubscribed', this.onResubscribed);
-    this.deps.streams.subscriber.off('disconnected', this.onDisconnected);
     this.deps.streams.subscriber.off('notification', this.onNotification);
     const sockets = [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
     const closed = Promise.all(
@@ -183,7 +187,10 @@ export class WsGateway {
   // ---- connections ---------------------------------------------------------------------------------------
 
   private onConnection(socket: WebSocket, user: AuthUser): void {
-    const connection = new ClientConnection(randomUUID(), user, socket);
+    const connection = new ClientConnection(randomUUID(), user, socket, {
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      slowCloseGraceMs: this.options.slowCloseGraceMs ?? 5_000,
+    });
     let set = this.byUser.get(user.id);
     if (!set) {
       set = new Set();
@@ -199,6 +206,7 @@ export class WsGateway {
     set.add(connection);
     metrics.wsConnections.inc();
     const subscribed = this.deps.streams.subscriber.subscribeUser(user.id);
+    this.heartbeat.add(connection);
 
     socket.on('pong', () => {
       connection.alive = true;
@@ -210,6 +218,8 @@ export class WsGateway {
     socket.on('error', (error) => this.log.debug('socket error', { connectionId: connection.id, ...errorFields(error) }));
     socket.on('close', () => {
       metrics.wsConnections.dec();
+      this.heartbeat.remove(connection);
+      for (const follower of connection.allFollowers()) this.deps.streams.unfollow(user.id, follower);
       const users = this.byUser.get(user.id);
       users?.delete(connection);
       if (users && users.size === 0) this.byUser.delete(user.id);
@@ -226,19 +236,6 @@ export class WsGateway {
         socket.close(WsCloseCode.tryAgainLater, 'event bus unavailable');
       }
     });
-  }
-
-  private beat(): void {
-    for (const set of this.byUser.values()) {
-      for (const connection of set) {
-        if (!connection.alive) {
-          connection.socket.terminate();
-          continue;
-        }
-        connection.alive = false;
-        connection.socket.ping();
-      }
-    }
   }
 
   // ---- frames --------------------------------------------------------------------------------------------
@@ -292,12 +289,12 @@ export class WsGateway {
   }
 
   private async userMessage(connection: ClientConnection, frame: UserMessageFrame): Promise<void> {
-    // Follow the thread before the run exists, so its first event cannot slip past this socket.
-    const { feed, created } = connection.feed(frame.threadId);
-    if (created) {
-      if (this.deps.streams.subscriber.disconnected) feed.hold();
-      else await this.deps.streams.anchor(feed, frame.threadId);
-    }
+    // Follow the thread before the run exists, so its first event cannot slip past this socket. The anchor's
+    // head read goes out now and is not awaited: live events are held until it is back, and the accept does not
+    // pay a Redis round trip for it. A socket that already follows the thread knows its position.
+    const existing = connection.follower(frame.threadId);
+    const created = existing === undefined;
+    if (created) void this.follow(connection, frame.threadId).anchor();
     try {
       const { accepted, duplicate } = await withContext({ threadId: frame.threadId }, () =>
         this.deps.messages.accept(
@@ -319,7 +316,7 @@ export class WsGateway {
         if (terminal) connection.send(RunEvent.parse(terminal));
       }
     } catch (error) {
-      if (created) connection.unfollow(frame.threadId);
+      if (created) this.unfollow(connection, frame.threadId);
       throw error;
     }
   }
@@ -328,7 +325,7 @@ export class WsGateway {
   private async stopAgent(connection: ClientConnection, frame: StopAgentFrame): Promise<void> {
     const threadId = await this.deps.runs.threadOf(connection.user.id, frame.runId);
     // Make sure this socket sees the agent_stopped event even if it never followed the thread.
-    connection.feed(threadId);
+    if (!connection.follower(threadId)) void this.follow(connection, threadId).anchor();
     const result = await withContext({ runId: frame.runId, threadId }, () => this.deps.runs.cancel(connection.user.id, frame.runId));
     if (!result.cancelled) throw new NetraError('conflict', result.message, { details: { runId: result.runId, status: result.status } });
   }
@@ -339,57 +336,36 @@ export class WsGateway {
    */
   private async subscribe(connection: ClientConnection, frame: SubscribeFrame): Promise<void> {
     await this.deps.threads.assertOwned(connection.user.id, frame.threadId);
-    const { feed } = connection.feed(frame.threadId);
-    feed.hold();
-    let replayed = 0;
-    try {
-      const start = frame.after ?? (await this.deps.streams.startOfUnfinishedRuns(frame.threadId));
-      feed.beginReplay(start, frame.after !== undefined);
-      replayed = await this.deps.streams.replay(feed, frame.threadId, feed.lastEventId);
-    } finally {
-      feed.endReplay();
-    }
-    connection.send({ type: 'subscribed', threadId: frame.threadId, lastEventId: feed.lastEventId, replayed });
+    const follower = connection.follower(frame.threadId) ?? this.follow(connection, frame.threadId);
+    const { replayed, lastEventId } = await follower.resume(frame.after);
+    // A follower closed during the replay (slow consumer): the socket is closing, the client resumes from what it got.
+    if (follower.isClosed) return;
+    connection.send({ type: 'subscribed', threadId: frame.threadId, lastEventId, replayed });
   }
 
-  // ---- delivery ------------------------------------------------------------------------------------------
+  /** A follower of the thread for this socket, receiving live events from now (held until anchored or resumed). */
+  private follow(connection: ClientConnection, threadId: string): ThreadFollower {
+    const follower = this.deps.streams.follow(connection.user.id, {
+      threadId,
+      write: (raw, envelope) => connection.writeEvent(raw, envelope.type),
+      onBroken: (error) => {
+        // The socket cannot be told what it missed: close it so the client resumes with `subscribe`.
+        this.log.warn('catch-up failed; closing the socket so the client resumes', { connectionId: connection.id, ...errorFields(error) });
+        connection.socket.close(WsCloseCode.tryAgainLater, 'resume with subscribe');
+      },
+    });
+    connection.addFollower(follower);
+    return follower;
+  }
 
-  private readonly onEvent = (userId: string, envelope: RunEventEnvelope, raw: string): void => {
-    const connections = this.byUser.get(userId);
-    if (!connections) return;
-    for (const connection of connections) connection.deliver(envelope, raw);
-  };
+  private unfollow(connection: ClientConnection, threadId: string): void {
+    const follower = connection.removeFollower(threadId);
+    if (follower) this.deps.streams.unfollow(connection.user.id, follower);
+  }
 
-  /** An alert for the user (issue 15): to every socket of theirs, whatever thread it follows. */
+  /** An alert for the user: to every socket of theirs, whatever thread it follows. */
   private readonly onNotification = (userId: string, frame: NotificationFrame): void => {
     for (const connection of this.byUser.get(userId) ?? []) connection.send(frame);
-  };
-
-  /**
-   * The event bus dropped: events published from now until it is back are lost to pub/sub. Hold every feed, so
-   * that nothing delivered live after the reconnect moves a feed's position past that gap before the catch-up.
-   */
-  private readonly onDisconnected = (): void => {
-    this.log.warn('event bus disconnected; holding live events until the catch-up');
-    for (const set of this.byUser.values()) for (const connection of set) for (const [, feed] of connection.followed()) feed.hold();
-  };
-
-  /** After a Redis outage pub/sub has lost whatever was published meanwhile: catch every followed thread up. */
-  private readonly onResubscribed = (): void => {
-    this.log.warn('event bus reconnected; catching sockets up from the event log');
-    for (const set of this.byUser.values()) {
-      for (const connection of set) {
-        for (const [threadId, feed] of connection.followed()) {
-          void connection
-            .serial(() => this.deps.streams.catchUp(feed, threadId))
-            .catch((error: unknown) => {
-              // The socket cannot be told what it missed: close it so the client resumes with `subscribe`.
-              this.log.warn('catch-up failed; closing the socket so the client resumes', errorFields(error));
-              connection.socket.close(WsCloseCode.tryAgainLater, 'resume with subscribe');
-            });
-        }
-      }
-    }
   };
 
   private sendError(connection: ClientConnection, error: unknown, clientMessageId: string | undefined): void {

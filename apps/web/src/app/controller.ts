@@ -1,6 +1,7 @@
 import {
   ImportResult,
   MessagePage,
+  PublicConfig,
   Run,
   SyntheticUsageResult,
   Thread,
@@ -27,7 +28,6 @@ const MESSAGE_PAGE = 30;
 const SNAPSHOTS_PER_PAGE = 5;
 
 const WsTicket = z.object({ ticket: z.string(), url: z.string(), expiresAt: z.string() });
-const Anything = z.unknown();
 
 /**
  * Everything with side effects: HTTP calls, the socket, sessionStorage, timers. It turns their results into
@@ -43,6 +43,8 @@ export class Controller {
   private readonly followed = new Set<string>();
   /** Threads whose view was opened (history requested, subscribed) at least once. */
   private readonly opened = new Set<string>();
+  /** The conversation this tab created last, while nothing was sent in it (see createThread). */
+  private draft: string | undefined;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -68,17 +70,10 @@ export class Controller {
 
   // ---- sign-in -------------------------------------------------------------------------------------------
 
-  /**
-   * Whether the gateway offers development sign-in. Asks with an empty body: a disabled endpoint answers 403
-   * before reading it, an enabled one 400 (invalid body). Nothing is created either way.
-   */
+  /** Whether the gateway offers development sign-in: asked of `GET /public-config`, never probed. */
   async devLoginAvailable(): Promise<boolean> {
-    try {
-      await this.http.request('POST', '/auth/dev-token', Anything, {}, { auth: false });
-      return true;
-    } catch (error) {
-      return !(error instanceof ApiError && (error.status === 403 || error.status === 404));
-    }
+    const config = await this.http.request('GET', '/public-config', PublicConfig, undefined, { auth: false });
+    return config.devLogin;
   }
 
   async signInDev(userId: string): Promise<void> {
@@ -150,9 +145,20 @@ export class Controller {
     }
   }
 
+  /**
+   * A new conversation. The one this tab created last is reused while nothing was sent in it (renamed when a title
+   * is given): "New conversation" then an example question, or "New conversation" twice, leave no empty
+   * conversation behind.
+   */
   async createThread(title?: string): Promise<Thread> {
+    const draft = this.draft === undefined ? undefined : this.store.getState().threads.items.find((t) => t.id === this.draft);
+    const chat = draft ? this.store.getState().chats[draft.id] : undefined;
+    if (draft && !draft.archived && (chat?.messages.length ?? 0) === 0) {
+      return title && title !== draft.title ? this.renameThread(draft.id, title) : draft;
+    }
     const thread = await this.http.request('POST', '/threads', Thread, title ? { title } : {});
     this.store.dispatch({ type: 'threads', action: { type: 'created', thread } });
+    this.draft = thread.id;
     return thread;
   }
 
@@ -227,6 +233,7 @@ export class Controller {
   }
 
   send(threadId: string, text: string): void {
+    if (threadId === this.draft) this.draft = undefined;
     const clientMessageId = crypto.randomUUID();
     this.store.dispatch({ type: 'thread', threadId, action: { type: 'send', clientMessageId, text, createdAt: new Date().toISOString() } });
     // Sending follows the thread on the gateway; remember it so a reconnect resubscribes.

@@ -79,3 +79,15 @@ export function signedPct(n: Maybe): string {
 export function day(iso: string): string {
   return iso.slice(0, 10);
 }
+
+/**
+ * Latencies of one table column set in one unit: seconds (two decimals) when any of them reaches a second, else
+ * whole milliseconds — so a column never mixes `4,184 ms` and `16.6 s`. Returns the unit (for the header) and the
+ * formatter.
+ */
+export function latencyColumns(values: readonly Maybe[]): { unit: 'ms' | 's'; format: (ms: Maybe) => string } {
+  const seconds = values.some((v) => !missing(v) && v >= 1000);
+  return seconds
+    ? { unit: 's', format: (ms) => (missing(ms) ? NO_VALUE : (Math.max(0, ms) / 1000).toFixed(2)) }
+    : { unit: 'ms', format: (ms) => (missing(ms) ? NO_VALUE : intFmt.format(Math.round(Math.max(0, ms)))) };
+}

@@ -31,12 +31,23 @@ const TITLES: Record<Problem['code'], string> = {
   protocol: 'Unexpected answer from the server',
 };
 
+/** Whether the device says it has a network at all (`navigator.onLine`); true where there is no navigator. */
+function deviceOnline(): boolean {
+  return typeof navigator === 'undefined' || navigator.onLine !== false;
+}
+
 export function problem(
   code: Problem['code'],
   message: string | undefined,
-  options: { retryAfterMs?: number | undefined; now?: number } = {},
+  options: { retryAfterMs?: number | undefined; now?: number; online?: boolean } = {},
 ): Problem {
   const retryAt = options.retryAfterMs === undefined ? null : (options.now ?? Date.now()) + options.retryAfterMs;
+  if (code === 'network' && message === undefined) {
+    // Worded by what failed: this device has no network, or the network is there and the server did not answer.
+    return (options.online ?? deviceOnline())
+      ? { code, title: 'Server unreachable', message: 'The Netra server did not answer: it may be stopped or restarting. Try again in a moment.', retryAt }
+      : { code, title: 'You are offline', message: 'This device has no network connection. Netra will carry on when it is back.', retryAt };
+  }
   return { code, title: TITLES[code], message: humanMessage(code, message), retryAt };
 }
 
@@ -51,7 +62,7 @@ function humanMessage(code: Problem['code'], message: string | undefined): strin
     case 'overloaded':
       return 'Too much work is queued right now.';
     case 'network':
-      return 'The connection to the server failed. Check your network.';
+      return 'The connection to the server failed.';
     default:
       return 'The server refused the request.';
   }

@@ -23,31 +23,50 @@ function allDays(days: string[]): string[] {
   return out;
 }
 
+/** A day's figures for one model or one app. */
+export interface DayRow {
+  day: string;
+  key: string;
+  requests: number;
+  costUsd: number;
+  p95LatencyMs: number;
+}
+
 /**
- * Per-model daily series of one metric from `byDayAndModel`, models ordered by their total cost (so colours and
- * legends put the expensive ones first). `limit` keeps charts readable: the rest are summed into "other" (not for
- * p95, which cannot be summed, and is left out instead).
+ * Daily series of one metric, one per model or app (`rows`), ordered by their total cost (so colours and legends put
+ * the expensive ones first). `limit` keeps charts readable: the rest are summed into "other" (not for p95, which
+ * cannot be summed, and is left out instead).
  */
-export function seriesByModel(summary: UsageSummary, metric: UsageMetric, limit = 6): SeriesSet {
-  const days = allDays(summary.byDayAndModel.map((r) => r.day.slice(0, 10)));
+export function seriesBy(rows: readonly DayRow[], metric: UsageMetric, limit = 6): SeriesSet {
+  const days = allDays(rows.map((r) => r.day.slice(0, 10)));
   const cost = new Map<string, number>();
-  for (const r of summary.byDayAndModel) cost.set(r.model, (cost.get(r.model) ?? 0) + r.costUsd);
-  const models = [...cost.keys()].sort((a, b) => (cost.get(b) ?? 0) - (cost.get(a) ?? 0) || a.localeCompare(b));
-  const shown = models.slice(0, limit);
-  const rest = new Set(models.slice(limit));
+  for (const r of rows) cost.set(r.key, (cost.get(r.key) ?? 0) + r.costUsd);
+  const keys = [...cost.keys()].sort((a, b) => (cost.get(b) ?? 0) - (cost.get(a) ?? 0) || a.localeCompare(b));
+  const shown = keys.slice(0, limit);
+  const rest = new Set(keys.slice(limit));
   const index = new Map(days.map((d, i) => [d, i]));
   const series = shown.map((model) => ({ model, values: days.map((): number | null => null) }));
   const other = { model: 'other', values: days.map((): number | null => null) };
-  for (const r of summary.byDayAndModel) {
+  for (const r of rows) {
     const i = index.get(r.day.slice(0, 10));
     if (i === undefined) continue;
     const value = r[metric];
-    const target = rest.has(r.model) ? (metric === 'p95LatencyMs' ? undefined : other) : series.find((s) => s.model === r.model);
+    const target = rest.has(r.key) ? (metric === 'p95LatencyMs' ? undefined : other) : series.find((s) => s.model === r.key);
     if (!target) continue;
     target.values[i] = (target.values[i] ?? 0) + value;
   }
   if (rest.size > 0 && metric !== 'p95LatencyMs') series.push(other);
   return { days, series };
+}
+
+/** Per-model daily series of one metric from `byDayAndModel` (see seriesBy). */
+export function seriesByModel(summary: Pick<UsageSummary, 'byDayAndModel'>, metric: UsageMetric, limit = 6): SeriesSet {
+  return seriesBy(summary.byDayAndModel.map((r) => ({ ...r, key: r.model })), metric, limit);
+}
+
+/** Per-app daily series of one metric from `byDayAndApp` (see seriesBy). */
+export function seriesByApp(summary: Pick<UsageSummary, 'byDayAndApp'>, metric: UsageMetric, limit = 6): SeriesSet {
+  return seriesBy(summary.byDayAndApp.map((r) => ({ ...r, key: r.app })), metric, limit);
 }
 
 /** Totals per day from `byDay` (all models), aligned with `days`. */

@@ -97,6 +97,26 @@ function Conversation({ threadId }: { threadId: string }) {
 
   const running = chat ? activeRun(chat) : undefined;
   const empty = chat !== undefined && chat.history.loaded && chat.messages.length === 0;
+  // Unknown (or someone else's) conversation: the title fetch and the history both say so; one view says it once.
+  const missing = !listed && (problem?.code === 'not_found' || chat?.history.problem?.code === 'not_found');
+
+  if (missing) {
+    return (
+      <section className="conversation" aria-labelledby="conversation-title" data-testid="thread-not-found">
+        <header className="conversation-head">
+          <ThreadTitle threadId={threadId} title="Conversation not found" onRenamed={setFetched} disabled />
+        </header>
+        <p className="callout callout-warn" role="alert">
+          There is no conversation at this address, or it belongs to someone else.{' '}
+          <a href="/" onClick={(e) => { e.preventDefault(); navigate({ name: 'home' }); }}>
+            Start a new one
+          </a>{' '}
+          or pick one from the list.
+        </p>
+        <Composer onSend={() => undefined} busy={false} disabled />
+      </section>
+    );
+  }
 
   return (
     <section className="conversation" aria-labelledby="conversation-title">
@@ -122,7 +142,7 @@ function titleFrom(text: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}…` : line || DEFAULT_TITLE;
 }
 
-function ThreadTitle({ threadId, title, onRenamed }: { threadId: string; title: string; onRenamed: (t: Thread) => void }) {
+function ThreadTitle({ threadId, title, onRenamed, disabled = false }: { threadId: string; title: string; onRenamed: (t: Thread) => void; disabled?: boolean }) {
   const [editing, setEditing] = useState(false);
   if (editing) {
     return (
@@ -145,7 +165,7 @@ function ThreadTitle({ threadId, title, onRenamed }: { threadId: string; title: 
   return (
     <div className="title-row">
       <h1 id="conversation-title">{title || 'Conversation'}</h1>
-      <button type="button" className="small secondary" onClick={() => setEditing(true)}>
+      <button type="button" className="small secondary" disabled={disabled} onClick={() => setEditing(true)}>
         Rename
       </button>
     </div>

@@ -3,8 +3,11 @@ import { useApp } from './context';
 
 const MAX = 32_000;
 
-/** The message box: Enter sends, Shift+Enter starts a new line. Messages queue behind a run in flight. */
-export function Composer({ onSend, busy }: { onSend: (text: string) => void; busy: boolean }) {
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line. Messages queue behind a run in flight. `disabled`:
+ * there is nothing to send to (an unknown conversation).
+ */
+export function Composer({ onSend, busy, disabled = false }: { onSend: (text: string) => void; busy: boolean; disabled?: boolean }) {
   const [text, setText] = useState('');
   const id = useId();
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -14,7 +17,7 @@ export function Composer({ onSend, busy }: { onSend: (text: string) => void; bus
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (trimmed === '' || tooLong) return;
+    if (disabled || trimmed === '' || tooLong) return;
     onSend(text);
     setText('');
     ref.current?.focus();
@@ -38,6 +41,7 @@ export function Composer({ onSend, busy }: { onSend: (text: string) => void; bus
         rows={2}
         placeholder={busy ? 'Ask a follow-up (it runs after the current one)…' : 'Ask about your LLM cost, latency or models…'}
         value={text}
+        disabled={disabled}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         aria-describedby={`${id}-hint`}
@@ -51,7 +55,7 @@ export function Composer({ onSend, busy }: { onSend: (text: string) => void; bus
               ? 'Enter to send, Shift+Enter for a new line.'
               : 'Not connected: your message will be sent when the connection is back.'}
         </span>
-        <button type="submit" className="primary" disabled={trimmed === '' || tooLong}>
+        <button type="submit" className="primary" disabled={disabled || trimmed === '' || tooLong}>
           Send
         </button>
       </div>

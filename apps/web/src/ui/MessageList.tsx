@@ -70,7 +70,8 @@ export function MessageList({ threadId }: { threadId: string }) {
           {chat.history.loading ? 'Loading…' : 'Load older messages'}
         </button>
       ) : null}
-      {chat?.history.loading && !chat.history.loaded ? <p className="muted center">Loading the conversation…</p> : null}
+      {/* Only while there is nothing to show yet: messages already on screen (sent, or live) need no such line. */}
+      {chat?.history.loading && !chat.history.loaded && chat.messages.length === 0 ? <p className="muted center">Loading the conversation…</p> : null}
       <Alert problem={chat?.history.problem} kind="callout" />
       {chat ? <Items chat={chat} /> : null}
     </div>

@@ -1,6 +1,8 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useAction, useApp, useController } from './context';
 import { Alert } from './ProblemText';
+import { ApiError } from '../api/http';
+import { problem, type Problem } from '../state/problem';
 
 /**
  * Development: "sign in as" any user id (the gateway's dev-token endpoint, on unless NODE_ENV=production).
@@ -11,14 +13,24 @@ export function SignIn() {
   const reason = useApp((s) => s.signInProblem);
   const [devAvailable, setDevAvailable] = useState<boolean | null>(null);
   const [mode, setMode] = useState<'dev' | 'token'>('dev');
+  const [unreachable, setUnreachable] = useState<Problem | null>(null);
 
   useEffect(() => {
     let live = true;
-    void controller.devLoginAvailable().then((available) => {
-      if (!live) return;
-      setDevAvailable(available);
-      if (!available) setMode('token');
-    });
+    controller.devLoginAvailable().then(
+      (available) => {
+        if (!live) return;
+        setDevAvailable(available);
+        if (!available) setMode('token');
+      },
+      (error: unknown) => {
+        if (!live) return;
+        // The server could not be asked: say why, and offer the token form (which needs no such question).
+        setUnreachable(error instanceof ApiError ? error.problem : problem('protocol', undefined));
+        setDevAvailable(false);
+        setMode('token');
+      },
+    );
     return () => {
       live = false;
     };
@@ -30,6 +42,7 @@ export function SignIn() {
         <h1>Netra</h1>
         <p className="lead">Find out, with numbers, how to cut the cost and latency of your LLM workloads.</p>
         <Alert problem={reason} kind="callout" />
+        <Alert problem={unreachable} kind="callout" />
         {devAvailable === null ? <p aria-live="polite">Checking how this server signs users in…</p> : null}
         {devAvailable && mode === 'dev' ? <DevForm /> : null}
         {devAvailable === false || mode === 'token' ? <TokenForm /> : null}

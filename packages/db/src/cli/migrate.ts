@@ -12,7 +12,7 @@ export const MIGRATIONS_DIR = path.resolve(here, '../../../../prisma/migrations'
 
 async function main(): Promise<void> {
   const { config } = loadConfig();
-  configureLogging({ service: 'migrate', level: config.LOG_LEVEL });
+  configureLogging({ service: 'migrate', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const started = Date.now();
   const result = await migrate({
     databaseUrl: config.DATABASE_URL,

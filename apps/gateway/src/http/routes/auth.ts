@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { DevTokenBody, ForbiddenError } from '@netra/contracts';
+import { DevTokenBody, ForbiddenError, type PublicConfig } from '@netra/contracts';
 import { signDevToken } from '../../auth/tokens.js';
 import { parse } from '../validate.js';
 
@@ -11,9 +11,13 @@ export interface DevLoginOptions {
   audience?: string;
 }
 
-/** `POST /auth/dev-token`: development sign-in; answers 403 unless AUTH_DEV_LOGIN is on. */
+/** `GET /public-config`, and `POST /auth/dev-token`: development sign-in; answers 403 unless AUTH_DEV_LOGIN is on. */
 export function authRoutes(options: DevLoginOptions): Router {
   const router = Router();
+  // What the sign-in page needs to know, asked for instead of probed (a probe logs a 400/403 in the console).
+  router.get('/public-config', (_req, res) => {
+    res.json({ devLogin: options.enabled && options.secret !== undefined } satisfies PublicConfig);
+  });
   router.post('/auth/dev-token', async (req, res) => {
     if (!options.enabled || !options.secret) throw new ForbiddenError('Development login is disabled (AUTH_DEV_LOGIN)');
     const body = parse(DevTokenBody, req.body, 'body');

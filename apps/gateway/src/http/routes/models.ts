@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { CreateModelBody, IdParams, UpdateModelBody } from '@netra/contracts';
+import { CreateModelBody, IdParams, UpdateModelBody, type ModelChangeResult } from '@netra/contracts';
 import type { CatalogService } from '@netra/usage';
 import { auditAdminAction } from '../admin/audit.js';
 import { currentUser, requireRole } from '../middleware.js';
@@ -15,17 +15,17 @@ export function modelRoutes(catalog: CatalogService): Router {
 
   router.post('/models', requireRole('admin'), async (req, res) => {
     const body = parse(CreateModelBody, req.body, 'body');
-    const created = await catalog.create(body);
-    auditAdminAction(currentUser(req), 'model_create', { modelId: created.id, model: created.model });
-    res.status(201).json(created);
+    const { entry, repriced } = await catalog.create(body);
+    auditAdminAction(currentUser(req), 'model_create', { modelId: entry.id, model: entry.model, repricedEvents: repriced.events });
+    res.status(201).json({ ...entry, repriced } satisfies ModelChangeResult);
   });
 
   router.patch('/models/:id', requireRole('admin'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const body = parse(UpdateModelBody, req.body, 'body');
-    const updated = await catalog.update(id, body);
-    auditAdminAction(currentUser(req), 'model_update', { modelId: id, changed: Object.keys(body) });
-    res.json(updated);
+    const { entry, repriced } = await catalog.update(id, body);
+    auditAdminAction(currentUser(req), 'model_update', { modelId: id, changed: Object.keys(body), repricedEvents: repriced.events });
+    res.json({ ...entry, repriced } satisfies ModelChangeResult);
   });
 
   return router;

@@ -76,9 +76,10 @@ async function streamRun(
     after: o.after,
     onBroken: end,
     write: (raw, envelope) => {
-      if (ended) return;
+      if (ended) return false;
       res.write(`id: ${envelope.eventId}\nevent: ${envelope.type}\ndata: ${raw}\n\n`);
       if (isTerminalEvent(envelope)) end();
+      return true;
     },
   });
   if (ended) {

@@ -12,6 +12,7 @@ import {
 import { errorFields, logger } from '@netra/observability';
 import type { ImportFormat, UsageService } from '@netra/usage';
 import { currentUser } from '../middleware.js';
+import { roundSummary } from '../rounding.js';
 import { parse } from '../validate.js';
 
 const JSONL_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/json-lines', 'application/jsonlines', 'text/jsonl', 'text/x-ndjson'];
@@ -92,7 +93,7 @@ export function usageRoutes(usage: UsageService): Router {
 
   router.get('/usage/summary', async (req, res) => {
     const query = parse(UsageSummaryQuery, req.query, 'query');
-    res.json(await usage.summary(currentUser(req).id, query));
+    res.json(roundSummary(await usage.summary(currentUser(req).id, query)));
   });
 
   return router;

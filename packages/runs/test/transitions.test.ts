@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { RunStatus, TERMINAL_RUN_STATUSES } from '@netra/contracts';
-import { allowedSources, canTransition, isTerminal } from '@netra/db';
+import { canTransition, isTerminal, sourcesOf, IN_PROGRESS } from '@netra/runs';
 
 const statuses = RunStatus.options;
 
@@ -24,8 +24,14 @@ describe('run state machine', () => {
   });
 
   it('lists the sources a conditional update may match', () => {
-    expect(allowedSources('running').sort()).toEqual(['queued', 'running']);
-    expect(allowedSources('cancelled').sort()).toEqual(['queued', 'running']);
-    expect(allowedSources('queued')).toEqual([]);
+    expect(sourcesOf('running').sort()).toEqual(['queued', 'running']);
+    expect(sourcesOf('cancelled').sort()).toEqual(['queued', 'running']);
+    expect(sourcesOf('queued')).toEqual([]);
+  });
+});
+
+describe('runs in progress', () => {
+  it('are exactly the states that are not terminal', () => {
+    expect([...IN_PROGRESS].sort()).toEqual(['queued', 'running']);
   });
 });

@@ -1,0 +1,539 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { AgentName, DoubleTextStrategy, Report, RunStatus } from '@netra/contracts';
+import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
+import { querySql, sql, transactionSql, type Db } from '@netra/db';
+import { errorFields, logger, metrics } from '@netra/observability';
+import { CheckpointWriter, type CheckpointWriterOptions } from './checkpoints.js';
+import { IN_PROGRESS, sourcesOf } from './transitions.js';
+
+/** A run as the queue, the events and the hand-over know it. */
+export interface RunRef {
+  runId: string;
+  threadId: string;
+  userId: string;
+}
+
+export interface RunEngineDeps {
+  db: Db;
+  queue: RunQueue;
+  events: RunEventLog;
+  /** Publishes cancel commands to the workers. */
+  redis: Redis;
+  names: RedisNames;
+  /** BullMQ attempts of a run's job (RUN_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Group commit of step checkpoints (defaults: 64 writes or 2 ms). */
+  checkpoints?: CheckpointWriterOptions;
+}
+
+export interface RunEngineEvents {
+  /** A run's job was added to the queue (the gateway counts them for backpressure). */
+  enqueued: [run: RunRef];
+}
+
+export interface AcceptInput {
+  threadId: string;
+  text: string;
+  /** Idempotency key; one is generated when the client sends none (HTTP). */
+  clientMessageId?: string | undefined;
+  strategy?: DoubleTextStrategy | undefined;
+  /** W3C trace context of the accepting request, handed to the run's job. */
+  traceparent?: string | undefined;
+}
+
+export type AcceptResult =
+  | { kind: 'accepted'; messageId: string; runId: string; threadId: string; clientMessageId: string; started: boolean; duplicate: boolean }
+  /** The thread does not exist or is not the user's. */
+  | { kind: 'not_found' }
+  /** `reject` while a run is in progress: nothing was stored. */
+  | { kind: 'busy'; activeRunId: string };
+
+export type CancelOutcome =
+  | { kind: 'cancelled'; threadId: string }
+  | { kind: 'already_ended'; status: RunStatus }
+  | { kind: 'not_found' };
+
+/** What a worker needs to know about a run it has claimed. */
+export interface ClaimedRun {
+  id: string;
+  threadId: string;
+  userId: string;
+  userMessageId: string;
+  /** Status before this claim: `queued` on a first attempt, `running` when resuming. */
+  previousStatus: 'queued' | 'running';
+  attempts: number;
+  startedAt: Date;
+  /** The user's message. */
+  request: string;
+  /** Outputs of the agents that completed in an earlier attempt. */
+  checkpoints: { agent: AgentName; output: unknown }[];
+  /** The report of the thread's previous completed run, for follow-up questions. */
+  previousReport: Report | null;
+}
+
+export interface StepError {
+  code: string;
+  message: string;
+}
+
+/** The next step recorded `running` by the write that completes the one before it. */
+export interface NextStep {
+  agent: AgentName;
+  position: number;
+  attempt: number;
+  input: unknown;
+}
+
+const TERMINAL_ERROR = { code: 'failed', message: 'run failed' };
+
+/**
+ * The one owner of the run lifecycle. Every change of a run — accept, claim, checkpoint, complete, fail, cancel,
+ * hand over, recover — is a conditional write guarded by the transition table (transitions.ts), followed by its
+ * event and then the hand-over of the thread to its next run. The gateway, the worker and the reconciler call
+ * only this; nothing else writes a run's status or sends an end-of-run event.
+ *
+ * End-of-run events go out once by construction: only the call whose conditional UPDATE changed the run
+ * announces it, and `reannounce` (a retried job finding its run ended; a crash between commit and publish)
+ * publishes through the event log's `once: 'terminal'` guard, which makes the repeat a no-op.
+ *
+ * The statements are raw SQL on the pool (`querySql`): the hot path costs a third of the client CPU it cost
+ * through Prisma's query engine. Ending a run and handing its thread over commit in one statement; the step
+ * checkpoints of concurrent runs are group-committed.
+ */
+export class RunEngine extends EventEmitter<RunEngineEvents> {
+  private readonly log = logger.child({ component: 'run-engine' });
+  private readonly db: Db;
+  private readonly checkpoints: CheckpointWriter;
+
+  constructor(private readonly deps: RunEngineDeps) {
+    super();
+    this.db = deps.db;
+    this.checkpoints = new CheckpointWriter(deps.db, deps.checkpoints);
+  }
+
+  // ── accept ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Stores a user message and its run. One run at a time per thread: the run becomes the thread's active run and
+   * goes on the queue only when the thread is idle; otherwise it waits `queued` and the hand-over after the
+   * active run starts it (acceptance order, `seq`). `reject` stores nothing while a run is in progress;
+   * `interrupt` cancels what is in flight and starts the new run. The same `clientMessageId` again returns the
+   * first acceptance's ids (and re-queues its run if that first attempt never reached Redis).
+   */
+  async accept(userId: string, input: AcceptInput): Promise<AcceptResult> {
+    const clientMessageId = input.clientMessageId ?? randomUUID();
+    const strategy = input.strategy ?? 'enqueue';
+    const result =
+      strategy === 'interrupt' ? await this.acceptInterrupting(userId, input, clientMessageId) : await this.acceptQueued(userId, input, clientMessageId, strategy);
+    if (result.kind === 'accepted' && result.started) {
+      await this.enqueue({ runId: result.runId, threadId: result.threadId, userId, traceparent: input.traceparent });
+    }
+    return result;
+  }
+
+  /**
+   * `enqueue` / `reject` in one statement, the duplicate check included: lock the thread (orders this against a
+   * hand-over of the same thread), return an earlier acceptance of the same clientMessageId if there is one,
+   * else insert message and run and make the run active if the thread is idle.
+   *
+   * `reject` asks whether a run is in progress (queued or running), not whether the thread names an active run:
+   * a run queued behind the active one counts too.
+   */
+  private async acceptQueued(userId: string, input: AcceptInput, clientMessageId: string, strategy: 'enqueue' | 'reject'): Promise<AcceptResult> {
+    const rows = await querySql<{
+      thread_found: boolean;
+      message_id: string | null;
+      run_id: string | null;
+      started: boolean;
+      duplicate: boolean;
+      requeue: boolean;
+      busy_run_id: string | null;
+    }>(
+      this.db,
+      sql('run_accept')`
+      WITH thread AS (
+        SELECT t.id, t.active_run_id,
+               (SELECT r.id FROM runs r
+                 WHERE r.thread_id = t.id AND r.status::text = ANY(${IN_PROGRESS}::text[])
+                 ORDER BY r.seq LIMIT 1) AS busy_run_id
+          FROM threads t
+         WHERE t.id = ${input.threadId}::uuid AND t.user_id = ${userId}::uuid
+           FOR UPDATE
+      ), existing AS (
+        SELECT m.id AS message_id, r.id AS run_id,
+               (r.status = 'queued' AND r.id = t.active_run_id) AS requeue
+          FROM thread t
+          JOIN messages m ON m.thread_id = t.id AND m.client_message_id = ${clientMessageId} AND m.role = 'user'
+          JOIN runs r ON r.user_message_id = m.id
+      ), msg AS (
+        INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
+        SELECT id, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId} FROM thread
+         WHERE NOT EXISTS (SELECT 1 FROM existing) AND (${strategy} <> 'reject' OR busy_run_id IS NULL)
+        ON CONFLICT (thread_id, client_message_id) DO NOTHING
+        RETURNING id, thread_id
+      ), run AS (
+        INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
+        SELECT thread_id, ${userId}::uuid, id, ${strategy} FROM msg
+        RETURNING id, user_message_id, thread_id
+      ), activated AS (
+        UPDATE threads SET active_run_id = run.id, updated_at = now()
+          FROM run
+         WHERE threads.id = run.thread_id AND (SELECT active_run_id FROM thread) IS NULL
+        RETURNING threads.id
+      )
+      SELECT EXISTS (SELECT 1 FROM thread) AS thread_found,
+             coalesce((SELECT user_message_id FROM run), (SELECT message_id FROM existing)) AS message_id,
+             coalesce((SELECT id FROM run), (SELECT run_id FROM existing)) AS run_id,
+             EXISTS (SELECT 1 FROM activated) AS started,
+             EXISTS (SELECT 1 FROM existing) AS duplicate,
+             coalesce((SELECT requeue FROM existing), false) AS requeue,
+             (SELECT busy_run_id FROM thread) AS busy_run_id`,
+    );
+    const row = rows[0];
+    if (!row?.thread_found) return { kind: 'not_found' };
+    const base = { threadId: input.threadId, clientMessageId };
+    if (row.run_id && row.message_id) {
+      if (row.duplicate) {
+        // The first attempt committed but may never have reached Redis: BullMQ ignores a duplicate job id.
+        if (row.requeue) await this.enqueue({ runId: row.run_id, threadId: input.threadId, userId, traceparent: input.traceparent });
+        return { kind: 'accepted', ...base, messageId: row.message_id, runId: row.run_id, started: false, duplicate: true };
+      }
+      return { kind: 'accepted', ...base, messageId: row.message_id, runId: row.run_id, started: row.started, duplicate: false };
+    }
+    if (strategy === 'reject' && row.busy_run_id) return { kind: 'busy', activeRunId: row.busy_run_id };
+    // A concurrent request with the same clientMessageId won the insert after this statement's snapshot.
+    const existing = await this.findAccepted(userId, input.threadId, clientMessageId);
+    if (!existing) return { kind: 'not_found' };
+    return { kind: 'accepted', ...base, ...existing, started: false, duplicate: true };
+  }
+
+  /** `interrupt`: cancel everything in progress on the thread and start the new run, in one transaction. */
+  private async acceptInterrupting(userId: string, input: AcceptInput, clientMessageId: string): Promise<AcceptResult> {
+    const existing = await this.findAccepted(userId, input.threadId, clientMessageId);
+    if (existing) return { kind: 'accepted', threadId: input.threadId, clientMessageId, ...existing, started: false, duplicate: true };
+    const error = JSON.stringify({ code: 'interrupted', message: 'Interrupted by a newer message' });
+    const outcome = await transactionSql(this.db, async (query) => {
+      const thread = await query<{ id: string }>(sql('run_interrupt_lock')`
+        SELECT id FROM threads WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`);
+      if (thread.length === 0) return null;
+      const cancelled = await query<{ id: string }>(sql('run_interrupt_cancel')`
+        UPDATE runs SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(), error = ${error}::jsonb
+         WHERE thread_id = ${input.threadId}::uuid AND status::text = ANY(${sourcesOf('cancelled')}::text[])
+     RETURNING id`);
+      const created = await query<{ message_id: string; run_id: string }>(sql('run_interrupt_insert')`
+        WITH msg AS (
+          INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
+          VALUES (${input.threadId}::uuid, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId})
+          RETURNING id, thread_id
+        ), run AS (
+          INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
+          SELECT thread_id, ${userId}::uuid, id, 'interrupt' FROM msg
+          RETURNING id, user_message_id
+        ), activated AS (
+          UPDATE threads SET active_run_id = (SELECT id FROM run), updated_at = now() WHERE id = ${input.threadId}::uuid
+        )
+        SELECT user_message_id AS message_id, id AS run_id FROM run`);
+      const row = created[0];
+      if (!row) throw new Error('interrupt insert returned no row');
+      return { row, cancelled: cancelled.map((r) => r.id) };
+    });
+    if (!outcome) return { kind: 'not_found' };
+    for (const runId of outcome.cancelled) {
+      metrics.runsFinished.inc({ status: 'cancelled' });
+      await this.announceCancelled({ runId, threadId: input.threadId, userId }, 'interrupted by a newer message');
+    }
+    return { kind: 'accepted', threadId: input.threadId, clientMessageId, messageId: outcome.row.message_id, runId: outcome.row.run_id, started: true, duplicate: false };
+  }
+
+  /** The ids of an earlier acceptance of the same clientMessageId in the user's thread. */
+  async findAccepted(userId: string, threadId: string, clientMessageId: string): Promise<{ messageId: string; runId: string } | null> {
+    const rows = await querySql<{ message_id: string; run_id: string }>(
+      this.db,
+      sql('run_find_accepted')`
+      SELECT m.id AS message_id, r.id AS run_id
+        FROM messages m JOIN runs r ON r.user_message_id = m.id
+       WHERE m.thread_id = ${threadId}::uuid AND m.client_message_id = ${clientMessageId} AND m.user_id = ${userId}::uuid AND m.role = 'user'`,
+    );
+    const row = rows[0];
+    return row ? { messageId: row.message_id, runId: row.run_id } : null;
+  }
+
+  // ── claim and checkpoints (the worker) ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Moves a queued (or resumed running) run to running and counts the attempt, and returns what the run works
+   * from — the user's message, the checkpoints of agents that already completed, the thread's previous report —
+   * in one statement. Null when the run has ended.
+   */
+  async claim(runId: string): Promise<ClaimedRun | null> {
+    const rows = await querySql<{
+      id: string;
+      thread_id: string;
+      user_id: string;
+      user_message_id: string;
+      previous: 'queued' | 'running';
+      attempts: number;
+      started_at: Date;
+      request: string | null;
+      checkpoints: { agent: string; output: unknown }[] | null;
+      previous_report: unknown;
+    }>(
+      this.db,
+      sql('run_claim')`
+      WITH prev AS (SELECT id, status FROM runs WHERE id = ${runId}::uuid FOR UPDATE)
+      UPDATE runs r
+         SET status = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
+        FROM prev
+       WHERE r.id = prev.id AND prev.status::text = ANY(${sourcesOf('running')}::text[])
+   RETURNING r.id, r.thread_id, r.user_id, r.user_message_id, prev.status::text AS previous, r.attempts, r.started_at,
+             (SELECT m.content FROM messages m WHERE m.id = r.user_message_id) AS request,
+             (SELECT json_agg(json_build_object('agent', s.agent, 'output', s.output))
+                FROM run_steps s WHERE s.run_id = r.id AND s.status = 'completed') AS checkpoints,
+             (SELECT p.report FROM runs p
+               WHERE p.thread_id = r.thread_id AND p.status = 'completed' AND p.id <> r.id AND p.report IS NOT NULL
+               ORDER BY p.seq DESC LIMIT 1) AS previous_report`,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      threadId: row.thread_id,
+      userId: row.user_id,
+      userMessageId: row.user_message_id,
+      previousStatus: row.previous,
+      attempts: row.attempts,
+      startedAt: row.started_at,
+      request: row.request ?? '',
+      checkpoints: (row.checkpoints ?? []).map((c) => ({ agent: c.agent as AgentName, output: c.output })),
+      previousReport: (row.previous_report ?? null) as Report | null,
+    };
+  }
+
+  /** Records an agent as running (a later attempt overwrites the earlier attempt's row). */
+  async stepStarted(runId: string, step: NextStep): Promise<void> {
+    await this.checkpoints.write({ runId, started: step });
+  }
+
+  /**
+   * Checkpoints an agent's output and records the next agent as running: one write per sub-agent, group-committed
+   * with the writes of the worker's other runs (CheckpointWriter). Resolves once it is durable.
+   */
+  async stepCompleted(runId: string, agent: AgentName, done: { output: unknown; summary: string; durationMs: number }, next?: NextStep): Promise<void> {
+    await this.checkpoints.write({ runId, completed: { agent, ...done }, ...(next ? { started: next } : {}) });
+  }
+
+  /** The agent failed (`failed`) or was stopped by a cancel (`skipped`, only if it was still running). */
+  async stepEnded(runId: string, agent: AgentName, status: 'failed' | 'skipped', error: StepError, durationMs: number): Promise<void> {
+    await querySql(
+      this.db,
+      sql('run_step_ended')`
+      UPDATE run_steps SET status = ${status}::"StepStatus", error = ${json(error)}::jsonb, finished_at = now(), duration_ms = ${Math.round(durationMs)}
+       WHERE run_id = ${runId}::uuid AND agent = ${agent} AND (${status} = 'failed' OR status = 'running')`,
+    );
+  }
+
+  // ── ends of a run ────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Completes the run, writes its assistant message and hands the thread to its next run — one statement, so a
+   * crash cannot leave a completed run holding its thread — then announces `agent_completed` and queues the
+   * next run. Returns false when the run was no longer running (cancelled, or completed by an earlier attempt):
+   * its own end stands and is re-announced.
+   */
+  async complete(ref: RunRef, report: Report): Promise<boolean> {
+    const body = JSON.stringify(report);
+    const rows = await querySql<{ message_id: string | null; next_run_id: string | null; next_user_id: string | null }>(
+      this.db,
+      sql('run_complete')`
+      WITH done AS (
+        UPDATE runs SET status = 'completed', report = ${body}::jsonb, finished_at = now()
+         WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('completed')}::text[])
+     RETURNING id, thread_id, user_id
+      ), msg AS (
+        INSERT INTO messages (thread_id, user_id, role, content, report, run_id)
+        SELECT thread_id, user_id, 'assistant', ${report.summary}, ${body}::jsonb, id FROM done
+        ON CONFLICT (run_id) DO NOTHING
+        RETURNING id
+      )
+      SELECT (SELECT id FROM msg) AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id
+        FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
+    );
+    const row = rows[0];
+    if (!row?.message_id) {
+      await this.reannounce(ref);
+      await this.handOver(ref.threadId, ref.runId);
+      return false;
+    }
+    metrics.runsFinished.inc({ status: 'completed' });
+    await this.deps.events.publish(
+      ref.userId,
+      { type: 'agent_completed', runId: ref.runId, threadId: ref.threadId, messageId: row.message_id, report },
+      { once: 'terminal' },
+    );
+    if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
+    return true;
+  }
+
+  /**
+   * Ends a queued or running run as `failed` with the reason and hands its thread over (one statement), then
+   * announces it and queues the next run. Returns false when the run had already ended (its own end stands).
+   */
+  async fail(ref: RunRef, reason: StepError): Promise<boolean> {
+    const rows = await querySql<{ next_run_id: string | null; next_user_id: string | null }>(
+      this.db,
+      sql('run_fail')`
+      WITH done AS (
+        UPDATE runs SET status = 'failed', error = ${json(reason)}::jsonb, finished_at = now()
+         WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('failed')}::text[])
+     RETURNING id, thread_id
+      )
+      SELECT next.run_id AS next_run_id, next.user_id AS next_user_id
+        FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
+    );
+    const row = rows[0];
+    if (!row) {
+      await this.handOver(ref.threadId, ref.runId);
+      return false;
+    }
+    this.log.warn('run failed', { runId: ref.runId, reason });
+    metrics.runsFinished.inc({ status: 'failed' });
+    await this.deps.events.publish(ref.userId, { type: 'agent_failed', runId: ref.runId, threadId: ref.threadId, error: reason }, { once: 'terminal' });
+    if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
+    return true;
+  }
+
+  /**
+   * Cancels a queued or running run of the user: `cancelled` first (so no attempt can complete it afterwards),
+   * then `agent_stopped` to the user and an abort to whichever worker runs it; the thread passes to its next run.
+   */
+  async cancel(userId: string, runId: string, reason: string): Promise<CancelOutcome> {
+    const error = JSON.stringify({ code: 'cancelled', message: reason });
+    const rows = await querySql<{ thread_id: string; status: RunStatus; cancelled: boolean; next_run_id: string | null; next_user_id: string | null }>(
+      this.db,
+      sql('run_cancel')`
+      WITH target AS (
+        SELECT r.id, r.thread_id, r.status
+          FROM runs r JOIN threads t ON t.id = r.thread_id
+         WHERE r.id = ${runId}::uuid AND r.user_id = ${userId}::uuid
+           FOR UPDATE OF t
+      ), done AS (
+        UPDATE runs SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(), error = ${error}::jsonb
+          FROM target
+         WHERE runs.id = target.id AND runs.status::text = ANY(${sourcesOf('cancelled')}::text[])
+     RETURNING runs.id, runs.thread_id
+      )
+      SELECT target.thread_id, target.status::text AS status, (done.id IS NOT NULL) AS cancelled,
+             next.run_id AS next_run_id, next.user_id AS next_user_id
+        FROM target LEFT JOIN done ON true
+        LEFT JOIN LATERAL (SELECT * FROM netra_activate_next_run(done.thread_id, done.id) WHERE done.id IS NOT NULL) next ON true`,
+    );
+    const row = rows[0];
+    if (!row) return { kind: 'not_found' };
+    if (!row.cancelled) return { kind: 'already_ended', status: row.status };
+    metrics.runsFinished.inc({ status: 'cancelled' });
+    this.log.info('run cancelled', { runId, threadId: row.thread_id });
+    await this.announceCancelled({ runId, threadId: row.thread_id, userId }, reason);
+    if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: row.thread_id, userId: row.next_user_id });
+    return { kind: 'cancelled', threadId: row.thread_id };
+  }
+
+  /** A worker stopped a run because it was cancelled: make sure its end went out and its thread moved on. */
+  async stopped(ref: RunRef): Promise<void> {
+    await this.reannounce(ref);
+    await this.handOver(ref.threadId, ref.runId);
+  }
+
+  /**
+   * Tells the user (`agent_stopped`, the run's last event) and the worker running the run, wherever it is, to
+   * abort; a queued job that never started is removed.
+   */
+  private async announceCancelled(ref: RunRef, reason: string): Promise<void> {
+    await this.deps.events.publish(ref.userId, { type: 'agent_stopped', runId: ref.runId, threadId: ref.threadId, reason }, { once: 'terminal' });
+    await ControlChannel.publishCancel(this.deps.redis, this.deps.names, { runId: ref.runId, reason });
+    await this.deps.queue.remove(ref.runId).catch((error: unknown) => {
+      // A job locked by a worker cannot be removed; that worker aborts it on the cancel just published.
+      this.log.debug('queued job not removed', { runId: ref.runId, ...errorFields(error) });
+      return 0;
+    });
+  }
+
+  /**
+   * A run this caller cannot (or no longer needs to) execute: if it ended, its terminal event goes out — at most
+   * once, so an attempt that crashed after committing the end completes the story without duplicating it.
+   */
+  async reannounce(ref: RunRef): Promise<void> {
+    const outcome = await this.outcome(ref.runId);
+    if (!outcome) return;
+    const base = { runId: ref.runId, threadId: ref.threadId };
+    if (outcome.status === 'completed' && outcome.report && outcome.messageId) {
+      await this.deps.events.publish(ref.userId, { type: 'agent_completed', ...base, messageId: outcome.messageId, report: outcome.report }, { once: 'terminal' });
+    } else if (outcome.status === 'failed') {
+      await this.deps.events.publish(ref.userId, { type: 'agent_failed', ...base, error: outcome.error ?? TERMINAL_ERROR }, { once: 'terminal' });
+    } else if (outcome.status === 'cancelled') {
+      await this.deps.events.publish(ref.userId, { type: 'agent_stopped', ...base, reason: outcome.error?.message ?? 'cancelled' }, { once: 'terminal' });
+    }
+  }
+
+  /** A run's state and assistant message (null when the run does not exist). */
+  async outcome(runId: string): Promise<{ status: RunStatus; report: Report | null; messageId: string | null; error: StepError | null } | null> {
+    const rows = await querySql<{ status: RunStatus; report: Report | null; error: StepError | null; message_id: string | null }>(
+      this.db,
+      sql('run_outcome')`
+      SELECT r.status::text AS status, r.report, r.error, m.id AS message_id
+        FROM runs r LEFT JOIN messages m ON m.run_id = r.id
+       WHERE r.id = ${runId}::uuid`,
+    );
+    const row = rows[0];
+    return row ? { status: row.status, report: row.report, messageId: row.message_id, error: row.error } : null;
+  }
+
+  /** Which of these runs have been cancelled (a worker's check after its control channel was down). */
+  async cancelledAmong(runIds: readonly string[]): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    const rows = await querySql<{ id: string }>(
+      this.db,
+      sql('run_cancelled_among')`SELECT id FROM runs WHERE id = ANY(${[...runIds]}::uuid[]) AND status = 'cancelled'`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  // ── hand-over and queue ─────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Hands the thread to its next queued run once `finishedRunId` has ended (null: repair a thread with queued
+   * runs but no active one), and queues that run. Safe to call more than once.
+   */
+  async handOver(threadId: string, finishedRunId: string | null): Promise<void> {
+    const rows = await querySql<{ run_id: string; user_id: string }>(
+      this.db,
+      sql('run_hand_over')`SELECT run_id, user_id FROM netra_activate_next_run(${threadId}::uuid, ${finishedRunId}::uuid)`,
+    );
+    const next = rows[0];
+    if (next) await this.enqueue({ runId: next.run_id, threadId, userId: next.user_id });
+  }
+
+  /**
+   * Puts an active run on the queue (idempotent: the job id is the run id). Returns false when Redis could not be
+   * reached: the run is safely stored and the reconciler enqueues it once Redis is back, so the caller still
+   * reports the message as accepted.
+   */
+  async enqueue(run: RunRef & { traceparent?: string | undefined }): Promise<boolean> {
+    try {
+      const { traceparent, ...ref } = run;
+      // Only the accepting request hands its trace on: a run started later by a hand-over or the reconciler
+      // begins a trace of its own rather than joining an unrelated run's.
+      await enqueueRun(this.deps.queue, { ...ref, acceptedAt: Date.now(), ...(traceparent ? { traceparent } : {}) }, { maxAttempts: this.deps.maxAttempts });
+      this.emit('enqueued', ref);
+      return true;
+    } catch (error) {
+      this.log.warn('could not enqueue run now; the reconciler will', { runId: run.runId, ...errorFields(error) });
+      return false;
+    }
+  }
+}
+
+/** JSON text for a `::jsonb` parameter (outputs are zod-validated plain data; `undefined` fields drop out). */
+function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}

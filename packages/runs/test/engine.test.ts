@@ -1,0 +1,211 @@
+import { Redis } from 'ioredis';
+import type { Report, RunEvent } from '@netra/contracts';
+import { createRunQueue, RedisNames, RunEventLog, type RunQueue } from '@netra/bus';
+import { createPrismaClient, type Db } from '@netra/db';
+import { CheckpointWriter, RunEngine, type RunRef } from '@netra/runs';
+import { createTestEnv, type TestEnv } from '../../../test/support/services.js';
+
+/**
+ * The run engine in-process against the real PostgreSQL and Redis: each transition's conditional write, its
+ * event, and the hand-over — the guarantees the gateway, the worker and the reconciler rely on.
+ */
+let env: TestEnv;
+let db: Db;
+let redis: Redis;
+let queue: RunQueue;
+let events: RunEventLog;
+let engine: RunEngine;
+
+beforeAll(async () => {
+  env = await createTestEnv('engine');
+  db = createPrismaClient({ databaseUrl: env.databaseUrl, poolSize: 4 });
+  redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
+  const names = new RedisNames(env.prefix);
+  queue = createRunQueue(redis, names);
+  events = new RunEventLog(redis, names, { retentionSeconds: 3_600, maxLen: 1_000 });
+  engine = new RunEngine({ db, queue, events, redis, names, maxAttempts: 3 });
+});
+
+afterAll(async () => {
+  await queue?.close();
+  redis?.disconnect();
+  await db?.$disconnect();
+  await env?.cleanup();
+});
+
+let users = 0;
+async function newThread(): Promise<{ userId: string; threadId: string }> {
+  users += 1;
+  const user = await db.user.create({ data: { subject: `engine-${users}-${Date.now()}` } });
+  const thread = await db.thread.create({ data: { userId: user.id, title: 't' } });
+  return { userId: user.id, threadId: thread.id };
+}
+
+async function accept(userId: string, threadId: string, clientMessageId: string, strategy?: 'enqueue' | 'reject' | 'interrupt') {
+  const result = await engine.accept(userId, { threadId, text: 'How can we cut cost?', clientMessageId, strategy });
+  if (result.kind !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(result)}`);
+  return result;
+}
+
+async function threadEvents(threadId: string): Promise<RunEvent[]> {
+  const out: RunEvent[] = [];
+  for await (const json of events.replay(threadId, null)) out.push(JSON.parse(json) as RunEvent);
+  return out;
+}
+
+const report = { summary: 'Cut the long prompts', recommendations: [] } as unknown as Report;
+
+async function activeRun(threadId: string): Promise<string | null> {
+  return (await db.thread.findUniqueOrThrow({ where: { id: threadId }, select: { activeRunId: true } })).activeRunId;
+}
+
+describe('RunEngine.accept', () => {
+  it('starts the run of an idle thread and queues its job; a second message waits queued behind it', async () => {
+    const { userId, threadId } = await newThread();
+    const first = await accept(userId, threadId, 'a1');
+    const second = await accept(userId, threadId, 'a2');
+    expect(first).toMatchObject({ started: true, duplicate: false });
+    expect(second).toMatchObject({ started: false, duplicate: false });
+    expect(await activeRun(threadId)).toBe(first.runId);
+    expect(await queue.getJobState(first.runId)).toBe('waiting');
+    expect(await queue.getJobState(second.runId)).toBe('unknown');
+  });
+
+  it('returns the first acceptance for the same clientMessageId and stores nothing more', async () => {
+    const { userId, threadId } = await newThread();
+    const first = await accept(userId, threadId, 'same');
+    const again = await accept(userId, threadId, 'same');
+    expect(again).toMatchObject({ runId: first.runId, messageId: first.messageId, duplicate: true, started: false });
+    expect(await db.run.count({ where: { threadId } })).toBe(1);
+    expect(await db.message.count({ where: { threadId } })).toBe(1);
+  });
+
+  it('re-queues a duplicate whose first attempt never reached the queue', async () => {
+    const { userId, threadId } = await newThread();
+    const first = await accept(userId, threadId, 'lost');
+    await queue.remove(first.runId);
+    expect(await queue.getJobState(first.runId)).toBe('unknown');
+    await accept(userId, threadId, 'lost');
+    expect(await queue.getJobState(first.runId)).toBe('waiting');
+  });
+
+  it('`reject` refuses while a run is in progress and stores nothing', async () => {
+    const { userId, threadId } = await newThread();
+    const first = await accept(userId, threadId, 'r1');
+    const refused = await engine.accept(userId, { threadId, text: 'again', clientMessageId: 'r2', strategy: 'reject' });
+    expect(refused).toEqual({ kind: 'busy', activeRunId: first.runId });
+    expect(await db.message.count({ where: { threadId } })).toBe(1);
+  });
+
+  it('`interrupt` cancels what is in progress, announces it, and starts the new run at once', async () => {
+    const { userId, threadId } = await newThread();
+    const first = await accept(userId, threadId, 'i1');
+    const queued = await accept(userId, threadId, 'i2');
+    const interrupting = await accept(userId, threadId, 'i3', 'interrupt');
+    expect(interrupting.started).toBe(true);
+    expect(await activeRun(threadId)).toBe(interrupting.runId);
+    const statuses = await db.run.findMany({ where: { threadId }, select: { id: true, status: true } });
+    expect(Object.fromEntries(statuses.map((r) => [r.id, r.status]))).toEqual({
+      [first.runId]: 'cancelled',
+      [queued.runId]: 'cancelled',
+      [interrupting.runId]: 'queued',
+    });
+    const stopped = (await threadEvents(threadId)).filter((e) => e.type === 'agent_stopped').map((e) => e.runId);
+    expect(stopped.sort()).toEqual([first.runId, queued.runId].sort());
+  });
+
+  it('does not accept into a thread of another user', async () => {
+    const { threadId } = await newThread();
+    const other = await newThread();
+    expect(await engine.accept(other.userId, { threadId, text: 'x' })).toEqual({ kind: 'not_found' });
+    expect(await db.message.count({ where: { threadId } })).toBe(0);
+  });
+});
+
+describe('RunEngine ends of a run', () => {
+  async function claimed(): Promise<{ ref: RunRef; next: string }> {
+    const { userId, threadId } = await newThread();
+    const first = await accept(userId, threadId, 'c1');
+    const second = await accept(userId, threadId, 'c2');
+    const run = await engine.claim(first.runId);
+    expect(run).toMatchObject({ previousStatus: 'queued', attempts: 1 });
+    return { ref: { runId: first.runId, threadId, userId }, next: second.runId };
+  }
+
+  it('completes once: the answer, agent_completed once, and the thread handed to its next run in the same commit', async () => {
+    const { ref, next } = await claimed();
+    expect(await engine.complete(ref, report)).toBe(true);
+    expect(await activeRun(ref.threadId)).toBe(next);
+    expect(await queue.getJobState(next)).toBe('waiting');
+    // A retried attempt completing again changes nothing and announces nothing new.
+    expect(await engine.complete(ref, report)).toBe(false);
+    const completed = (await threadEvents(ref.threadId)).filter((e) => e.type === 'agent_completed');
+    expect(completed).toHaveLength(1);
+    expect(await db.message.count({ where: { runId: ref.runId } })).toBe(1);
+  });
+
+  it('a cancel that wins the race leaves the run cancelled: the completion is refused and only agent_stopped goes out', async () => {
+    const { ref, next } = await claimed();
+    expect(await engine.cancel(ref.userId, ref.runId, 'stop')).toEqual({ kind: 'cancelled', threadId: ref.threadId });
+    expect(await engine.complete(ref, report)).toBe(false);
+    expect(await engine.fail(ref, { code: 'x', message: 'late failure' })).toBe(false);
+    const terminal = (await threadEvents(ref.threadId)).filter((e) => e.runId === ref.runId && ['agent_completed', 'agent_failed', 'agent_stopped'].includes(e.type));
+    expect(terminal.map((e) => e.type)).toEqual(['agent_stopped']);
+    expect(await activeRun(ref.threadId)).toBe(next);
+    expect(await engine.cancel(ref.userId, ref.runId, 'again')).toEqual({ kind: 'already_ended', status: 'cancelled' });
+  });
+
+  it('fails a run once with its reason and hands the thread over', async () => {
+    const { ref, next } = await claimed();
+    expect(await engine.fail(ref, { code: 'agent_failed', message: 'data: boom' })).toBe(true);
+    const run = await db.run.findUniqueOrThrow({ where: { id: ref.runId } });
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'agent_failed', message: 'data: boom' } });
+    expect(await activeRun(ref.threadId)).toBe(next);
+    expect(await engine.claim(ref.runId)).toBeNull();
+  });
+
+  it('a resumed claim returns the checkpoints of the agents that completed before', async () => {
+    const { ref } = await claimed();
+    await engine.stepStarted(ref.runId, { agent: 'triage', position: 0, attempt: 1, input: { q: 1 } });
+    await engine.stepCompleted(ref.runId, 'triage', { output: { intent: 'cost' }, summary: 's', durationMs: 3 }, { agent: 'data', position: 1, attempt: 1, input: {} });
+    const resumed = await engine.claim(ref.runId);
+    expect(resumed).toMatchObject({ previousStatus: 'running', attempts: 2, checkpoints: [{ agent: 'triage', output: { intent: 'cost' } }] });
+    const steps = await db.runStep.findMany({ where: { runId: ref.runId }, orderBy: { position: 'asc' }, select: { agent: true, status: true } });
+    expect(steps).toEqual([
+      { agent: 'triage', status: 'completed' },
+      { agent: 'data', status: 'running' },
+    ]);
+  });
+
+  it('re-announces the end of a run whose terminal event was lost, once', async () => {
+    const { ref } = await claimed();
+    expect(await engine.complete(ref, report)).toBe(true);
+    await engine.reannounce(ref);
+    await engine.reannounce(ref);
+    expect((await threadEvents(ref.threadId)).filter((e) => e.type === 'agent_completed')).toHaveLength(1);
+  });
+});
+
+describe('CheckpointWriter (group commit)', () => {
+  it('writes the steps of concurrent runs together, each durable when its promise resolves; a bad write fails only itself', async () => {
+    const writer = new CheckpointWriter(db, { maxItems: 100, maxDelayMs: 20 });
+    const runs: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const { userId, threadId } = await newThread();
+      runs.push((await accept(userId, threadId, `w${i}`)).runId);
+    }
+    const writes = runs.map((runId, i) => writer.write({ runId, started: { agent: 'triage', position: 0, attempt: 1, input: { i } } }));
+    // Same batch: a step of a run that does not exist violates the foreign key.
+    const bad = writer.write({ runId: '00000000-0000-4000-8000-000000000000', started: { agent: 'triage', position: 0, attempt: 1, input: {} } });
+    await Promise.all(writes);
+    await expect(bad).rejects.toThrow(/foreign key/);
+    const rows = await db.runStep.findMany({ where: { runId: { in: runs } }, select: { runId: true, status: true, input: true } });
+    expect(rows).toHaveLength(6);
+    expect(rows.every((r) => r.status === 'running')).toBe(true);
+
+    await Promise.all(runs.map((runId, i) => writer.write({ runId, completed: { agent: 'triage', output: { n: i }, summary: 'ok', durationMs: 1.4 } })));
+    const done = await db.runStep.findMany({ where: { runId: { in: runs } }, select: { runId: true, status: true, output: true, durationMs: true } });
+    expect(done.map((r) => r.status)).toEqual(Array(6).fill('completed'));
+    expect(done.find((r) => r.runId === runs[3])).toMatchObject({ output: { n: 3 }, durationMs: 1 });
+  });
+});

@@ -1,0 +1,478 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:sockets`: the gateway's socket layer against bare baselines, measured side by side in one run on
+ * a scratch database and Redis prefix (see socket-baselines.ts for the baselines):
+ *
+ *   1. idle: BENCH_IDLE_SOCKETS (19,000) authenticated sockets held for BENCH_HOLD_SECONDS with a heartbeat every
+ *      BENCH_HEARTBEAT_MS — RSS per socket and event-loop delay p99/max while holding them, vs a bare `ws` server;
+ *   2. ping RTT: `ping` → `pong`, sequential per socket on 10 sockets, rounds alternating gateway / bare `ws`;
+ *   3. accept: `user_message` → `message_accepted` at 50 and 200 messages/s with only the gateway running, vs a bare
+ *      `ws` server doing one raw `pg` insert and one BullMQ add;
+ *   4. fan-out: 1,000 sockets following one thread across 2 gateways, events published to the thread's log (as a
+ *      worker does), vs Socket.IO + @socket.io/redis-adapter across 2 processes (1,000 sockets in one room).
+ *
+ * Every number is printed with its ratio to the baseline. BENCH_PARTS=idle,ping,accept,fanout picks parts.
+ * The open-file limit bounds the idle part (the bench holds every client socket): run through the npm script,
+ * which raises the soft limit to the hard one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
+import { createRedis, RedisNames, RunEventLog, waitForRedis } from '@netra/bus';
+import { cpuMs } from './cpu.js';
+import { percentile, PIPELINE_ENV, runBenchmark, Scratch, type AppProcess } from './scratch.js';
+
+const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 19_000);
+const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 25);
+const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 10_000);
+const PINGS = Number(process.env.BENCH_PINGS ?? 4_000);
+const ACCEPT_SECONDS = Number(process.env.BENCH_ACCEPT_SECONDS ?? 10);
+const FANOUT_SOCKETS = Number(process.env.BENCH_FANOUT_SOCKETS ?? 1_000);
+const FANOUT_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 150);
+const FANOUT_RATE = Number(process.env.BENCH_FANOUT_RATE ?? 10);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'idle,ping,accept,fanout').split(','));
+/** Sockets per user: the gateway's per-user cap is at most 1,000. */
+const SOCKETS_PER_USER = 950;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Stats {
+  p50: number;
+  p99: number;
+}
+function stats(values: number[]): Stats {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: percentile(s, 0.5), p99: percentile(s, 0.99) };
+}
+/** `push(...values)` overflows the stack with 100,000s of values. */
+function append(to: number[], values: number[]): void {
+  for (const v of values) to.push(v);
+}
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+
+/** The results, printed together at the end as the table docs/BENCHMARKS.md records. */
+const results: { what: string; netra: string; baseline: string; ratio: string; target: string; met: string }[] = [];
+function record(what: string, netra: number, baseline: number, unit: (v: number) => string, target?: { max: number; of: 'ratio' | 'value' }): void {
+  const r = baseline > 0 ? netra / baseline : Number.NaN;
+  const met = target === undefined ? '' : (target.of === 'ratio' ? r : netra) <= target.max ? 'yes' : 'no';
+  const targetText = target === undefined ? '' : target.of === 'ratio' ? `≤ ${target.max}×` : `≤ ${unit(target.max)}`;
+  results.push({ what, netra: unit(netra), baseline: unit(baseline), ratio: ratio(netra, baseline), target: targetText, met });
+  console.log(`  ${what}: netra ${unit(netra)}, baseline ${unit(baseline)} → ${ratio(netra, baseline)}${targetText ? ` (target ${targetText}: ${met})` : ''}`);
+}
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+function openFileLimit(): string {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return line?.replace(/\s+/g, ' ').trim() ?? 'unknown';
+}
+
+// ---- child processes ---------------------------------------------------------------------------------------
+
+interface Child {
+  child: ChildProcess;
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startBaseline(role: 'bare' | 'socketio', scratch: Scratch): Promise<Child> {
+  const child = spawn(process.execPath, [path.join(here, 'socket-baselines.js'), role], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      BENCH_DATABASE_URL: scratch.databaseUrl,
+      BENCH_REDIS_URL: scratch.redisUrl,
+      BENCH_PREFIX: scratch.prefix,
+      BENCH_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${role} did not start within 30 s`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${role} exited (${code})`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{"ready"')) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+  });
+  return {
+    child,
+    port,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A process's event-loop delay since the previous call (p99, max; seconds), and its RSS. */
+type LagProbe = () => Promise<{ p99: number; max: number }>;
+
+function gatewayLag(port: number): LagProbe {
+  return async () => {
+    // prom-client's event-loop metrics come from monitorEventLoopDelay (10 ms resolution), reset on every scrape.
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { p99: value('netra_nodejs_eventloop_lag_p99_seconds'), max: value('netra_nodejs_eventloop_lag_max_seconds') };
+  };
+}
+
+function baselineLag(port: number): LagProbe {
+  return async () => {
+    const body = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { lagP99Seconds: number; lagMaxSeconds: number };
+    return { p99: body.lagP99Seconds, max: body.lagMaxSeconds };
+  };
+}
+
+// ---- clients -------------------------------------------------------------------------------------------------
+
+/** Opens a `ws` client; resolves on the server's first frame (`connection_established` on both servers). */
+function openSocket(url: string, token?: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    socket.once('error', reject);
+    socket.once('message', () => {
+      socket.off('error', reject);
+      // A late error (the server went away) must not crash the bench.
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+  });
+}
+
+/** Opens `count` sockets, `concurrency` upgrades at a time. */
+async function openMany(count: number, open: (i: number) => Promise<WebSocket>, concurrency = 200): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      sockets.push(await open(i));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return sockets;
+}
+
+async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(
+    sockets.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.readyState === WebSocket.CLOSED) return resolve();
+          s.once('close', () => resolve());
+          s.terminate();
+        }),
+    ),
+  );
+}
+
+async function devToken(httpUrl: string, userId: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/api/v1/auth/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function createThread(httpUrl: string, token: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/api/v1/threads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  return ((await res.json()) as { id: string }).id;
+}
+
+// ---- 1. idle sockets -----------------------------------------------------------------------------------------
+
+async function idle(name: string, pid: number, lag: LagProbe, open: (i: number) => Promise<WebSocket>): Promise<{ perSocket: number; p99: number; max: number; cpuMsPerSecond: number }> {
+  const before = rssBytes(pid);
+  const started = performance.now();
+  const sockets = await openMany(IDLE_SOCKETS, open);
+  console.log(`  ${name}: ${sockets.length} sockets open in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await sleep(2_000);
+  await lag(); // resets the window
+  const cpuBefore = await cpuMs(pid);
+  await sleep(HOLD_SECONDS * 1000);
+  const window = await lag();
+  const cpu = (await cpuMs(pid)) - cpuBefore;
+  const after = rssBytes(pid);
+  const stillOpen = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
+  await closeAll(sockets);
+  const perSocket = (after - before) / IDLE_SOCKETS;
+  console.log(
+    `  ${name}: RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB = ${(perSocket / 1024).toFixed(2)} KiB/socket; ` +
+      `event-loop delay over ${HOLD_SECONDS} s (heartbeat ${HEARTBEAT_MS} ms): p99 ${ms(window.p99 * 1000)}, max ${ms(window.max * 1000)}; ` +
+      `CPU ${(cpu / HOLD_SECONDS).toFixed(0)} ms/s; ${stillOpen} still open`,
+  );
+  return { perSocket, p99: window.p99, max: window.max, cpuMsPerSecond: cpu / HOLD_SECONDS };
+}
+
+// ---- 2. ping RTT -----------------------------------------------------------------------------------------------
+
+async function pingRound(sockets: WebSocket[], pings: number): Promise<number[]> {
+  const rtts: number[] = [];
+  await Promise.all(
+    sockets.map(async (socket) => {
+      for (let i = 0; i < pings / sockets.length; i += 1) {
+        const sent = performance.now();
+        await new Promise<void>((resolve) => {
+          const onMessage = (data: WebSocket.RawData) => {
+            if ((JSON.parse(data.toString()) as { type: string }).type !== 'pong') return;
+            socket.off('message', onMessage);
+            resolve();
+          };
+          socket.on('message', onMessage);
+          socket.send(JSON.stringify({ type: 'ping' }));
+        });
+        rtts.push(performance.now() - sent);
+      }
+    }),
+  );
+  return rtts;
+}
+
+// ---- 3. accept latency ---------------------------------------------------------------------------------------
+
+async function acceptAt(sockets: WebSocket[], threadIds: string[], rate: number): Promise<number[]> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const onMessage = (data: WebSocket.RawData) => {
+    const frame = JSON.parse(data.toString()) as { type: string; clientMessageId?: string };
+    if (frame.type !== 'message_accepted' || !frame.clientMessageId) return;
+    const t = sentAt.get(frame.clientMessageId);
+    if (t !== undefined) latencies.push(performance.now() - t);
+  };
+  for (const s of sockets) s.on('message', onMessage);
+  const count = rate * ACCEPT_SECONDS;
+  const began = performance.now();
+  for (let i = 0; i < count; i += 1) {
+    const wait = began + (i * 1000) / rate - performance.now();
+    if (wait > 0) await sleep(wait);
+    const clientMessageId = randomUUID();
+    sentAt.set(clientMessageId, performance.now());
+    sockets[i % sockets.length]!.send(JSON.stringify({ type: 'user_message', threadId: threadIds[i % threadIds.length], text: 'How can we cut cost?', clientMessageId }));
+  }
+  while (latencies.length < count && performance.now() - began < ACCEPT_SECONDS * 1000 + 30_000) await sleep(20);
+  for (const s of sockets) s.off('message', onMessage);
+  if (latencies.length < count) console.log(`  (only ${latencies.length} of ${count} accepted)`);
+  return latencies;
+}
+
+// ---- 4. fan-out ----------------------------------------------------------------------------------------------
+
+/** Publishes FANOUT_EVENTS events at FANOUT_RATE; returns each delivery's latency once all arrived (or 30 s passed). */
+async function fanOutRound(publish: (seq: number) => Promise<void>, received: Map<number, number[]>, sentAt: Map<number, number>, sockets: number): Promise<number[]> {
+  received.clear();
+  sentAt.clear();
+  const began = performance.now();
+  for (let seq = 0; seq < FANOUT_EVENTS; seq += 1) {
+    const wait = began + (seq * 1000) / FANOUT_RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt.set(seq, performance.now());
+    await publish(seq);
+  }
+  const expected = FANOUT_EVENTS * sockets;
+  const count = () => [...received.values()].reduce((n, list) => n + list.length, 0);
+  while (count() < expected && performance.now() - began < (FANOUT_EVENTS / FANOUT_RATE) * 1000 + 30_000) await sleep(20);
+  if (count() < expected) console.log(`  (only ${count()} of ${expected} deliveries arrived)`);
+  const all: number[] = [];
+  for (const list of received.values()) append(all, list);
+  return all;
+}
+
+const payload = (seq: number) => `${seq}:${'x'.repeat(160)}`;
+const seqOf = (delta: string) => Number(delta.slice(0, delta.indexOf(':')));
+
+async function main(): Promise<void> {
+  console.log(`Netra sockets benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  console.log(`open-file limit: ${openFileLimit()}`);
+  const scratch = await Scratch.create();
+  const children: Child[] = [];
+  const redis = createRedis(scratch.redisUrl, { role: 'durable' });
+  try {
+    await waitForRedis(redis);
+    const gatewayEnv = { ...PIPELINE_ENV, WS_HEARTBEAT_MS: String(HEARTBEAT_MS) };
+    const gateway: AppProcess = await scratch.start('gateway', gatewayEnv);
+    const gatewayPort = Number(gateway.ready.port);
+    const httpUrl = `http://127.0.0.1:${gatewayPort}`;
+    const wsUrl = `ws://127.0.0.1:${gatewayPort}/ws`;
+    const bare = await startBaseline('bare', scratch);
+    children.push(bare);
+    const bareUrl = `ws://127.0.0.1:${bare.port}`;
+    const gatewayPid = gateway.child.pid ?? 0;
+    const barePid = bare.child.pid ?? 0;
+    const users = Math.ceil(IDLE_SOCKETS / SOCKETS_PER_USER);
+    const tokens = await Promise.all(Array.from({ length: users }, (_, i) => devToken(httpUrl, `bench-${i}`)));
+
+    if (PARTS.has('idle')) {
+      console.log(`\n1. ${IDLE_SOCKETS} idle sockets`);
+      const netra = await idle('netra gateway', gatewayPid, gatewayLag(gatewayPort), (i) => openSocket(wsUrl, tokens[Math.floor(i / SOCKETS_PER_USER)]));
+      await sleep(3_000);
+      const base = await idle('bare ws', barePid, baselineLag(bare.port), () => openSocket(bareUrl));
+      record('idle: RSS per socket', netra.perSocket / 1024, base.perSocket / 1024, (v) => `${v.toFixed(2)} KiB`);
+      record('idle: event-loop delay p99', netra.p99 * 1000, base.p99 * 1000, ms, { max: 20, of: 'value' });
+      record('idle: event-loop delay max', netra.max * 1000, base.max * 1000, ms);
+      record('idle: CPU while holding', netra.cpuMsPerSecond, base.cpuMsPerSecond, (v) => `${v.toFixed(0)} ms/s`);
+    }
+
+    if (PARTS.has('ping')) {
+      console.log(`\n2. ping → pong round trip (${PINGS} per server, 10 sockets, alternating rounds)`);
+      // Diagnostic: a gateway without the per-user request budget, which costs one Redis round trip per frame.
+      const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
+      const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
+      const netraSockets = await openMany(10, () => openSocket(wsUrl, tokens[0]), 10);
+      const unlimitedSockets = await openMany(10, () => openSocket(unlimitedUrl, tokens[0]), 10);
+      const bareSockets = await openMany(10, () => openSocket(bareUrl), 10);
+      await pingRound(netraSockets, 500);
+      await pingRound(unlimitedSockets, 500);
+      await pingRound(bareSockets, 500);
+      const netra: number[] = [];
+      const noBudget: number[] = [];
+      const base: number[] = [];
+      for (let round = 0; round < 4; round += 1) {
+        append(netra, await pingRound(netraSockets, PINGS / 4));
+        append(noBudget, await pingRound(unlimitedSockets, PINGS / 4));
+        append(base, await pingRound(bareSockets, PINGS / 4));
+      }
+      const n = stats(netra);
+      const u = stats(noBudget);
+      const b = stats(base);
+      record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+      record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+      record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+      record('ping RTT p99, RATE_LIMIT_USER_REQUESTS=off', u.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+      await closeAll([...netraSockets, ...unlimitedSockets, ...bareSockets]);
+      await unlimited.stop();
+    }
+
+    if (PARTS.has('accept')) {
+      console.log(`\n3. user_message → message_accepted, gateway alone (no workers), ${ACCEPT_SECONDS} s per rate`);
+      const threadIds: string[] = [];
+      for (let i = 0; i < 200; i += 1) threadIds.push(await createThread(httpUrl, tokens[0] ?? ''));
+      const bareThreads = threadIds.map(() => randomUUID());
+      const netraSockets = await openMany(20, () => openSocket(wsUrl, tokens[0]), 20);
+      const bareSockets = await openMany(20, () => openSocket(bareUrl), 20);
+      // Warm-up (connections, prepared statements, JIT), not recorded.
+      await acceptAt(netraSockets, threadIds, 50);
+      await acceptAt(bareSockets, bareThreads, 50);
+      for (const rate of [50, 200]) {
+        let cpu = await cpuMs(gatewayPid);
+        const n = stats(await acceptAt(netraSockets, threadIds, rate));
+        const netraCpu = (await cpuMs(gatewayPid)) - cpu;
+        cpu = await cpuMs(barePid);
+        const b = stats(await acceptAt(bareSockets, bareThreads, rate));
+        const bareCpu = (await cpuMs(barePid)) - cpu;
+        const count = rate * ACCEPT_SECONDS;
+        record(`accept: server CPU per message at ${rate}/s`, netraCpu / count, bareCpu / count, ms);
+        record(`accept p50 at ${rate}/s`, n.p50, b.p50, ms);
+        record(`accept p99 at ${rate}/s`, n.p99, b.p99, ms, rate === 200 ? { max: 2, of: 'ratio' } : undefined);
+      }
+      await closeAll([...netraSockets, ...bareSockets]);
+    }
+
+    if (PARTS.has('fanout')) {
+      console.log(`\n4. fan-out: ${FANOUT_SOCKETS} sockets on one thread across 2 processes, ${FANOUT_EVENTS} events at ${FANOUT_RATE}/s`);
+      const second = await scratch.start('gateway', gatewayEnv);
+      const urls = [wsUrl, `ws://127.0.0.1:${String(second.ready.port)}/ws`];
+      const threadId = await createThread(httpUrl, tokens[0] ?? '');
+      const userId = (await scratch.db.user.findUniqueOrThrow({ where: { subject: 'bench-0' } })).id;
+      const log = new RunEventLog(redis, new RedisNames(scratch.prefix));
+      const runId = randomUUID();
+      const received = new Map<number, number[]>();
+      const sentAt = new Map<number, number>();
+      const onDelivery = (seq: number) => {
+        const t = sentAt.get(seq);
+        if (t === undefined) return;
+        let list = received.get(seq);
+        if (!list) {
+          list = [];
+          received.set(seq, list);
+        }
+        list.push(performance.now() - t);
+      };
+      const perGateway = Math.ceil(FANOUT_SOCKETS / 2);
+      const netraSockets = await openMany(FANOUT_SOCKETS, async (i) => {
+        const socket = await openSocket(urls[i < perGateway ? 0 : 1] ?? wsUrl, tokens[0]);
+        await new Promise<void>((resolve) => {
+          const onSubscribed = (data: WebSocket.RawData) => {
+            if ((JSON.parse(data.toString()) as { type: string }).type !== 'subscribed') return;
+            socket.off('message', onSubscribed);
+            resolve();
+          };
+          socket.on('message', onSubscribed);
+          socket.send(JSON.stringify({ type: 'subscribe', threadId }));
+        });
+        socket.on('message', (data) => {
+          const frame = JSON.parse(data.toString()) as { type: string; delta?: string };
+          if (frame.type === 'agent_token' && frame.delta) onDelivery(seqOf(frame.delta));
+        });
+        return socket;
+      }, 50);
+
+      const ioServers = [await startBaseline('socketio', scratch), await startBaseline('socketio', scratch)];
+      children.push(...ioServers);
+      const ioSockets: IoSocket[] = [];
+      for (let i = 0; i < FANOUT_SOCKETS; i += 1) {
+        const server = ioServers[i < perGateway ? 0 : 1]!;
+        const socket = ioClient(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect_error', reject);
+          socket.once('connect', () => socket.emit('join', 'thread', () => resolve()));
+        });
+        socket.on('event', (message: string) => {
+          const event = JSON.parse(message) as { delta: string };
+          onDelivery(seqOf(event.delta));
+        });
+        ioSockets.push(socket);
+      }
+      const ioPublisher = ioClient(`http://127.0.0.1:${ioServers[0]!.port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+      await new Promise<void>((resolve) => ioPublisher.once('connect', () => resolve()));
+
+      const netraPublish = async (seq: number) => {
+        await log.publish(userId, { type: 'agent_token', runId, threadId, agent: 'data', delta: payload(seq) });
+      };
+      const ioPublish = async (seq: number) => {
+        // The same JSON a gateway socket receives, emitted to the room on both servers.
+        ioPublisher.emit('publish', 'thread', JSON.stringify({ eventId: String(seq).padStart(16, '0'), type: 'agent_token', runId, threadId, agent: 'data', delta: payload(seq), ts: new Date().toISOString() }));
+      };
+      const netra: number[] = [];
+      const base: number[] = [];
+      const cpu = { netra: 0, socketio: 0 };
+      for (let round = 0; round < 2; round += 1) {
+        let before = (await cpuMs(gatewayPid)) + (await cpuMs(second.child.pid ?? 0));
+        append(netra, await fanOutRound(netraPublish, received, sentAt, FANOUT_SOCKETS));
+        cpu.netra += (await cpuMs(gatewayPid)) + (await cpuMs(second.child.pid ?? 0)) - before;
+        before = (await cpuMs(ioServers[0]!.child.pid ?? 0)) + (await cpuMs(ioServers[1]!.child.pid ?? 0));
+        append(base, await fanOutRound(ioPublish, received, sentAt, FANOUT_SOCKETS));
+        cpu.socketio += (await cpuMs(ioServers[0]!.child.pid ?? 0)) + (await cpuMs(ioServers[1]!.child.pid ?? 0)) - before;
+      }
+      const n = stats(netra);
+      const b = stats(base);
+      console.log(`  deliveries: netra ${netra.length}, socket.io ${base.length}`);
+      record('fan-out p50', n.p50, b.p50, ms);
+      record('fan-out p99', n.p99, b.p99, ms, { max: 0.8, of: 'ratio' });
+      record('fan-out server CPU per 1,000 deliveries', (cpu.netra / netra.length) * 1000, (cpu.socketio / base.length) * 1000, (v) => `${v.toFixed(1)} ms`);
+      ioPublisher.close();
+      for (const s of ioSockets) s.close();
+      await closeAll(netraSockets);
+    }
+
+    console.log('\n| measure | netra | baseline | ratio | target | met |\n|---|---|---|---|---|---|');
+    for (const r of results) console.log(`| ${r.what} | ${r.netra} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met} |`);
+  } finally {
+    redis.disconnect();
+    await Promise.allSettled(children.map((c) => c.stop()));
+    await scratch.cleanup();
+  }
+}
+
+runBenchmark(main);
