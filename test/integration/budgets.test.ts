@@ -156,4 +156,36 @@ describe('budgets and alerts', () => {
     const after = AlertList.parse((await api.get('/api/v1/alerts')).body).data;
     expect(after.map((a) => [a.id, a.budgetId])).toEqual(alerts.map((a) => [a.id, null]));
   });
+
+  it('finishes notifying an alert whose raiser stopped between storing and notifying it, once', async () => {
+    const subject = 'budget-crash';
+    const api = await stack.api(subject);
+    const ws = await stack.ws(subject);
+    WebhookCreated.parse((await api.post('/api/v1/webhooks', { url: `${receiver.url}/orphan`, events: ['budget.threshold_crossed'] })).body);
+    const budget = Budget.parse((await api.post('/api/v1/budgets', { name: 'Crash', amountUsd: 2, period: 'day', thresholds: [0.5] })).body);
+    // What a worker killed right after its insert leaves behind: the alert, stored a minute ago, never notified.
+    const user = await stack.db.user.findUniqueOrThrow({ where: { subject } });
+    const window = periodWindow('day', new Date());
+    const orphan = await stack.db.alert.create({
+      data: {
+        userId: user.id,
+        budgetId: budget.id,
+        kind: 'budget.threshold_crossed',
+        dedupeKey: `budget:${budget.id}:${window.startDay}:threshold:0.5`,
+        message: 'Budget "Crash" reached 50 %',
+        data: { threshold: 0.5 },
+        createdAt: new Date(Date.now() - 60_000),
+      },
+    });
+    await ingest(api, events('crash', 2, 'any', 1));
+    const frame = await ws.next((f) => f.type === 'notification');
+    expect(frame.type === 'notification' && frame.alert.id).toBe(orphan.id);
+    const [delivery] = await receiver.waitFor('/orphan', 1);
+    expect(WebhookPayload.parse(JSON.parse(delivery!.body)).id).toBe(orphan.id);
+    await sweeps(stack.workers, 3);
+    expect(receiver.on('/orphan')).toHaveLength(1);
+    expect(ws.frames.filter((f) => f.type === 'notification')).toHaveLength(1);
+    expect((await stack.db.alert.findUniqueOrThrow({ where: { id: orphan.id } })).notifiedAt).not.toBeNull();
+    expect(AlertList.parse((await api.get('/api/v1/alerts')).body).data.map((a) => a.id)).toEqual([orphan.id]);
+  });
 });

@@ -15,13 +15,11 @@ import { TokenVerifier } from './auth/tokens.js';
 import { createApp } from './http/app.js';
 import { MessageService } from './services/messages.js';
 import { RunService } from './services/runs.js';
-import { auditCrossTenant } from './services/ownership.js';
 import { ThreadService } from './services/threads.js';
 import { UserDirectory } from './services/users.js';
 import { WsGateway } from './ws/server.js';
 import { Security } from './security/index.js';
-import { AlertStore, BudgetService, BudgetTrigger, createWatchQueue, RecommendationTracker, ScheduleService, type WatchQueue } from '@netra/watch';
-import { createWebhookQueue, WebhookDispatcher, WebhookRegistry, type WebhookQueue } from '@netra/webhooks';
+import { GatewayWatch } from './watch.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -39,12 +37,11 @@ export class Gateway {
   private readonly config: Config;
   private readonly log = logger.child({ component: 'gateway' });
   private infra: Infra | undefined;
-  /** The webhook deliveries (pings) and budget checks this gateway queues. */
-  private watchQueues: [WebhookQueue, WatchQueue] | undefined;
+  /** Issue 15: webhooks, budgets, alerts, schedules, recommendations. */
+  private watch: GatewayWatch | undefined;
   private depth: QueueDepth | undefined;
   private server: http.Server | undefined;
   private ws: WsGateway | undefined;
-  private streams: EventStreams | undefined;
   private accepting = false;
   private closing: Promise<void> | undefined;
 
@@ -77,29 +74,17 @@ export class Gateway {
     engine.on('enqueued', () => depth.added());
     const messages = new MessageService(db, depth, engine, security.limits.userMessages);
     const runs = new RunService(db, engine);
-    const streams = new EventStreams(db, eventLog, subscriber, { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES });
+    const streams = new EventStreams(db, eventLog, subscriber);
     streams.start();
-    this.streams = streams;
     const catalog = new CatalogService(db);
     const usage = new UsageService(db, catalog, { dimensions: config.USAGE_DIMENSIONS });
     await catalog.seed();
-    // Watching: webhooks, budgets and alerts (docs in the README).
-    const webhookQueue = createWebhookQueue(redis, names);
-    const watchQueue = createWatchQueue(redis, names);
-    this.watchQueues = [webhookQueue, watchQueue];
-    const dispatcher = new WebhookDispatcher(db, webhookQueue, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS });
-    const watch = {
-      webhooks: new WebhookRegistry(db, dispatcher, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, audit: auditCrossTenant }),
-      budgets: new BudgetService(db, { dimensions: config.USAGE_DIMENSIONS, audit: auditCrossTenant }),
-      alerts: new AlertStore(db),
-      trigger: new BudgetTrigger(db, watchQueue),
-      schedules: new ScheduleService(db, watchQueue, { minIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS, audit: auditCrossTenant }),
-      // No alert raiser here (the worker's sweep raises regressions); the audit of users' adopt/outcome calls.
-      recommendations: new RecommendationTracker(db, undefined, auditCrossTenant),
-    };
+    // Issue 15: webhooks, budgets, alerts, schedules, recommendations.
+    const watch = new GatewayWatch({ config, db, redis, names });
+    this.watch = watch;
 
     const app = createApp({
-      watch,
+      watch: watch.deps,
       // The browser client built next to this app (apps/gateway/dist → apps/web/dist).
       webRoot: this.options.webRoot ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
       verifier,
@@ -201,9 +186,8 @@ export class Gateway {
     await Promise.race([serverClosed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
     clearTimeout(timer);
     server?.closeAllConnections();
-    this.streams?.close();
     this.depth?.close();
-    await Promise.allSettled((this.watchQueues ?? []).map((q) => q.close()));
+    await this.watch?.close();
     await this.infra?.close();
     this.log.info('gateway closed');
   }

@@ -73,4 +73,8 @@ export const metrics = {
   // `kind` and `limiter` are fixed enumerations in the gateway's code, never request data.
   securityEvents: counter('netra_security_events_total', 'Security events (auth failures, rate-limit hits, forbidden, cross-tenant, admin actions) by kind', ['kind'] as const),
   rateLimitRejections: counter('netra_rate_limit_rejections_total', 'Requests, frames and upgrades refused by a rate limit, by limiter', ['limiter'] as const),
+  // Watching (issue 15). `status` and `kind` are fixed enumerations of @netra/contracts, never request data.
+  webhookDeliveries: counter('netra_webhook_deliveries_total', 'Webhook delivery attempts by outcome (succeeded, failed, dead_lettered)', ['status'] as const),
+  webhookDeliveryDuration: histogram('netra_webhook_delivery_duration_seconds', 'Time of one webhook delivery attempt, by outcome', ['status'] as const),
+  alertsRaised: counter('netra_alerts_raised_total', 'Alerts raised (each once), by kind', ['kind'] as const),
 };

@@ -1,15 +1,15 @@
 import {
   BudgetPeriod,
   BudgetScope,
-  notOwnedError,
+  NotFoundError,
   ValidationError,
-  type CrossTenantAuditor,
   type Budget,
   type BudgetStatus,
   type CreateBudgetBody,
   type UpdateBudgetBody,
 } from '@netra/contracts';
 import type { Db, Prisma } from '@netra/db';
+import type { CrossTenantHook } from '@netra/webhooks';
 import { forecastSpend, periodWindow } from './periods.js';
 import { dailySpend } from './spend.js';
 
@@ -20,8 +20,8 @@ export const BUDGET_FIELDS = FIELDS;
 export interface BudgetServiceOptions {
   /** USAGE_DIMENSIONS: the metadata keys that have rollups (a scope may only name these). */
   dimensions: readonly string[];
-  /** Told of every attempt on another user's budget (answered `not_found` like a missing id). */
-  audit: CrossTenantAuditor;
+  /** Told when a user names another user's budget (audited by the gateway); they get a 404. */
+  onCrossTenant?: CrossTenantHook;
 }
 
 /** A stored budget as the contract types it (the row's JSON and text columns were written from the same types). */
@@ -105,7 +105,8 @@ export class BudgetService {
   private async owned(userId: string, id: string): Promise<BudgetRow> {
     const row = await this.db.budget.findFirst({ where: { id, userId }, select: FIELDS });
     if (row) return row;
-    const owner = await this.db.budget.findUnique({ where: { id }, select: { userId: true } });
-    throw notOwnedError('Budget', { userId, resource: 'budget', resourceId: id }, owner, this.options.audit);
+    const other = await this.db.budget.findUnique({ where: { id }, select: { userId: true } });
+    if (other) this.options.onCrossTenant?.({ resource: 'budget', resourceId: id, userId, ownerId: other.userId });
+    throw new NotFoundError('Budget');
   }
 }

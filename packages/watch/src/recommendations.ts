@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import {
   ConflictError,
-  notOwnedError,
+  NotFoundError,
   Report,
   ValidationError,
   type AdoptRecommendationBody,
-  type CrossTenantAuditor,
   type OutcomePeriod,
   type RecommendationOutcome,
   type StoredRecommendation,
 } from '@netra/contracts';
 import { querySql, sql, type Db, type Prisma } from '@netra/db';
 import { LatencyHistogram, readHistogram } from '@netra/usage';
+import type { CrossTenantHook } from '@netra/webhooks';
 import type { AlertRaiser } from './alerts.js';
 
 const DAY_MS = 86_400_000;
@@ -65,9 +65,10 @@ function present(row: Row): StoredRecommendation {
 export class RecommendationTracker {
   constructor(
     private readonly db: Db,
+    /** Raises `recommendation.regressed` (workers; the gateway only reads and adopts). */
     private readonly alerts?: AlertRaiser,
-    /** Told of every attempt on another user's recommendation; required where users call adopt/outcome (the gateway). */
-    private readonly audit?: CrossTenantAuditor,
+    /** Told when a user names another user's recommendation (audited by the gateway); they get a 404. */
+    private readonly onCrossTenant?: CrossTenantHook,
   ) {}
 
   /** Keeps the recommendations of a completed run's report (idempotent: ids come from the run and position). */
@@ -222,7 +223,8 @@ export class RecommendationTracker {
   private async owned(userId: string, id: string): Promise<Row> {
     const row = await this.db.storedRecommendation.findFirst({ where: { id, userId } });
     if (row) return row;
-    const owner = await this.db.storedRecommendation.findUnique({ where: { id }, select: { userId: true } });
-    throw notOwnedError('Recommendation', { userId, resource: 'recommendation', resourceId: id }, owner, this.audit);
+    const other = await this.db.storedRecommendation.findUnique({ where: { id }, select: { userId: true } });
+    if (other) this.onCrossTenant?.({ resource: 'recommendation', resourceId: id, userId, ownerId: other.userId });
+    throw new NotFoundError('Recommendation');
   }
 }

@@ -1,14 +1,15 @@
 import cronParser, { type CronDate } from 'cron-parser';
-import { notOwnedError, ValidationError, type CreateScheduleBody, type CrossTenantAuditor, type Schedule } from '@netra/contracts';
+import { NotFoundError, ValidationError, type CreateScheduleBody, type Schedule } from '@netra/contracts';
 import { querySql, sql, type Db } from '@netra/db';
 import { errorFields, logger } from '@netra/observability';
+import type { CrossTenantHook } from '@netra/webhooks';
 import type { WatchQueue } from './queue.js';
 
 export interface ScheduleServiceOptions {
   /** SCHEDULE_MIN_INTERVAL_SECONDS: schedules firing more often than this are refused. */
   minIntervalSeconds: number;
-  /** Told of every attempt on another user's schedule, or to post into another user's thread (answered `not_found`). */
-  audit: CrossTenantAuditor;
+  /** Told when a user names another user's schedule or thread (audited by the gateway); they get a 404. */
+  onCrossTenant?: CrossTenantHook;
 }
 
 /** The BullMQ job scheduler of a schedule (BullMQ refuses `:` in ids). */
@@ -61,11 +62,9 @@ export class ScheduleService {
     }
     let threadId = body.threadId;
     if (threadId) {
-      const thread = await this.db.thread.findFirst({ where: { id: threadId, userId }, select: { id: true } });
-      if (!thread) {
-        const owner = await this.db.thread.findUnique({ where: { id: threadId }, select: { userId: true } });
-        throw notOwnedError('Thread', { userId, resource: 'thread', resourceId: threadId }, owner, this.options.audit);
-      }
+      const thread = await this.db.thread.findUnique({ where: { id: threadId }, select: { userId: true } });
+      if (thread && thread.userId !== userId) this.options.onCrossTenant?.({ resource: 'thread', resourceId: threadId, userId, ownerId: thread.userId });
+      if (thread?.userId !== userId) throw new NotFoundError('Thread');
     } else {
       threadId = (await this.db.thread.create({ data: { userId, title: `Scheduled: ${body.question.slice(0, 180)}` }, select: { id: true } })).id;
     }
@@ -93,8 +92,9 @@ export class ScheduleService {
   async remove(userId: string, id: string): Promise<Schedule> {
     const row = await this.db.schedule.findFirst({ where: { id, userId }, select: FIELDS });
     if (!row) {
-      const owner = await this.db.schedule.findUnique({ where: { id }, select: { userId: true } });
-      throw notOwnedError('Schedule', { userId, resource: 'schedule', resourceId: id }, owner, this.options.audit);
+      const other = await this.db.schedule.findUnique({ where: { id }, select: { userId: true } });
+      if (other) this.options.onCrossTenant?.({ resource: 'schedule', resourceId: id, userId, ownerId: other.userId });
+      throw new NotFoundError('Schedule');
     }
     await this.queue.removeJobScheduler(schedulerId(id));
     await this.db.schedule.delete({ where: { id } });

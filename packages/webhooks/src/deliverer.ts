@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RedisNames } from '@netra/bus';
 import type { DeliveryStatus, WebhookJobData } from '@netra/contracts';
 import type { Db } from '@netra/db';
-import { errorFields, logger } from '@netra/observability';
+import { errorFields, logger, metrics } from '@netra/observability';
 import { createDeadLetterQueue, type DeadLetterQueue } from './queue.js';
 import { sendWebhook } from './sender.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signing.js';
@@ -88,6 +88,8 @@ export class WebhookDeliverer {
     await this.options.db.webhookDelivery.create({
       data: { webhookId, eventId: payload.id, eventType: payload.type, attempt, status, httpStatus: result.httpStatus, latencyMs: result.latencyMs, error: result.error },
     });
+    metrics.webhookDeliveries.inc({ status });
+    metrics.webhookDeliveryDuration.observe({ status }, result.latencyMs / 1000);
     if (result.ok) return;
     if (last) {
       await this.deadLetters?.add('dead', job.data, { jobId: job.id ?? `${webhookId}.${payload.id}`, removeOnComplete: false, removeOnFail: false });

@@ -12,5 +12,5 @@ export {
   type WebhookQueue,
 } from './queue.js';
 export { WebhookDispatcher, EventTooLargeError, MAX_EVENT_BYTES, type DispatchEvent } from './dispatcher.js';
-export { WebhookRegistry, type WebhookRegistryOptions } from './registry.js';
+export { WebhookRegistry, type WebhookRegistryOptions, type CrossTenantHook } from './registry.js';
 export { WebhookDeliverer, type WebhookDelivererOptions } from './deliverer.js';

@@ -1,13 +1,13 @@
 import {
   DeliveryEventType,
   DeliveryStatus,
-  notOwnedError,
+  NotFoundError,
   WebhookEventType,
-  type CrossTenantAuditor,
   type CreateWebhookBody,
   type UpdateWebhookBody,
   type Webhook,
   type WebhookCreated,
+  type CrossTenantAuditor,
   type WebhookDelivery,
 } from '@netra/contracts';
 import type { Db } from '@netra/db';
@@ -33,9 +33,13 @@ function toWebhook(row: Row): Webhook {
 export interface WebhookRegistryOptions {
   /** WEBHOOK_ALLOW_PRIVATE: accept URLs that resolve to loopback/private/link-local addresses. */
   allowPrivate: boolean;
-  /** Told of every attempt on another user's webhook (answered `not_found` like a missing id). */
-  audit: CrossTenantAuditor;
+  /** Told when a user names another user's webhook (the gateway audits it as `cross_tenant`); they get a 404. */
+  onCrossTenant?: CrossTenantHook;
 }
+
+/** A user named a resource that exists but is another user's. */
+/** Told of an attempt on another user's webhook (the contracts' one auditor type, shared by every owned resource). */
+export type CrossTenantHook = CrossTenantAuditor;
 
 /**
  * The user's webhooks: CRUD, the delivery log and the test ping. Every read and write is scoped to the owner;
@@ -117,8 +121,9 @@ export class WebhookRegistry {
   private async owned(userId: string, id: string): Promise<Row> {
     const row = await this.db.webhook.findFirst({ where: { id, userId }, select: FIELDS });
     if (row) return row;
-    // Failure path only: whose it is, for the audit; the caller gets the same error either way.
-    const owner = await this.db.webhook.findUnique({ where: { id }, select: { userId: true } });
-    throw notOwnedError('Webhook', { userId, resource: 'webhook', resourceId: id }, owner, this.options.audit);
+    // The same 404 whether it exists or not; only the failure path pays this lookup.
+    const other = await this.db.webhook.findUnique({ where: { id }, select: { userId: true } });
+    if (other) this.options.onCrossTenant?.({ resource: 'webhook', resourceId: id, userId, ownerId: other.userId });
+    throw new NotFoundError('Webhook');
   }
 }

@@ -58,7 +58,7 @@ function useList<T>(load: () => Promise<T[]>, deps: unknown[]): { items: T[] | n
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure each render: what it reads is in `deps`, the reloads are `version`.
   }, [version, ...deps]);
   return { items, problem, reload: useCallback(() => setVersion((v) => v + 1), []) };
 }
