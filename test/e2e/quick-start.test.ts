@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +8,7 @@ import { dropDatabase } from '@netra/db';
 import { ImportResult, UsageSummary } from '@netra/contracts';
 import { ROOT } from '../support/paths.js';
 import { deleteKeys, PG_BASE, REDIS_URL } from '../support/services.js';
+import { freePort } from '../support/redis-server.js';
 
 // The README's quick start, run as written from a clean clone of this commit: the `quick-start:server` block
 // (`npm ci`, `npm start`) and then the `quick-start:client` block in bash. Two adaptations, both outside the
@@ -37,17 +37,6 @@ function block(readme: string, name: string): string {
   return match[1];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** node_modules of the clone: links to this checkout's packages, with the workspace links pointing into the clone. */
 async function linkDependencies(into: string): Promise<void> {
