@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
 import { ControlChannel, RedisNames, WorkerLiveness } from '@netra/bus';
-import { isDatabaseUnavailable, querySql, sql } from '@netra/db';
+import { databaseReachable, isDatabaseUnavailable } from '@netra/db';
 import { BreakerReporter, createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { createInfra, Reconciler, type Infra, type RunEngine } from '@netra/runs';
@@ -142,7 +142,7 @@ export class SupervisorWorker {
     this.httpPort = await this.http.start();
     await this.liveness.start();
     this.watch = new WorkerWatch({ config, infra, name: this.name });
-    await this.watch.start(worker);
+    await this.watch.start();
     this.reconciler.start();
     this.rebuilding = this.drainRollupRebuilds(config.USAGE_DIMENSIONS);
     void worker.run().catch((error: unknown) => this.log.error('worker stopped with an error', errorFields(error)));
@@ -225,12 +225,9 @@ export class SupervisorWorker {
           signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
         });
         signal.throwIfAborted();
-        try {
-          await querySql(db, sql('worker_db_probe')`SELECT 1 AS ok`);
+        if (await databaseReachable(db)) {
           this.log.info('PostgreSQL is back; the run resumes from its checkpoint', { runId });
           return;
-        } catch (error) {
-          if (!isDatabaseUnavailable(error)) throw error;
         }
       }
     } finally {

@@ -1,7 +1,5 @@
-import { UnrecoverableError, type Worker } from 'bullmq';
 import type { Config } from '@netra/config';
 import { NotificationPublisher, type Redis } from '@netra/bus';
-import type { RunJobData } from '@netra/contracts';
 import { errorFields, logger } from '@netra/observability';
 import type { Infra } from '@netra/runs';
 import { AlertRaiser, BudgetEvaluator, RecommendationTracker, ScheduleFirer, WatchWorker } from '@netra/watch';
@@ -20,7 +18,7 @@ export interface WorkerWatchOptions {
  * Issue 15 in a worker process: delivers webhooks, evaluates budgets (after ingests and on the timer), posts
  * scheduled questions, and turns the run jobs this process finishes into `run.completed` / `run.failed` (and
  * `schedule.report_ready`) webhooks. Its own blocking connection (from the infra), so the run worker's are
- * untouched. Lifecycle: `start(runWorker)`, `close()`.
+ * untouched. Lifecycle: `start()`, `close()`.
  */
 export class WorkerWatch {
   private readonly log = logger.child({ component: 'worker-watch' });
@@ -30,7 +28,7 @@ export class WorkerWatch {
 
   constructor(private readonly options: WorkerWatchOptions) {}
 
-  async start(runWorker: Worker<RunJobData, void, 'run'>): Promise<void> {
+  async start(): Promise<void> {
     const { config, infra, name } = this.options;
     const { db, names, engine } = infra;
     const blocking: Redis = await infra.connection('blocking', 'watch');
@@ -60,15 +58,11 @@ export class WorkerWatch {
     this.deliverer.start();
     await this.watch.start();
 
+    // A run this process ended (the engine's conditional write changed it): its webhooks, from a job of their own.
     const watch = this.watch;
-    const ended = (job: { data: RunJobData } | undefined) => {
-      if (!job) return;
-      watch.runEnded(job.data.runId).catch((error: unknown) => this.log.warn('could not queue the run webhooks', { runId: job.data.runId, ...errorFields(error) }));
-    };
-    runWorker.on('completed', (job) => ended(job));
-    // Only a failure that will not be retried ends the run (the job's attempts are spent, or it was unrecoverable).
-    runWorker.on('failed', (job, error) => {
-      if (job && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) ended(job);
+    engine.on('ended', (run, status) => {
+      if (status === 'cancelled') return;
+      watch.runEnded(run.runId).catch((error: unknown) => this.log.warn('could not queue the run webhooks', { runId: run.runId, ...errorFields(error) }));
     });
   }
 

@@ -30,6 +30,11 @@ export interface RunEngineDeps {
 export interface RunEngineEvents {
   /** A run's job was added to the queue (the gateway counts them for backpressure). */
   enqueued: [run: RunRef];
+  /**
+   * This engine's conditional write ended the run (committed; its terminal event published): once per run across
+   * all processes. The worker's watch sends `run.completed` / `run.failed` webhooks from it.
+   */
+  ended: [run: RunRef, status: 'completed' | 'failed' | 'cancelled'];
 }
 
 export interface AcceptInput {
@@ -242,6 +247,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     for (const runId of outcome.cancelled) {
       metrics.runsFinished.inc({ status: 'cancelled' });
       await this.announceCancelled({ runId, threadId: input.threadId, userId }, 'interrupted by a newer message');
+      this.emit('ended', { runId, threadId: input.threadId, userId }, 'cancelled');
     }
     return { kind: 'accepted', threadId: input.threadId, clientMessageId, messageId: outcome.row.message_id, runId: outcome.row.run_id, started: true, duplicate: false };
   }
@@ -372,6 +378,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       { once: 'terminal' },
     );
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
+    this.emit('ended', ref, 'completed');
     return true;
   }
 
@@ -400,6 +407,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     metrics.runsFinished.inc({ status: 'failed' });
     await this.deps.events.publish(ref.userId, { type: 'agent_failed', runId: ref.runId, threadId: ref.threadId, error: reason }, { once: 'terminal' });
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
+    this.emit('ended', ref, 'failed');
     return true;
   }
 
@@ -435,6 +443,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     this.log.info('run cancelled', { runId, threadId: row.thread_id });
     await this.announceCancelled({ runId, threadId: row.thread_id, userId }, reason);
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: row.thread_id, userId: row.next_user_id });
+    this.emit('ended', { runId, threadId: row.thread_id, userId }, 'cancelled');
     return { kind: 'cancelled', threadId: row.thread_id };
   }
 

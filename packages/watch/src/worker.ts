@@ -74,8 +74,8 @@ export class WatchWorker {
   }
 
   /**
-   * A run job finished (completed or failed for good) in this worker: its webhooks are sent from a job of their
-   * own, so a crash here loses nothing and the run's final state is read once it is written.
+   * A run this worker's run engine ended (completed or failed): its webhooks are sent from a job of their own, so a
+   * crash here loses nothing, and the run's final state is read from the database, where it is already written.
    */
   async runEnded(runId: string): Promise<void> {
     if (!this.queue) throw new Error('watch worker not started');
