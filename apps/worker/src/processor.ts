@@ -1,7 +1,7 @@
 import { RunJobData, type AgentName, type Report, type RunEventDraft } from '@netra/contracts';
 import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@netra/agents';
 import type { RunEventLog } from '@netra/bus';
-import { DatabaseUnavailableError, isDatabaseUnavailable, querySql, sql, type Db } from '@netra/db';
+import { DatabaseUnavailableError, databaseReachable, isDatabaseUnavailable, type Db } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
 import type { ClaimedRun, RunEngine, StepError } from '@netra/runs';
 import { contextFromTraceparent, errorFields, logger, metrics, requestTraceId, SpanKind, withContext, withSpan } from '@netra/observability';
@@ -170,7 +170,7 @@ export class RunProcessor {
         // An agent that failed because PostgreSQL went away did not fail: the run waits for the database and
         // resumes from its checkpoint (SupervisorWorker). Errors the driver could not type are settled by asking
         // the database itself.
-        if (isDatabaseUnavailable(error) || !(await this.databaseReachable())) throw new DatabaseUnavailableError(error);
+        if (isDatabaseUnavailable(error) || !(await databaseReachable(this.deps.db))) throw new DatabaseUnavailableError(error);
         const reason = describe(error);
         const ms = performance.now() - started;
         this.log.error('agent failed', errorFields(error));
@@ -215,16 +215,6 @@ export class RunProcessor {
         ...(next ? [this.running(run, next.agent.name)] : []),
       ]);
     }));
-  }
-
-  private async databaseReachable(): Promise<boolean> {
-    try {
-      await querySql(this.deps.db, sql('worker_db_probe')`SELECT 1 AS ok`);
-      return true;
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) return false;
-      throw error;
-    }
   }
 
   private running(run: ClaimedRun, agent: AgentName): RunEventDraft {

@@ -1,6 +1,6 @@
 export { createPrismaClient, type Db, type DatabaseOptions } from './client.js';
 export { DatabaseUnavailableError, isDatabaseUnavailable } from './errors.js';
-export { sql, querySql, transactionSql, type SqlStatement, type SqlQuery } from './sql.js';
+export { sql, querySql, databaseReachable, transactionSql, type SqlStatement, type SqlQuery } from './sql.js';
 export { migrate, readMigrations, ensureDatabase, dropDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { encodeCursor, decodeCursor, toPage, type KeysetCursor } from './pagination.js';
 export { Prisma, PrismaClient } from './generated/prisma/client.js';

@@ -1,6 +1,6 @@
 import type { PrismaClient } from './generated/prisma/client.js';
 import { poolOf } from './client.js';
-import { classifyDriverError } from './errors.js';
+import { classifyDriverError, isDatabaseUnavailable } from './errors.js';
 
 const statement = Symbol('netra.sql');
 
@@ -79,5 +79,19 @@ export async function transactionSql<T>(db: PrismaClient, work: (query: SqlQuery
     throw error;
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * Whether PostgreSQL answers right now: for errors the driver could not type (is this failure an outage?) and for
+ * polling until an outage is over. Other failures of the probe go on to the caller.
+ */
+export async function databaseReachable(db: PrismaClient): Promise<boolean> {
+  try {
+    await querySql(db, sql('db_probe')`SELECT 1 AS ok`);
+    return true;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) return false;
+    throw error;
   }
 }
