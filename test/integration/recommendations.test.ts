@@ -46,15 +46,14 @@ async function report(api: Api): Promise<string> {
   return accepted.body.runId;
 }
 
-/** The recommendations of `runId` once the worker kept them (they are recorded right after the run ends). */
+/**
+ * The recommendations of `runId`, read as soon as the run is completed: they are written by the statement that
+ * completes the run, so there is no moment where a completed run's recommendations are missing.
+ */
 async function recommendationsOf(api: Api, runId: string): Promise<StoredRecommendation[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const recs = RecommendationList.parse((await api.get('/api/v1/recommendations')).body).data.filter((r) => r.runId === runId);
-    if (recs.length > 0) return recs;
-    if (Date.now() > deadline) throw new Error(`no recommendations kept for run ${runId}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const recs = RecommendationList.parse((await api.get('/api/v1/recommendations')).body).data.filter((r) => r.runId === runId);
+  if (recs.length === 0) throw new Error(`no recommendations kept for completed run ${runId}`);
+  return recs;
 }
 
 /** SQL over the events: requests, cost, errors and the exact p95 of a scope between two instants. */

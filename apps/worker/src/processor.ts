@@ -4,6 +4,7 @@ import type { RunEventLog } from '@netra/bus';
 import { DatabaseUnavailableError, databaseReachable, isDatabaseUnavailable, type Db } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
 import type { ClaimedRun, RunEngine, StepError } from '@netra/runs';
+import { recommendationRows } from '@netra/watch';
 import { contextFromTraceparent, errorFields, logger, metrics, requestTraceId, SpanKind, withContext, withSpan } from '@netra/observability';
 import { CancelAbort } from './aborts.js';
 import { TokenStream } from './token-stream.js';
@@ -142,7 +143,7 @@ export class RunProcessor {
 
     const report = outputs.reporting as Report;
     // Cancelled meanwhile, or an earlier attempt completed it: the engine re-announces whatever the run's end is.
-    if (!(await this.engine.complete(data, report))) return 'skipped';
+    if (!(await this.engine.complete(data, report, recommendationRows(run.id, report)))) return 'skipped';
     metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
     this.log.debug('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
     return 'completed';

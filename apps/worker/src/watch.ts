@@ -58,10 +58,11 @@ export class WorkerWatch {
     this.deliverer.start();
     await this.watch.start();
 
-    // A run this process ended (the engine's conditional write changed it): its webhooks, from a job of their own.
+    // A run this process ended (the engine's conditional write changed it): its webhooks, from a job of their own —
+    // only when the user subscribed to run events (the ending statement says so).
     const watch = this.watch;
-    engine.on('ended', (run, status) => {
-      if (status === 'cancelled') return;
+    engine.on('ended', (run, status, { runWebhooks }) => {
+      if (status === 'cancelled' || !runWebhooks) return;
       watch.runEnded(run.runId).catch((error: unknown) => this.log.warn('could not queue the run webhooks', { runId: run.runId, ...errorFields(error) }));
     });
   }

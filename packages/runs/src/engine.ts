@@ -34,7 +34,36 @@ export interface RunEngineEvents {
    * This engine's conditional write ended the run (committed; its terminal event published): once per run across
    * all processes. The worker's watch sends `run.completed` / `run.failed` webhooks from it.
    */
-  ended: [run: RunRef, status: 'completed' | 'failed' | 'cancelled'];
+  ended: [run: RunRef, status: 'completed' | 'failed' | 'cancelled', info: EndedInfo];
+}
+
+/** What the statement that ended a run learned in passing, so listeners need no query of their own. */
+export interface EndedInfo {
+  /** The user has an active webhook subscribed to `run.completed`, `run.failed` or `schedule.report_ready`. */
+  runWebhooks: boolean;
+}
+
+/**
+ * Subscriptions that make an ended run worth a webhook job (the watch's `run-ended`). The statement that ends a run
+ * asks whether the user has one, so runs of users without one cost the watch nothing.
+ */
+const RUN_WEBHOOK_EVENTS = ['run.completed', 'run.failed', 'schedule.report_ready'];
+
+/**
+ * A recommendation of the report, stored with the run's completion (the watch measures it once adopted). Ids are
+ * stable (from the run and the position), so a repeat writes nothing.
+ */
+export interface CompletionRecommendation {
+  id: string;
+  position: number;
+  title: string;
+  strategy: string;
+  app: string | null;
+  model: string | null;
+  estimatedMonthlySavingsUsd: number;
+  windowFrom: string;
+  windowTo: string;
+  rollback: string | null;
 }
 
 export interface AcceptInput {
@@ -247,7 +276,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     for (const runId of outcome.cancelled) {
       metrics.runsFinished.inc({ status: 'cancelled' });
       await this.announceCancelled({ runId, threadId: input.threadId, userId }, 'interrupted by a newer message');
-      this.emit('ended', { runId, threadId: input.threadId, userId }, 'cancelled');
+      this.emit('ended', { runId, threadId: input.threadId, userId }, 'cancelled', { runWebhooks: false });
     }
     return { kind: 'accepted', threadId: input.threadId, clientMessageId, messageId: outcome.row.message_id, runId: outcome.row.run_id, started: true, duplicate: false };
   }
@@ -345,11 +374,11 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * Completes the run, writes its assistant message and hands the thread to its next run — one statement, so a
    * crash cannot leave a completed run holding its thread — then announces `agent_completed` and queues the
    * next run. Returns false when the run was no longer running (cancelled, or completed by an earlier attempt):
-   * its own end stands and is re-announced.
+   * its own end stands and is re-announced. The report's recommendations are stored by the same statement.
    */
-  async complete(ref: RunRef, report: Report): Promise<boolean> {
+  async complete(ref: RunRef, report: Report, recommendations: readonly CompletionRecommendation[] = []): Promise<boolean> {
     const body = JSON.stringify(report);
-    const rows = await querySql<{ message_id: string | null; next_run_id: string | null; next_user_id: string | null }>(
+    const rows = await querySql<{ message_id: string | null; next_run_id: string | null; next_user_id: string | null; run_webhooks: boolean }>(
       this.db,
       sql('run_complete')`
       WITH done AS (
@@ -361,8 +390,15 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
         SELECT thread_id, user_id, 'assistant', ${report.summary}, ${body}::jsonb, id FROM done
         ON CONFLICT (run_id) DO NOTHING
         RETURNING id
+      ), recs AS (
+        INSERT INTO recommendations (id, user_id, run_id, position, title, strategy, app, model, estimated_monthly_savings_usd, window_from, window_to, rollback)
+        SELECT x.id, done.user_id, done.id, x.position, x.title, x.strategy, x.app, x.model, x.usd, x.window_from, x.window_to, x.rollback
+          FROM done, jsonb_to_recordset(${json(recommendations.map(recommendationRecord))}::jsonb)
+               AS x(id uuid, position int, title text, strategy text, app text, model text, usd float8, window_from timestamptz, window_to timestamptz, rollback text)
+        ON CONFLICT (run_id, position) DO NOTHING
       )
-      SELECT (SELECT id FROM msg) AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id
+      SELECT (SELECT id FROM msg) AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id,
+             EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${RUN_WEBHOOK_EVENTS}::text[]) AS run_webhooks
         FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
     );
     const row = rows[0];
@@ -378,7 +414,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       { once: 'terminal' },
     );
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
-    this.emit('ended', ref, 'completed');
+    this.emit('ended', ref, 'completed', { runWebhooks: row.run_webhooks });
     return true;
   }
 
@@ -387,15 +423,15 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * announces it and queues the next run. Returns false when the run had already ended (its own end stands).
    */
   async fail(ref: RunRef, reason: StepError): Promise<boolean> {
-    const rows = await querySql<{ next_run_id: string | null; next_user_id: string | null }>(
+    const rows = await querySql<{ next_run_id: string | null; next_user_id: string | null; run_webhooks: boolean }>(
       this.db,
       sql('run_fail')`
       WITH done AS (
         UPDATE runs SET status = 'failed', error = ${json(reason)}::jsonb, finished_at = now()
          WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('failed')}::text[])
-     RETURNING id, thread_id
+     RETURNING id, thread_id, user_id
       )
-      SELECT next.run_id AS next_run_id, next.user_id AS next_user_id
+      SELECT next.run_id AS next_run_id, next.user_id AS next_user_id, EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${RUN_WEBHOOK_EVENTS}::text[]) AS run_webhooks
         FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
     );
     const row = rows[0];
@@ -407,7 +443,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     metrics.runsFinished.inc({ status: 'failed' });
     await this.deps.events.publish(ref.userId, { type: 'agent_failed', runId: ref.runId, threadId: ref.threadId, error: reason }, { once: 'terminal' });
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
-    this.emit('ended', ref, 'failed');
+    this.emit('ended', ref, 'failed', { runWebhooks: row.run_webhooks });
     return true;
   }
 
@@ -443,7 +479,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     this.log.info('run cancelled', { runId, threadId: row.thread_id });
     await this.announceCancelled({ runId, threadId: row.thread_id, userId }, reason);
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: row.thread_id, userId: row.next_user_id });
-    this.emit('ended', { runId, threadId: row.thread_id, userId }, 'cancelled');
+    this.emit('ended', { runId, threadId: row.thread_id, userId }, 'cancelled', { runWebhooks: false });
     return { kind: 'cancelled', threadId: row.thread_id };
   }
 
@@ -540,6 +576,11 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       return false;
     }
   }
+}
+
+/** The column names `jsonb_to_recordset` reads in `complete`. */
+function recommendationRecord(r: CompletionRecommendation): Record<string, unknown> {
+  return { id: r.id, position: r.position, title: r.title, strategy: r.strategy, app: r.app, model: r.model, usd: r.estimatedMonthlySavingsUsd, window_from: r.windowFrom, window_to: r.windowTo, rollback: r.rollback };
 }
 
 /** JSON text for a `::jsonb` parameter (outputs are zod-validated plain data; `undefined` fields drop out). */

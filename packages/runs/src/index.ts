@@ -9,6 +9,8 @@ export {
   type ClaimedRun,
   type StepError,
   type NextStep,
+  type EndedInfo,
+  type CompletionRecommendation,
 } from './engine.js';
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';

@@ -144,6 +144,56 @@ describe('RunEngine ends of a run', () => {
     expect(await db.message.count({ where: { runId: ref.runId } })).toBe(1);
   });
 
+  it("stores the report's recommendations with the completion, and says whether the user subscribed run webhooks", async () => {
+    const { ref } = await claimed();
+    const ended: { status: string; runWebhooks: boolean }[] = [];
+    const listener = (run: RunRef, status: string, info: { runWebhooks: boolean }) => {
+      if (run.runId === ref.runId || run.threadId === ref.threadId) ended.push({ status, runWebhooks: info.runWebhooks });
+    };
+    engine.on('ended', listener);
+    try {
+      await db.webhook.create({ data: { userId: ref.userId, url: 'https://hooks.example.com/x', events: ['run.completed'], secret: 's' } });
+      const rec = {
+        id: '5e0f1a2b-3c4d-8e5f-9a0b-1c2d3e4f5a6b',
+        position: 0,
+        title: 'Route support-bot to a smaller model',
+        strategy: 'model_switch',
+        app: 'support-bot',
+        model: 'gpt-4o',
+        estimatedMonthlySavingsUsd: 123.45,
+        windowFrom: '2026-11-01T00:00:00.000Z',
+        windowTo: '2026-12-01T00:00:00.000Z',
+        rollback: 'Route it back',
+      };
+      expect(await engine.complete(ref, report, [rec])).toBe(true);
+      // A repeat (a retried attempt) writes nothing more.
+      expect(await engine.complete(ref, report, [rec])).toBe(false);
+      const stored = await db.storedRecommendation.findMany({ where: { runId: ref.runId } });
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ id: rec.id, userId: ref.userId, title: rec.title, app: 'support-bot', estimatedMonthlySavingsUsd: 123.45, rollback: 'Route it back' });
+      expect(stored[0]?.windowFrom.toISOString()).toBe(rec.windowFrom);
+      expect(ended).toEqual([{ status: 'completed', runWebhooks: true }]);
+    } finally {
+      engine.off('ended', listener);
+    }
+  });
+
+  it('says runWebhooks false when the user has no active subscription to run events', async () => {
+    const { ref } = await claimed();
+    await db.webhook.create({ data: { userId: ref.userId, url: 'https://hooks.example.com/y', events: ['budget.threshold_crossed'], secret: 's' } });
+    await db.webhook.create({ data: { userId: ref.userId, url: 'https://hooks.example.com/z', events: ['run.failed'], secret: 's', active: false } });
+    const seen = new Promise<boolean>((resolve) => {
+      const listener = (run: RunRef, _status: string, info: { runWebhooks: boolean }) => {
+        if (run.runId !== ref.runId) return;
+        engine.off('ended', listener);
+        resolve(info.runWebhooks);
+      };
+      engine.on('ended', listener);
+    });
+    expect(await engine.fail(ref, { code: 'x', message: 'boom' })).toBe(true);
+    expect(await seen).toBe(false);
+  });
+
   it('a cancel that wins the race leaves the run cancelled: the completion is refused and only agent_stopped goes out', async () => {
     const { ref, next } = await claimed();
     expect(await engine.cancel(ref.userId, ref.runId, 'stop')).toEqual({ kind: 'cancelled', threadId: ref.threadId });

@@ -24,6 +24,40 @@ export function recommendationId(runId: string, position: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** A report's recommendation as stored with the run's completion (RunEngine.complete writes these rows). */
+export interface RecommendationRow {
+  id: string;
+  position: number;
+  title: string;
+  strategy: string;
+  app: string | null;
+  model: string | null;
+  estimatedMonthlySavingsUsd: number;
+  windowFrom: string;
+  windowTo: string;
+  rollback: string | null;
+}
+
+/**
+ * The recommendations of a completed run's report, with stable ids (from the run and the position), so writing
+ * them again is a no-op. They are committed together with the run's completion: no extra job or round trip per run.
+ */
+export function recommendationRows(runId: string, report: Report): RecommendationRow[] {
+  const rollback = report.actions.find((a) => a.kind === 'rollback')?.detail ?? report.actions.find((a) => a.rollback)?.rollback ?? null;
+  return report.recommendations.map((r, position) => ({
+    id: recommendationId(runId, position),
+    position,
+    title: r.title,
+    strategy: r.strategy,
+    app: r.app ?? null,
+    model: r.model ?? null,
+    estimatedMonthlySavingsUsd: r.estimatedMonthlySavingsUsd,
+    windowFrom: report.window.from,
+    windowTo: report.window.to,
+    rollback,
+  }));
+}
+
 type Row = Prisma.StoredRecommendationGetPayload<object>;
 type Scope = { apps: string[]; models: string[] };
 
@@ -70,33 +104,6 @@ export class RecommendationTracker {
     /** Told when a user names another user's recommendation (audited by the gateway); they get a 404. */
     private readonly onCrossTenant?: CrossTenantHook,
   ) {}
-
-  /** Keeps the recommendations of a completed run's report (idempotent: ids come from the run and position). */
-  async recordFromRun(runId: string): Promise<number> {
-    const run = await this.db.run.findUnique({ where: { id: runId }, select: { userId: true, status: true, report: true } });
-    const report = Report.safeParse(run?.report);
-    if (!run || run.status !== 'completed' || !report.success) return 0;
-    const rollback = report.data.actions.find((a) => a.kind === 'rollback')?.detail ?? report.data.actions.find((a) => a.rollback)?.rollback ?? null;
-    const recs = report.data.recommendations;
-    const { count } = await this.db.storedRecommendation.createMany({
-      data: recs.map((r, position) => ({
-        id: recommendationId(runId, position),
-        userId: run.userId,
-        runId,
-        position,
-        title: r.title,
-        strategy: r.strategy,
-        app: r.app ?? null,
-        model: r.model ?? null,
-        estimatedMonthlySavingsUsd: r.estimatedMonthlySavingsUsd,
-        windowFrom: new Date(report.data.window.from),
-        windowTo: new Date(report.data.window.to),
-        rollback,
-      })),
-      skipDuplicates: true,
-    });
-    return count;
-  }
 
   async list(userId: string): Promise<StoredRecommendation[]> {
     const rows = await this.db.storedRecommendation.findMany({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { position: 'asc' }], take: 500 });

@@ -20,7 +20,7 @@ export interface WatchWorkerOptions {
   webhooks: WebhookDispatcher;
   /** Posts scheduled questions. */
   firer: ScheduleFirer;
-  /** Keeps each completed report's recommendations; checks adopted ones on the sweep. */
+  /** Checks adopted recommendations on the sweep (a completed run stores its own, with its completion). */
   recommendations: RecommendationTracker;
   /** PUBLIC_URL: the base of links in `schedule.report_ready`. */
   publicUrl?: string;
@@ -109,7 +109,6 @@ export class WatchWorker {
     if (!run || run.status === 'cancelled') return;
     // A run failed for good is marked by the job's failure handler, possibly just after this job was queued.
     if (run.status !== 'completed' && run.status !== 'failed') throw new RunNotEndedError(runId, run.status);
-    if (run.status === 'completed') await this.options.recommendations.recordFromRun(run.id);
     const data = { runId: run.id, threadId: run.threadId, status: run.status, finishedAt: run.finishedAt?.toISOString() ?? null, ...(run.status === 'failed' ? { error: run.error } : {}) };
     await this.options.webhooks.dispatch(run.userId, { type: run.status === 'completed' ? 'run.completed' : 'run.failed', id: `run-${run.id}`, data });
     const slot = parseSlotMessageId(run.userMessage.clientMessageId);

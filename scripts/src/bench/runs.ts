@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { cpuByGroup } from './cpu.js';
 import { percentile, Scratch, runBenchmark, PIPELINE_ENV, type AppProcess } from './scratch.js';
@@ -98,6 +99,10 @@ async function main(): Promise<void> {
 
     // 2. throughput
     completed.clear();
+    // A scratch database has no statistics yet: the pool's connections planned their prepared statements while
+    // the tables were empty and keep those generic plans (sequential scans) until an ANALYZE invalidates them —
+    // which autovacuum does in production long before tables hold thousands of rows. Measure that steady state.
+    await db.$executeRawUnsafe('ANALYZE');
     const dbName = new URL(scratch.databaseUrl).pathname.slice(1);
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${dbName}`)[0]?.n ?? 0);
@@ -110,6 +115,18 @@ async function main(): Promise<void> {
       postgres: async () => [...new Set([...backends, ...(await scratch.databaseBackends())])],
       redis: async () => [scratch.redisPid ?? -1],
     };
+    // Redis commands per run, from the bench's own redis-server (every call counts: BullMQ's scripts, event
+    // appends, locks, rate limits).
+    const redisCalls = async (): Promise<Map<string, number>> => {
+      const probe = new Redis(scratch.redisUrl, { maxRetriesPerRequest: 1 });
+      try {
+        const info = await probe.info('commandstats');
+        return new Map([...info.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)].map((m) => [m[1] ?? '', Number(m[2])]));
+      } finally {
+        probe.disconnect();
+      }
+    };
+    const redisCallsBefore = await redisCalls();
     const cpuBefore = await cpuByGroup(groups);
     const burstStart = performance.now();
     for (let i = 0; i < runs; i += 1) {
@@ -127,6 +144,12 @@ async function main(): Promise<void> {
     // pg_stat_database is updated asynchronously by the backends; give it a moment.
     await new Promise((r) => setTimeout(r, 1_000));
     console.log(`database transactions per run (accept → answer): ${((await commits()) - commitsBefore) / runs}`);
+    const redisAfter = await redisCalls();
+    const perCommand = [...redisAfter].map(([name, n]) => [name, (n - (redisCallsBefore.get(name) ?? 0)) / runs] as const).sort((a, b) => b[1] - a[1]);
+    const redisTotal = perCommand.reduce((sum, [, n]) => sum + n, 0);
+    console.log(
+      `Redis commands per run (accept → answer, a script counting one): ${redisTotal.toFixed(1)} — ${perCommand.slice(0, 8).map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
+    );
 
     const rows = await db.$queryRaw<{ platform_ms: number; wait_ms: number }[]>`
       SELECT extract(epoch FROM finished_at - started_at) * 1000 AS platform_ms,

@@ -67,7 +67,9 @@ export class Scratch {
   /** Starts `apps/<app>/dist/main.js` and waits for its ready line. */
   async start(app: 'gateway' | 'worker', extraEnv: Record<string, string> = {}): Promise<AppProcess> {
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    const child = spawn(process.execPath, [...profile, path.join(root, `apps/${app}/dist/main.js`)], {
+    // e.g. BENCH_NODE_FLAGS=--perf-basic-prof, for `perf record` (samples CPU time, where --cpu-prof samples wall time).
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...profile, ...flags, path.join(root, `apps/${app}/dist/main.js`)], {
       env: { ...this.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -110,7 +112,9 @@ export class Scratch {
   async cleanup(): Promise<void> {
     await Promise.allSettled(this.processes.map((p) => p.stop()));
     await this.db.$disconnect();
-    await dropDatabase(this.databaseUrl);
+    // BENCH_KEEP_DATABASE=1 leaves the scratch database for inspection (EXPLAIN on the data the run left).
+    if (process.env.BENCH_KEEP_DATABASE === '1') console.log(`kept the scratch database: ${this.databaseUrl}`);
+    else await dropDatabase(this.databaseUrl);
     if (this.redisServer) {
       const exited = new Promise((resolve) => this.redisServer?.once('exit', resolve));
       this.redisServer.kill('SIGTERM');
