@@ -189,7 +189,9 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       WITH thread AS (
         SELECT t.id, t.active_run_id,
                (SELECT r.id FROM runs r
-                 WHERE r.thread_id = t.id AND r.status::text = ANY(${IN_PROGRESS}::text[])
+                 -- IN_PROGRESS spelled out (transitions.test.ts holds them equal): with literals, the cached plan
+                 -- finds the thread's unfinished runs through (thread_id, status) instead of walking its history.
+                 WHERE r.thread_id = t.id AND r.status IN ('queued', 'running')
                  ORDER BY r.seq LIMIT 1) AS busy_run_id
           FROM threads t
          WHERE t.id = ${input.threadId}::uuid AND t.user_id = ${userId}::uuid
@@ -253,7 +255,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       if (thread.length === 0) return null;
       const cancelled = await query<{ id: string }>(sql('run_interrupt_cancel')`
         UPDATE runs SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(), error = ${error}::jsonb
-         WHERE thread_id = ${input.threadId}::uuid AND status::text = ANY(${sourcesOf('cancelled')}::text[])
+         WHERE thread_id = ${input.threadId}::uuid AND status = ANY(${sourcesOf('cancelled')}::"RunStatus"[])
      RETURNING id`);
       const created = await query<{ message_id: string; run_id: string }>(sql('run_interrupt_insert')`
         WITH msg AS (

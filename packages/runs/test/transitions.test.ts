@@ -32,6 +32,7 @@ describe('run state machine', () => {
 
 describe('runs in progress', () => {
   it('are exactly the states that are not terminal', () => {
+    // The accept statement (engine.ts) and the partial index runs_queued_thread_id_seq_idx spell these out.
     expect([...IN_PROGRESS].sort()).toEqual(['queued', 'running']);
   });
 });
