@@ -171,8 +171,21 @@ describe('the web client in a real browser', () => {
     const bubbles = page.getByTestId('user-message');
     await bubbles.filter({ hasText: 'message 45' }).waitFor();
     expect(await bubbles.count()).toBe(30);
-    await page.getByRole('button', { name: 'Load older messages' }).click();
-    await bubbles.filter({ hasText: 'message 01' }).waitFor();
+    // Older messages come on a click, or by themselves when the top of the list scrolls into view (an
+    // IntersectionObserver): on a loaded machine the page may reach the top before it first scrolls to the bottom,
+    // and then the button turns to "Loading…" and goes away before a click lands. Either way the whole history
+    // must arrive, once and in order; the click's own outcome does not matter once it has.
+    const oldest = bubbles.filter({ hasText: 'message 01' });
+    const click = page
+      .getByRole('button', { name: 'Load older messages' })
+      .click()
+      .then(
+        () => 'clicked',
+        (error: unknown) => `not clicked: ${String(error)}`,
+      );
+    await Promise.race([click, oldest.waitFor()]);
+    await oldest.waitFor();
+    await page.getByRole('button', { name: /Load older messages|Loading…/ }).waitFor({ state: 'detached' });
     const texts = (await page.locator('[data-testid="user-message"] .bubble-text').allTextContents()).map((t) => t.trim());
     expect(texts).toEqual(Array.from({ length: 45 }, (_, i) => `message ${String(i + 1).padStart(2, '0')}`));
     await page.close();
