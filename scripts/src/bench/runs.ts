@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     // A scratch database has no statistics yet: the pool's connections planned their prepared statements while
     // the tables were empty and keep those generic plans (sequential scans) until an ANALYZE invalidates them —
     // which autovacuum does in production long before tables hold thousands of rows. Measure that steady state.
-    await db.$executeRawUnsafe('ANALYZE');
+    await db.$executeRaw`ANALYZE`;
     const dbName = new URL(scratch.databaseUrl).pathname.slice(1);
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = ${dbName}`)[0]?.n ?? 0);
