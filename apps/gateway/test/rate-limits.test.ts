@@ -40,7 +40,9 @@ async function drain(limiter: Limiter, key: string, most = 10_000): Promise<{ pa
 
 describe('leaseSize', () => {
   it('takes at most 1/40 of the budget per call, and no lease under 80 points', () => {
+    expect(leaseSize({ points: 1_200, durationSeconds: 60 }, 100)).toBe(30);
     expect(leaseSize({ points: 1_200, durationSeconds: 60 }, 10)).toBe(10);
+    expect(leaseSize({ points: 999_999_999, durationSeconds: 60 }, 100)).toBe(100);
     expect(leaseSize({ points: 120, durationSeconds: 60 }, 10)).toBe(3);
     expect(leaseSize({ points: 79, durationSeconds: 60 }, 10)).toBe(1);
     expect(leaseSize({ points: 15, durationSeconds: 4 }, 10)).toBe(1);

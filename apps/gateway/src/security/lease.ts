@@ -73,17 +73,28 @@ export class PointLease<C = undefined> {
   async spend(key: string, context: C): Promise<void> {
     for (;;) {
       const lease = this.lease(key);
-      if (lease.available > 0) {
-        lease.available -= 1;
-        if (lease.available <= this.lowWater && !lease.exhausted && !lease.pending) {
-          // Ahead of need, not awaited: a failure here only means the next request waits for its own refill.
-          this.refill(key, lease, context).catch(() => undefined);
-        }
-        return;
-      }
+      if (this.take(key, lease, context)) return;
       if (lease.exhausted) throw new OutOfPoints(Math.max(1, lease.endsAt - this.now()));
       await (lease.pending ?? this.refill(key, lease, context));
     }
+  }
+
+  /**
+   * Spends one point if one is in hand, synchronously; false when the caller has to `spend` (and maybe wait).
+   * The path of almost every request, without a promise.
+   */
+  trySpend(key: string, context: C): boolean {
+    return this.take(key, this.lease(key), context);
+  }
+
+  private take(key: string, lease: Lease, context: C): boolean {
+    if (lease.available <= 0) return false;
+    lease.available -= 1;
+    if (lease.available <= this.lowWater && !lease.exhausted && !lease.pending) {
+      // Ahead of need, not awaited: a failure here only means the next request waits for its own refill.
+      this.refill(key, lease, context).catch(() => undefined);
+    }
+    return true;
   }
 
   /** Keys holding a lease (for tests and the sweep). */
@@ -109,7 +120,11 @@ export class PointLease<C = undefined> {
 
   private refill(key: string, lease: Lease, context: C): Promise<void> {
     const sentAt = this.now();
-    const pending = this.options.take(key, this.options.size, context).then(
+    // Sent from a microtask, after the code that spent the point has run: writing to Redis wakes it up, and a
+    // reply (a `pong`) written first does not wait behind that.
+    const pending = Promise.resolve()
+      .then(() => this.options.take(key, this.options.size, context))
+      .then(
       (counted) => {
         lease.pending = undefined;
         this.grant(lease, sentAt, counted);
