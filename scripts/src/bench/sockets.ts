@@ -377,10 +377,15 @@ async function main(): Promise<void> {
       // Warm-up (connections, prepared statements, JIT), not recorded.
       await acceptAt(netraSockets, threadIds, 50);
       await acceptAt(bareSockets, bareThreads, 50);
+      const lag = gatewayLag(gatewayPort);
       for (const rate of [50, 200]) {
         let cpu = await cpuMs(gatewayPid);
+        await lag();
         const n = stats(await acceptAt(netraSockets, threadIds, rate));
         const netraCpu = (await cpuMs(gatewayPid)) - cpu;
+        // A long accept is the gateway's own stall when its event loop was held that long (else it waited elsewhere).
+        const { max } = await lag();
+        console.log(`  gateway event-loop delay max during ${rate}/s: ${ms(max * 1000)}`);
         cpu = await cpuMs(barePid);
         const b = stats(await acceptAt(bareSockets, bareThreads, rate));
         const bareCpu = (await cpuMs(barePid)) - cpu;
