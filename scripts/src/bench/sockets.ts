@@ -326,7 +326,8 @@ async function main(): Promise<void> {
 
     if (PARTS.has('ping')) {
       console.log(`\n2. ping → pong round trip (${PINGS} per server, 10 sockets, alternating rounds)`);
-      // Diagnostic: a gateway without the per-user request budget, which costs one Redis round trip per frame.
+      // Diagnostic: a gateway without the per-user request budget (leased: a Redis call every RATE_LIMIT_LEASE/2
+      // frames, in the background).
       const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
       const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
       const netraSockets = await openMany(10, () => openSocket(wsUrl, tokens[0]), 10);
@@ -338,14 +339,26 @@ async function main(): Promise<void> {
       const netra: number[] = [];
       const noBudget: number[] = [];
       const base: number[] = [];
+      // Server CPU per ping from /proc: what each server spends on a frame, whatever the machine's load does to
+      // the round trips.
+      const cpu = { netra: 0, noBudget: 0, base: 0 };
+      const unlimitedPid = unlimited.child.pid ?? 0;
+      const timed = async (pid: number, into: number[], run: () => Promise<number[]>): Promise<number> => {
+        const before = await cpuMs(pid);
+        append(into, await run());
+        return (await cpuMs(pid)) - before;
+      };
       for (let round = 0; round < 4; round += 1) {
-        append(netra, await pingRound(netraSockets, PINGS / 4));
-        append(noBudget, await pingRound(unlimitedSockets, PINGS / 4));
-        append(base, await pingRound(bareSockets, PINGS / 4));
+        cpu.netra += await timed(gatewayPid, netra, () => pingRound(netraSockets, PINGS / 4));
+        cpu.noBudget += await timed(unlimitedPid, noBudget, () => pingRound(unlimitedSockets, PINGS / 4));
+        cpu.base += await timed(barePid, base, () => pingRound(bareSockets, PINGS / 4));
       }
       const n = stats(netra);
       const u = stats(noBudget);
       const b = stats(base);
+      const us = (v: number) => `${v.toFixed(1)} µs`;
+      record('ping: server CPU per ping', (cpu.netra * 1000) / PINGS, (cpu.base * 1000) / PINGS, us);
+      record('ping: server CPU per ping, RATE_LIMIT_USER_REQUESTS=off', (cpu.noBudget * 1000) / PINGS, (cpu.base * 1000) / PINGS, us);
       record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
       record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
       record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
@@ -364,10 +377,15 @@ async function main(): Promise<void> {
       // Warm-up (connections, prepared statements, JIT), not recorded.
       await acceptAt(netraSockets, threadIds, 50);
       await acceptAt(bareSockets, bareThreads, 50);
+      const lag = gatewayLag(gatewayPort);
       for (const rate of [50, 200]) {
         let cpu = await cpuMs(gatewayPid);
+        await lag();
         const n = stats(await acceptAt(netraSockets, threadIds, rate));
         const netraCpu = (await cpuMs(gatewayPid)) - cpu;
+        // A long accept is the gateway's own stall when its event loop was held that long (else it waited elsewhere).
+        const { max } = await lag();
+        console.log(`  gateway event-loop delay max during ${rate}/s: ${ms(max * 1000)}`);
         cpu = await cpuMs(barePid);
         const b = stats(await acceptAt(bareSockets, bareThreads, rate));
         const bareCpu = (await cpuMs(barePid)) - cpu;

@@ -18,6 +18,23 @@ export interface ClientConnectionOptions {
 const log = logger.child({ component: 'ws' });
 const TEXT = { binary: false } as const;
 
+type FrameCounter = ReturnType<typeof metrics.wsFrames.labels>;
+const frameCounters = { in: new Map<string, FrameCounter>(), out: new Map<string, FrameCounter>() };
+/**
+ * `netra_ws_frames_total{direction, type}`, its child per type kept: prom-client hashes the labels on every
+ * `inc({…})`, twice per ping otherwise. Types are the contract's frame types (and `invalid`): a few keys.
+ */
+function frameCounter(direction: 'in' | 'out', type: string): FrameCounter {
+  let counter = frameCounters[direction].get(type);
+  if (!counter) {
+    counter = metrics.wsFrames.labels({ direction, type });
+    frameCounters[direction].set(type, counter);
+  }
+  return counter;
+}
+export const framesIn = (type: string): FrameCounter => frameCounter('in', type);
+const framesOut = (type: string): FrameCounter => frameCounter('out', type);
+
 /**
  * One client socket. It receives the events of the threads it sent to or subscribed to, each exactly once and
  * in event-id order, whatever mix of replay and live delivery produced them (one ThreadFollower per thread).
@@ -28,6 +45,8 @@ export class ClientConnection implements Beating {
   private readonly followers = new Map<string, ThreadFollower>();
   /** Frames of one socket are handled one after another, so replies keep the order of requests. */
   private queue: Promise<void> = Promise.resolve();
+  /** Tasks queued by `serial` and not finished. */
+  private queued = 0;
   private closing = false;
 
   constructor(
@@ -48,10 +67,18 @@ export class ClientConnection implements Beating {
 
   /** Runs `task` after every earlier frame of this socket has been handled. */
   serial(task: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(task, task);
+    this.queued += 1;
+    const next = this.queue.then(task, task).finally(() => {
+      this.queued -= 1;
+    });
     // The caller gets `next` and handles its failure; the queue only has to move on to the next frame.
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Nothing queued by `serial` is pending: a frame answered right now keeps the order of replies. */
+  get idle(): boolean {
+    return this.queued === 0;
   }
 
   send(frame: ServerFrame): boolean {
@@ -102,7 +129,7 @@ export class ClientConnection implements Beating {
     }
     // A text frame whether the JSON comes as a string or already encoded.
     this.socket.send(data, TEXT);
-    metrics.wsFrames.inc({ direction: 'out', type });
+    framesOut(type).inc();
     return true;
   }
 }

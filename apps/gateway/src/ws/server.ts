@@ -29,7 +29,7 @@ import type { ThreadService } from '../services/threads.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { addressKey, securityEvent, type Security } from '../security/index.js';
 import type { ThreadFollower } from '../events/follower.js';
-import { ClientConnection } from './connection.js';
+import { ClientConnection, framesIn } from './connection.js';
 import { HeartbeatWheel } from './heartbeat.js';
 import { traceFrame } from './tracing.js';
 
@@ -213,7 +213,7 @@ export class WsGateway {
     });
     socket.on('message', (data, isBinary) => {
       connection.alive = true;
-      void connection.serial(() => this.onFrame(connection, data, isBinary));
+      this.onMessage(connection, data, isBinary);
     });
     socket.on('error', (error) => this.log.debug('socket error', { connectionId: connection.id, ...errorFields(error) }));
     socket.on('close', () => {
@@ -240,18 +240,41 @@ export class WsGateway {
 
   // ---- frames --------------------------------------------------------------------------------------------
 
-  private async onFrame(connection: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
+  /**
+   * Every frame, valid or not, is a request against the user's budget (shared with their HTTP calls). Almost always
+   * a point leased earlier is in hand (see PointLease): then a `ping` with no earlier frame of the socket still in
+   * hand is answered in this very turn, without a promise — a client keeping its socket warm costs little more
+   * than with a bare `ws` server. Every other frame is handled after the socket's earlier ones, in order.
+   */
+  private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
+    const counted = connection.idle && this.deps.security.limits.userRequests.tryConsumeNow(connection.user.id);
+    let parsed: ClientFrame | undefined;
+    if (counted) {
+      try {
+        parsed = this.parseFrame(data, isBinary);
+      } catch {
+        // Answered by onFrame, which parses again and reports what is wrong.
+      }
+      if (parsed?.type === 'ping') {
+        framesIn(parsed.type).inc();
+        connection.send({ type: 'pong' });
+        return;
+      }
+    }
+    void connection.serial(() => this.onFrame(connection, data, isBinary, counted, parsed));
+  }
+
+  private async onFrame(connection: ClientConnection, data: RawData, isBinary: boolean, counted: boolean, parsedEarlier: ClientFrame | undefined): Promise<void> {
     let frame: ClientFrame | undefined;
     await withContext({ connectionId: connection.id, userId: connection.user.id }, async () => {
       try {
-        // Every frame, valid or not, is a request against the user's budget (shared with their HTTP calls).
-        await this.deps.security.limits.userRequests.consume(connection.user.id, { userId: connection.user.id, transport: 'ws' });
-        const parsed = this.parseFrame(data, isBinary);
+        if (!counted) await this.deps.security.limits.userRequests.consume(connection.user.id, { userId: connection.user.id, transport: 'ws' });
+        const parsed = parsedEarlier ?? this.parseFrame(data, isBinary);
         frame = parsed;
-        metrics.wsFrames.inc({ direction: 'in', type: parsed.type });
+        framesIn(parsed.type).inc();
         await traceFrame(parsed.type, () => this.handle(connection, parsed));
       } catch (error) {
-        if (!frame) metrics.wsFrames.inc({ direction: 'in', type: 'invalid' });
+        if (!frame) framesIn('invalid').inc();
         this.sendError(connection, error, frame?.type === 'user_message' ? frame.clientMessageId : rawClientMessageId(data));
       }
     });
