@@ -189,6 +189,28 @@ describe('PointLease', () => {
     expect(store.count('u')).toBe(10);
   });
 
+  it('reports a failed refill taken ahead of need, and the request that runs out refills for itself', async () => {
+    const store = new FakeStore(60_000);
+    const errors: { message: string; key: string }[] = [];
+    const lease = new PointLease({
+      points: 100,
+      size: 10,
+      take: store.take,
+      now: () => store.now,
+      onBackgroundError: (error, key) => errors.push({ message: (error as Error).message, key }),
+    });
+    await lease.spend('u', undefined);
+    // Spend down to the low-water mark (half a block): that spend starts a background refill, which fails.
+    store.failNext = new Error('connection lost');
+    for (let i = 0; i < 4; i += 1) expect(lease.trySpend('u', undefined)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([{ message: 'connection lost', key: 'u' }]);
+    // The points in hand are still spent locally; then a request waits for (and gets) a refill of its own.
+    expect(await spendAll(lease, 'u', 20)).toBe(20);
+    // Every block but the failed one was counted in the store.
+    expect(store.count('u')).toBe(10 * (store.calls - 1));
+  });
+
   it('keeps budgets per key and forgets keys whose window is over', async () => {
     const store = new FakeStore(4_000);
     const lease = new PointLease({ points: 20, size: 2, take: store.take, now: () => store.now });

@@ -17,6 +17,11 @@ export interface PointLeaseOptions<C> {
   /** Points taken from the store per round trip (≥ 2; with 1 there is nothing to lease). */
   size: number;
   take: TakePoints<C>;
+  /**
+   * A refill taken ahead of need (not awaited by any request) failed: the next request that finds no point in
+   * hand waits for its own refill and gets the error if it fails again. Told here so it is not lost.
+   */
+  onBackgroundError?: (error: unknown, key: string) => void;
   now?: () => number;
 }
 
@@ -92,7 +97,7 @@ export class PointLease<C = undefined> {
     lease.available -= 1;
     if (lease.available <= this.lowWater && !lease.exhausted && !lease.pending) {
       // Ahead of need, not awaited: a failure here only means the next request waits for its own refill.
-      this.refill(key, lease, context).catch(() => undefined);
+      this.refill(key, lease, context).catch((error: unknown) => this.options.onBackgroundError?.(error, key));
     }
     return true;
   }

@@ -2,7 +2,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { RateLimitedError } from '@netra/contracts';
 import type { RateLimit } from '@netra/config';
 import type { Redis, RedisNames } from '@netra/bus';
-import { logger, metrics } from '@netra/observability';
+import { errorFields, logger, metrics } from '@netra/observability';
 import { securityEvent } from './audit.js';
 import { OutOfPoints, PointLease, type Counted } from './lease.js';
 
@@ -77,7 +77,14 @@ export class Limiter {
       insuranceLimiter: new RateLimiterMemory({ keyPrefix, points: limit.points, duration: limit.durationSeconds }),
     });
     const size = leaseSize(limit, maxLease);
-    if (size > 1) this.lease = new PointLease({ points: limit.points, size, take: (key, points, context) => this.take(key, points, context) });
+    if (size > 1) {
+      this.lease = new PointLease({
+        points: limit.points,
+        size,
+        take: (key, points, context) => this.take(key, points, context),
+        onBackgroundError: (error, key) => log.warn('could not lease budget points ahead of need', { limiter: name, key, ...errorFields(error) }),
+      });
+    }
   }
 
   get enabled(): boolean {
