@@ -177,6 +177,21 @@ describe('reports built from the user\'s data', () => {
     expect(report.summary).toMatch(/promptHash/);
     expect(report.actions.map((a) => a.kind)).toEqual(['data', 'data']);
     expect(report.actions[1]?.detail).toMatch(/synthetic/);
+
+    // The same question again after an import, to the same worker: the worker keeps the agents' rollup reads per
+    // usage revision, and the import moved the revision, so the answer is about the data now there — then a
+    // deletion of the rollups (as a rebuild does) moves it again.
+    const user = await stack.db.user.findUniqueOrThrow({ where: { subject: 'newcomer' } });
+    const revision = async () => (await stack.db.usageChange.findFirst({ where: { userId: user.id }, orderBy: { seq: 'desc' } }))?.seq ?? 0n;
+    expect(await revision()).toBe(0n);
+    expect((await api.post<IngestResult>('/api/v1/usage-events', { events: dataset(Date.now()) })).body).toMatchObject({ accepted: 360 });
+    const imported = await revision();
+    expect(imported).toBeGreaterThan(0n);
+    const again = await ask('newcomer', thread.id, 'Which model should we switch to?');
+    expect(again.report.dataAvailable).toBe(true);
+    expect(again.report.currentState.requests).toBe(360);
+    await stack.db.$executeRaw`DELETE FROM usage_rollups WHERE user_id = ${user.id}::uuid`;
+    expect(await revision()).toBeGreaterThan(imported);
   });
 
   it('finds the anomalous days of the synthetic workload', async () => {

@@ -1,7 +1,7 @@
 import { RunJobData, type AgentName, type Report, type RunEventDraft } from '@netra/contracts';
 import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@netra/agents';
 import type { RunEventLog } from '@netra/bus';
-import { DatabaseUnavailableError, databaseReachable, isDatabaseUnavailable, type Db } from '@netra/db';
+import { DatabaseUnavailableError, databaseReachable, isDatabaseUnavailable, type Db, type UsageReadCache } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
 import type { ClaimedRun, RunEngine, StepError } from '@netra/runs';
 import { recommendationRows } from '@netra/watch';
@@ -14,6 +14,8 @@ export interface ProcessorDeps {
   events: RunEventLog;
   llm: LlmClient;
   engine: RunEngine;
+  /** The agents' rollup reads, kept per user and usage revision. */
+  usageReads: UsageReadCache;
 }
 
 /** Thrown when an agent fails: the run is already recorded `failed`; the job must not be retried. */
@@ -128,10 +130,14 @@ export class RunProcessor {
         { type: 'agent_started', runId: run.id, threadId: run.threadId, messageId: run.userMessageId, attempt: run.attempts },
         ...(first ? [this.running(run, first.agent.name)] : []),
       ]);
-      for (const [i, step] of pending.entries()) {
-        signal.throwIfAborted();
-        await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents);
-      }
+      // The agents' reads of the usage rollups come from the worker's cache while the user's usage is at the
+      // revision this run was claimed against (a changed workspace moves the revision, so they never lag the data).
+      await this.deps.usageReads.run({ userId: run.userId, revision: run.usageRevision }, async () => {
+        for (const [i, step] of pending.entries()) {
+          signal.throwIfAborted();
+          await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents);
+        }
+      });
     } catch (error) {
       if (signal.reason instanceof CancelAbort) {
         this.log.info('run stopped', { reason: signal.reason.reason });

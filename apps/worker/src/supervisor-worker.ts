@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@netra/config';
 import type { RunJobData } from '@netra/contracts';
 import { ControlChannel, RedisNames, WorkerLiveness } from '@netra/bus';
-import { databaseReachable, isDatabaseUnavailable } from '@netra/db';
+import { databaseReachable, isDatabaseUnavailable, UsageReadCache } from '@netra/db';
 import { BreakerReporter, createLlmClient, type LlmClient } from '@netra/llm';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { createInfra, Reconciler, type Infra, type RunEngine } from '@netra/runs';
@@ -73,7 +73,7 @@ export class SupervisorWorker {
     this.recorder = new UsageRecorder(this.llm, new UsageWriter(db, catalog, { dimensions: config.USAGE_DIMENSIONS }), catalog);
 
     this.engine = engine;
-    this.processor = new RunProcessor({ db, events, llm: this.llm, engine });
+    this.processor = new RunProcessor({ db, events, llm: this.llm, engine, usageReads: new UsageReadCache() });
 
     // Cancellation reaches the worker running the run within milliseconds, wherever it is.
     const control = new ControlChannel(this.names);

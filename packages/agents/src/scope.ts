@@ -20,10 +20,10 @@ export interface WorkspaceNames {
 export async function workspaceNames(db: Db, userId: string): Promise<WorkspaceNames> {
   const [workloads, values] = await Promise.all([
     // The longest window is 366 days: older workloads cannot be in one.
-    querySql<{ app: string; model: string }>(db, sql('scope_workloads')`SELECT DISTINCT app, model FROM usage_rollups WHERE user_id = ${userId}::uuid AND day >= (now() AT TIME ZONE 'UTC')::date - 400`),
+    querySql<{ app: string; model: string }>(db, sql('scope_workloads', { usageRead: true })`SELECT DISTINCT app, model FROM usage_rollups WHERE user_id = ${userId}::uuid AND day >= (now() AT TIME ZONE 'UTC')::date - 400`),
     querySql<{ key: string; value: string }>(
       db,
-      sql('scope_dimension_values')`
+      sql('scope_dimension_values', { usageRead: true })`
         SELECT key, value FROM (
           SELECT key, value, row_number() OVER (PARTITION BY key ORDER BY sum(requests) DESC, value) AS r
             FROM usage_dimension_rollups

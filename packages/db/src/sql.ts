@@ -1,6 +1,7 @@
 import type { PrismaClient } from './generated/prisma/client.js';
 import { poolOf } from './client.js';
 import { classifyDriverError, isDatabaseUnavailable } from './errors.js';
+import { activeUsageReads } from './read-cache.js';
 
 const statement = Symbol('netra.sql');
 
@@ -11,6 +12,17 @@ export interface SqlStatement {
   readonly name: string;
   readonly text: string;
   readonly values: readonly unknown[];
+  /** A read of the user's usage rollups that a worker may serve from its UsageReadCache (see read-cache.ts). */
+  readonly usageRead: boolean;
+}
+
+export interface SqlOptions {
+  /**
+   * The statement reads only the usage rollup tables (`usage_rollups`, `usage_dimension_rollups`) of the user its
+   * parameters name, and its result depends on nothing but those parameters, those rows and the UTC day: inside a
+   * run, the worker's UsageReadCache may answer it for the run's usage revision.
+   */
+  usageRead?: boolean;
 }
 
 /**
@@ -18,12 +30,13 @@ export interface SqlStatement {
  * the text: like Prisma's `$queryRaw` tagged template, the only way to build one, so SQL injection cannot come in
  * through it either.
  */
-export function sql(name: string) {
+export function sql(name: string, options: SqlOptions = {}) {
   return (strings: TemplateStringsArray, ...values: unknown[]): SqlStatement => ({
     [statement]: true,
     name,
     text: strings.reduce((text, part, i) => `${text}$${String(i)}${part}`),
     values,
+    usageRead: options.usageRead ?? false,
   });
 }
 
@@ -34,6 +47,12 @@ export function sql(name: string) {
  * an import). Everything else goes through Prisma.
  */
 export async function querySql<Row extends Record<string, unknown>>(db: PrismaClient, query: SqlStatement): Promise<Row[]> {
+  const reads = query.usageRead ? activeUsageReads() : undefined;
+  if (reads) return reads.cache.read(reads.scope, query, () => runSql<Row>(db, query));
+  return runSql<Row>(db, query);
+}
+
+async function runSql<Row extends Record<string, unknown>>(db: PrismaClient, query: SqlStatement): Promise<Row[]> {
   const { pool, prepared } = poolOf(db);
   try {
     const result = await pool.query<Row>({ ...(prepared ? { name: query.name } : {}), text: query.text, values: [...query.values] });

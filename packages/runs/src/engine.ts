@@ -104,6 +104,8 @@ export interface ClaimedRun {
   checkpoints: { agent: AgentName; output: unknown }[];
   /** The report of the thread's previous completed run, for follow-up questions. */
   previousReport: Report | null;
+  /** The user's usage revision at the claim (newest `usage_changes.seq`, '0' for none): keys the worker's rollup-read cache. */
+  usageRevision: string;
 }
 
 export interface StepError {
@@ -315,6 +317,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       request: string | null;
       checkpoints: { agent: string; output: unknown }[] | null;
       previous_report: unknown;
+      usage_revision: string | null;
     }>(
       this.db,
       sql('run_claim')`
@@ -329,7 +332,8 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
                 FROM run_steps s WHERE s.run_id = r.id AND s.status = 'completed') AS checkpoints,
              (SELECT p.report FROM runs p
                WHERE p.thread_id = r.thread_id AND p.status = 'completed' AND p.id <> r.id AND p.report IS NOT NULL
-               ORDER BY p.seq DESC LIMIT 1) AS previous_report`,
+               ORDER BY p.seq DESC LIMIT 1) AS previous_report,
+             (SELECT max(c.seq)::text FROM usage_changes c WHERE c.user_id = r.user_id) AS usage_revision`,
     );
     const row = rows[0];
     if (!row) return null;
@@ -344,6 +348,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       request: row.request ?? '',
       checkpoints: (row.checkpoints ?? []).map((c) => ({ agent: c.agent as AgentName, output: c.output })),
       previousReport: (row.previous_report ?? null) as Report | null,
+      usageRevision: row.usage_revision ?? '0',
     };
   }
 

@@ -176,7 +176,7 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
       : querySql<RollupRow>(
           db,
           f.dimensionKey === null
-            ? sql('usage_rollups_read')`
+            ? sql('usage_rollups_read', { usageRead: true })`
                 SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, requests, errors,
                        prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cost_usd, latency_hist,
                        cached_prompt_tokens::float8 AS cached_prompt_tokens, quality_sum, quality_n
@@ -185,7 +185,7 @@ export async function breakdown(db: Db, userId: string, window: Window, options:
                    AND (${f.apps}::text[] IS NULL OR app = ANY(${f.apps}::text[]))
                    AND (${f.models}::text[] IS NULL OR model = ANY(${f.models}::text[]))
                    AND app <> ALL(${f.excludeApps}::text[])`
-            : sql('usage_dimension_rollups_read')`
+            : sql('usage_dimension_rollups_read', { usageRead: true })`
                 SELECT to_char(day, 'YYYY-MM-DD') AS day, model, app, sum(requests)::int AS requests, sum(errors)::int AS errors,
                        sum(prompt_tokens)::float8 AS prompt_tokens, sum(completion_tokens)::float8 AS completion_tokens,
                        sum(cost_usd)::float8 AS cost_usd, jsonb_agg(latency_hist) AS latency_hist

@@ -56,7 +56,7 @@ export async function promptStats(db: Db, userId: string, window: Window, filter
   const f = filterParams(filter);
   const rows = await querySql<{ app: string; model: string; requests: number; hashed: number; hashed_cost: number; distinct_exact: number | null; sketch_bits: number }>(
     db,
-    sql('usage_prompt_stats')`
+    sql('usage_prompt_stats', { usageRead: true })`
       SELECT r.app, r.model, sum(r.requests)::int AS requests, sum(r.hashed)::int AS hashed, sum(r.hashed_cost_usd)::float8 AS hashed_cost,
              CASE WHEN bool_and(r.prompt_set IS NOT NULL)
                   THEN (SELECT count(DISTINCT h)::int FROM usage_rollups x, unnest(x.prompt_set) AS h
