@@ -192,6 +192,8 @@ describe('reports built from the user\'s data', () => {
     expect(again.report.currentState.requests).toBe(360);
     await stack.db.$executeRaw`DELETE FROM usage_rollups WHERE user_id = ${user.id}::uuid`;
     expect(await revision()).toBeGreaterThan(imported);
+    // Only the newest change of a user is kept (older ones are dropped as new ones come).
+    expect(await stack.db.usageChange.count({ where: { userId: user.id } })).toBe(1);
   });
 
   it('finds the anomalous days of the synthetic workload', async () => {

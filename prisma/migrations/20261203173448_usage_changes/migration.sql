@@ -10,8 +10,6 @@ CREATE TABLE "usage_changes" (
 -- CreateIndex
 CREATE INDEX "usage_changes_user_id_seq_idx" ON "usage_changes"("user_id", "seq");
 
--- AddForeignKey
-ALTER TABLE "usage_changes" ADD CONSTRAINT "usage_changes_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Hand-written: Prisma's schema language cannot describe triggers.
 -- Every statement that inserts, updates or deletes rollup rows notes the users whose rows it changed (one row per
@@ -21,6 +19,13 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
   INSERT INTO usage_changes (user_id) SELECT DISTINCT user_id FROM changed_rows;
+  -- Only a user's newest row is ever read (max(seq)): the older ones go at once, so the table holds about one row
+  -- per user. SKIP LOCKED: rows another import is deleting are left to it, so two imports never wait on each other.
+  DELETE FROM usage_changes WHERE seq IN (
+    SELECT c.seq FROM usage_changes c
+     WHERE c.user_id IN (SELECT DISTINCT user_id FROM changed_rows)
+       AND c.seq < (SELECT max(n.seq) FROM usage_changes n WHERE n.user_id = c.user_id)
+       FOR UPDATE SKIP LOCKED);
   RETURN NULL;
 END;
 $$;
