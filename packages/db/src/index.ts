@@ -1,6 +1,7 @@
 export { createPrismaClient, type Db, type DatabaseOptions } from './client.js';
 export { DatabaseUnavailableError, isDatabaseUnavailable } from './errors.js';
 export { sql, querySql, databaseReachable, transactionSql, type SqlStatement, type SqlQuery, type SqlOptions } from './sql.js';
+export type { RecommendationRow } from './rows.js';
 export { UsageReadCache, type UsageReadScope, type UsageReadCacheOptions, type UsageReadCacheStats } from './read-cache.js';
 export { migrate, readMigrations, ensureDatabase, dropDatabase, MigrationError, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { encodeCursor, decodeCursor, toPage, type KeysetCursor } from './pagination.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AgentName, DoubleTextStrategy, Report, RunStatus } from '@netra/contracts';
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
-import { querySql, sql, transactionSql, type Db } from '@netra/db';
+import { querySql, sql, transactionSql, type Db, type RecommendationRow } from '@netra/db';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { CheckpointWriter, type CheckpointWriterOptions } from './checkpoints.js';
 import { IN_PROGRESS, sourcesOf } from './transitions.js';
@@ -49,22 +49,8 @@ export interface EndedInfo {
  */
 const RUN_WEBHOOK_EVENTS = ['run.completed', 'run.failed', 'schedule.report_ready'];
 
-/**
- * A recommendation of the report, stored with the run's completion (the watch measures it once adopted). Ids are
- * stable (from the run and the position), so a repeat writes nothing.
- */
-export interface CompletionRecommendation {
-  id: string;
-  position: number;
-  title: string;
-  strategy: string;
-  app: string | null;
-  model: string | null;
-  estimatedMonthlySavingsUsd: number;
-  windowFrom: string;
-  windowTo: string;
-  rollback: string | null;
-}
+/** A recommendation of the report, stored with the run's completion (the watch measures it once adopted). */
+export type CompletionRecommendation = RecommendationRow;
 
 export interface AcceptInput {
   threadId: string;

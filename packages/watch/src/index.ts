@@ -6,4 +6,4 @@ export { BudgetEvaluator } from './evaluator.js';
 export { createWatchQueue, BudgetTrigger, CHECK_COALESCE_MS, type WatchQueue } from './queue.js';
 export { WatchWorker, type WatchWorkerOptions } from './worker.js';
 export { ScheduleService, ScheduleFirer, nextFireTimes, schedulerId, slotMessageId, parseSlotMessageId, type ScheduleServiceOptions, type StartedRun } from './schedules.js';
-export { RecommendationTracker, recommendationId, recommendationRows, REGRESSION, type RecommendationRow } from './recommendations.js';
+export { RecommendationTracker, recommendationId, recommendationRows, REGRESSION } from './recommendations.js';

@@ -9,7 +9,7 @@ import {
   type RecommendationOutcome,
   type StoredRecommendation,
 } from '@netra/contracts';
-import { querySql, sql, type Db, type Prisma } from '@netra/db';
+import { querySql, sql, type Db, type Prisma, type RecommendationRow } from '@netra/db';
 import { LatencyHistogram, readHistogram } from '@netra/usage';
 import type { CrossTenantHook } from '@netra/webhooks';
 import type { AlertRaiser } from './alerts.js';
@@ -24,19 +24,6 @@ export function recommendationId(runId: string, position: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** A report's recommendation as stored with the run's completion (RunEngine.complete writes these rows). */
-export interface RecommendationRow {
-  id: string;
-  position: number;
-  title: string;
-  strategy: string;
-  app: string | null;
-  model: string | null;
-  estimatedMonthlySavingsUsd: number;
-  windowFrom: string;
-  windowTo: string;
-  rollback: string | null;
-}
 
 /**
  * The recommendations of a completed run's report, with stable ids (from the run and the position), so writing
