@@ -12,12 +12,24 @@ export interface UsageReadCacheOptions {
   maxEntries?: number;
   /** A result with more rows than this is not kept (big workspaces: memory over round trips). Default 2,000. */
   maxRows?: number;
+  /**
+   * Rows kept in all, across results (least recently used dropped first): what bounds the memory, since a rollup
+   * row with its histogram is up to ~1 KB. Default 50,000.
+   */
+  maxTotalRows?: number;
 }
 
 export interface UsageReadCacheStats {
   hits: number;
   misses: number;
   entries: number;
+  rows: number;
+}
+
+interface Entry {
+  rows: Promise<readonly Record<string, unknown>[]>;
+  /** Rows held once loaded (0 while loading). */
+  count: number;
 }
 
 const active = new AsyncLocalStorage<{ cache: UsageReadCache; scope: UsageReadScope }>();
@@ -35,15 +47,18 @@ const active = new AsyncLocalStorage<{ cache: UsageReadCache; scope: UsageReadSc
  * frozen: they are shared by every run that hits them.
  */
 export class UsageReadCache {
-  private readonly entries = new Map<string, Promise<readonly Record<string, unknown>[]>>();
+  private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
   private readonly maxRows: number;
+  private readonly maxTotalRows: number;
+  private rows = 0;
   private hits = 0;
   private misses = 0;
 
   constructor(options: UsageReadCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 1_000;
     this.maxRows = options.maxRows ?? 2_000;
+    this.maxTotalRows = options.maxTotalRows ?? 50_000;
   }
 
   /** Runs `work` with this cache serving the usage reads of `scope`'s user at `scope`'s revision. */
@@ -52,7 +67,7 @@ export class UsageReadCache {
   }
 
   get stats(): UsageReadCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.entries.size };
+    return { hits: this.hits, misses: this.misses, entries: this.entries.size, rows: this.rows };
   }
 
   /** The kept result of `statement`, or `load()`'s (kept unless it fails or is too big). Concurrent misses share one load. */
@@ -64,24 +79,41 @@ export class UsageReadCache {
       // Most recently used last: the first key of the map is the one to drop.
       this.entries.delete(key);
       this.entries.set(key, kept);
-      return kept as Promise<Row[]>;
+      return kept.rows as Promise<Row[]>;
     }
     this.misses += 1;
+    const entry: Entry = { rows: Promise.resolve([]), count: 0 };
     const loading: Promise<readonly Record<string, unknown>[]> = load().then((rows) => {
-      if (rows.length > this.maxRows && this.entries.get(key) === loading) this.entries.delete(key);
+      if (this.entries.get(key) === entry) {
+        if (rows.length > this.maxRows) {
+          this.entries.delete(key);
+        } else {
+          entry.count = rows.length;
+          this.rows += rows.length;
+          this.evict();
+        }
+      }
       return deepFreeze(rows);
     });
-    this.entries.set(key, loading);
+    entry.rows = loading;
+    this.entries.set(key, entry);
     // A failed read is not an answer: the next run asks the database again. (The caller gets the error.)
     loading.catch(() => {
-      if (this.entries.get(key) === loading) this.entries.delete(key);
+      if (this.entries.get(key) === entry) this.entries.delete(key);
     });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
+    this.evict();
     return loading as Promise<Row[]>;
+  }
+
+  /** Drops the least recently used results until both bounds hold. */
+  private evict(): void {
+    while (this.entries.size > this.maxEntries || this.rows > this.maxTotalRows) {
+      const oldest = this.entries.entries().next();
+      if (oldest.done) break;
+      const [key, entry] = oldest.value;
+      this.entries.delete(key);
+      this.rows -= entry.count;
+    }
   }
 }
 

@@ -24,7 +24,7 @@ describe('UsageReadCache', () => {
     expect(b).toBe(a);
     expect(await cache.read(scope, read('2026-11-01'), db.load(read('2026-11-01')))).toBe(a);
     expect(db.calls).toHaveLength(1);
-    expect(cache.stats).toEqual({ hits: 2, misses: 1, entries: 1 });
+    expect(cache.stats).toEqual({ hits: 2, misses: 1, entries: 1, rows: 1 });
   });
 
   it('asks again for other parameters, another revision or another user', async () => {
@@ -76,6 +76,19 @@ describe('UsageReadCache', () => {
     expect(db.calls.length).toBe(before);
     await cache.read(scope, read('b'), db.load(read('b')));
     expect(db.calls.length).toBe(before + 1);
+  });
+
+  it('bounds the rows kept in all, dropping the least recently used results first', async () => {
+    const cache = new UsageReadCache({ maxTotalRows: 5 });
+    const three = loader(() => [{ app: '1' }, { app: '2' }, { app: '3' }]);
+    await cache.read(scope, read('a'), three.load(read('a')));
+    await cache.read(scope, read('b'), three.load(read('b'))); // 6 rows: a goes
+    expect(cache.stats).toMatchObject({ entries: 1, rows: 3 });
+    await cache.read(scope, read('b'), three.load(read('b')));
+    expect(three.calls).toHaveLength(2);
+    await cache.read(scope, read('a'), three.load(read('a')));
+    expect(three.calls).toHaveLength(3);
+    expect(cache.stats).toMatchObject({ entries: 1, rows: 3 });
   });
 
   it('serves querySql only inside run(), and only statements marked as usage reads', async () => {
