@@ -17,6 +17,8 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
+/** The events an ended run may send (the worker queues their job only for users subscribed to one of them). */
+export const RUN_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['run.completed', 'run.failed', 'schedule.report_ready'];
 export const DeliveryEventType = z.enum([...WEBHOOK_EVENT_TYPES, 'webhook.ping']);
 export type DeliveryEventType = z.infer<typeof DeliveryEventType>;
 

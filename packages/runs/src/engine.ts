@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { AgentName, DoubleTextStrategy, Report, RunStatus } from '@netra/contracts';
+import { RUN_WEBHOOK_EVENTS, type AgentName, type DoubleTextStrategy, type Report, type RunStatus } from '@netra/contracts';
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
 import { querySql, sql, transactionSql, type Db, type RecommendationRow } from '@netra/db';
 import { errorFields, logger, metrics } from '@netra/observability';
@@ -42,15 +42,6 @@ export interface EndedInfo {
   /** The user has an active webhook subscribed to `run.completed`, `run.failed` or `schedule.report_ready`. */
   runWebhooks: boolean;
 }
-
-/**
- * Subscriptions that make an ended run worth a webhook job (the watch's `run-ended`). The statement that ends a run
- * asks whether the user has one, so runs of users without one cost the watch nothing.
- */
-const RUN_WEBHOOK_EVENTS = ['run.completed', 'run.failed', 'schedule.report_ready'];
-
-/** A recommendation of the report, stored with the run's completion (the watch measures it once adopted). */
-export type CompletionRecommendation = RecommendationRow;
 
 export interface AcceptInput {
   threadId: string;
@@ -369,7 +360,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * next run. Returns false when the run was no longer running (cancelled, or completed by an earlier attempt):
    * its own end stands and is re-announced. The report's recommendations are stored by the same statement.
    */
-  async complete(ref: RunRef, report: Report, recommendations: readonly CompletionRecommendation[] = []): Promise<boolean> {
+  async complete(ref: RunRef, report: Report, recommendations: readonly RecommendationRow[] = []): Promise<boolean> {
     const body = JSON.stringify(report);
     const rows = await querySql<{ message_id: string | null; next_run_id: string | null; next_user_id: string | null; run_webhooks: boolean }>(
       this.db,
@@ -391,7 +382,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
         ON CONFLICT (run_id, position) DO NOTHING
       )
       SELECT (SELECT id FROM msg) AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id,
-             EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${RUN_WEBHOOK_EVENTS}::text[]) AS run_webhooks
+             EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
         FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
     );
     const row = rows[0];
@@ -424,7 +415,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
          WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('failed')}::text[])
      RETURNING id, thread_id, user_id
       )
-      SELECT next.run_id AS next_run_id, next.user_id AS next_user_id, EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${RUN_WEBHOOK_EVENTS}::text[]) AS run_webhooks
+      SELECT next.run_id AS next_run_id, next.user_id AS next_user_id, EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
         FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
     );
     const row = rows[0];
@@ -572,7 +563,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
 }
 
 /** The column names `jsonb_to_recordset` reads in `complete`. */
-function recommendationRecord(r: CompletionRecommendation): Record<string, unknown> {
+function recommendationRecord(r: RecommendationRow): Record<string, unknown> {
   return { id: r.id, position: r.position, title: r.title, strategy: r.strategy, app: r.app, model: r.model, usd: r.estimatedMonthlySavingsUsd, window_from: r.windowFrom, window_to: r.windowTo, rollback: r.rollback };
 }
 

@@ -10,7 +10,6 @@ export {
   type StepError,
   type NextStep,
   type EndedInfo,
-  type CompletionRecommendation,
 } from './engine.js';
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';
