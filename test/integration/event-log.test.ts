@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisNames, RunEventLog, RunEventSubscriber, createRedis, waitForRedis } from '@netra/bus';
 import type { RunEventEnvelope } from '@netra/contracts';
@@ -73,6 +74,54 @@ describe('run event log (real Redis)', () => {
     await new Promise((r) => setTimeout(r, 5));
     const after = await log.publish(randomUUID(), { type: 'agent_token', runId: randomUUID(), threadId, agent: 'reporting', delta: 'b' });
     expect((after?.eventId ?? '') > (before?.eventId ?? '')).toBe(true);
+  });
+
+  it('appends the runs of one turn in one script call, each run in order, a closed run not holding up the others', async () => {
+    const own = createRedis(REDIS_URL, { role: 'durable' });
+    try {
+      await waitForRedis(own);
+      const log = new RunEventLog(own, names, { maxBatch: 64 });
+      const userId = randomUUID();
+      const threads = Array.from({ length: 3 }, () => ({ threadId: randomUUID(), runId: randomUUID() }));
+      const [closed, a, b] = threads as [(typeof threads)[number], (typeof threads)[number], (typeof threads)[number]];
+      await log.publish(userId, { type: 'agent_failed', ...closed, error: { code: 'x', message: 'boom' } }, { once: 'terminal' });
+      const sent = jest.spyOn(own, 'sendCommand');
+      const [late, ...rest] = await Promise.all([
+        log.publish(userId, { type: 'sub_agent_update', ...closed, agent: 'data', status: 'running' }),
+        log.publishAll(userId, [
+          { type: 'sub_agent_update', ...a, agent: 'triage', status: 'completed', durationMs: 1 },
+          { type: 'sub_agent_update', ...a, agent: 'data', status: 'running' },
+        ]),
+        log.publish(userId, { type: 'sub_agent_update', ...b, agent: 'triage', status: 'running' }),
+        log.publish(userId, { type: 'sub_agent_update', ...a, agent: 'data', status: 'completed', durationMs: 1 }),
+      ]);
+      const scripts = sent.mock.calls.filter(([command]) => command.name === 'evalsha' || command.name === 'eval');
+      sent.mockRestore();
+      expect(scripts).toHaveLength(1);
+      // The closed run got nothing; the others got their events, numbered in call order within each thread.
+      expect(late).toBeNull();
+      const [aFirst, bOnly, aLast] = rest as [{ eventId: string }[], { eventId: string } | null, { eventId: string } | null];
+      expect(aFirst).toHaveLength(2);
+      expect(bOnly).not.toBeNull();
+      const aIds = [...aFirst.map((e) => e.eventId), aLast?.eventId ?? ''].map(Number);
+      expect(aIds).toEqual([aIds[0], (aIds[0] ?? 0) + 1, (aIds[0] ?? 0) + 2]);
+      const replayed: string[] = [];
+      for await (const raw of log.replay(a.threadId, null)) replayed.push((JSON.parse(raw) as { agent: string; status: string }).status);
+      expect(replayed).toEqual(['completed', 'running', 'completed']);
+    } finally {
+      own.disconnect();
+    }
+  });
+
+  it('splits appends over maxBatch into several script calls, without losing any', async () => {
+    const log = new RunEventLog(redis, names, { maxBatch: 4 });
+    const userId = randomUUID();
+    const threadId = randomUUID();
+    const runs = Array.from({ length: 10 }, () => randomUUID());
+    const results = await Promise.all(runs.map((runId) => log.publish(userId, { type: 'agent_token', runId, threadId, agent: 'reporting', delta: runId })));
+    const ids = results.map((r) => Number(r?.eventId));
+    // Appended in call order across the batches: ids count up by one.
+    expect(ids).toEqual(ids.map((_, i) => (ids[0] ?? 0) + i));
   });
 
   it('keeps numbering per thread strictly increasing under concurrent publishers', async () => {

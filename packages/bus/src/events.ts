@@ -7,8 +7,8 @@ import { waitForRedis } from './connection.js';
 import type { RedisNames } from './names.js';
 
 /**
- * Appends an event to the thread's log and publishes it, atomically: number it, store it in the thread's stream
- * under id `0-<seq>` (bounded by MAXLEN, expiring after the retention), and PUBLISH it to the user's channel.
+ * Appends events to threads' logs and publishes them, atomically per run: number each, store it in the thread's
+ * stream under id `0-<seq>` (bounded by MAXLEN, expiring after the retention), and PUBLISH it to the user's channel.
  *
  * - A thread's numbering starts from the publisher's clock (ms × 1000) the first time, and again if Redis lost
  *   the counter (restart without AOF, expiry): ids keep growing, so a client's `after` never hides new events.
@@ -16,46 +16,59 @@ import type { RedisNames } from './names.js';
  *   run's last, even when a cancelled worker is still winding down.
  * - "Once" events (the terminal one) are published at most once per run, however many attempts try.
  *
- * - Several events of one run may be appended in one call (in order): one round trip for, e.g., "triage
- *   completed" and "data running".
+ * One call carries the appends of several runs (groups), done in order: a worker's concurrent runs reach their
+ * step boundaries together (their checkpoints commit in one batch), and one script call for all of them costs
+ * Redis and the client a fraction of one call each.
  *
- * KEYS: seq, stream, once-set
- * ARGV: channel, maxlen, ttl, once-member ('' = none), clock floor, then each event's JSON without its leading brace
- * Returns the published payloads, or false when nothing was appended.
+ * KEYS: per group, its seq, stream and once-set keys
+ * ARGV: maxlen, ttl, clock floor, then per group: channel, once-member ('' = none), event count, each event's
+ *       JSON without its leading brace
+ * Returns, per group, the published payloads (empty when the run's log is closed or the once-event was out).
  */
 const APPEND_SCRIPT = `
-if redis.call('SISMEMBER', KEYS[3], 'terminal') == 1 then return false end
-if ARGV[4] ~= '' then
-  if redis.call('SADD', KEYS[3], ARGV[4]) == 0 then return false end
-  redis.call('EXPIRE', KEYS[3], ARGV[3])
-end
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[5]) end
+local maxlen, ttl, floor = ARGV[1], ARGV[2], ARGV[3]
 local out = {}
-for i = 6, #ARGV do
-  local seq = redis.call('INCR', KEYS[1])
-  local id = string.format('%016d', seq)
-  local payload = '{"eventId":"' .. id .. '",' .. ARGV[i]
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-' .. string.format('%d', seq), 'e', payload)
-  redis.call('PUBLISH', ARGV[1], payload)
-  out[#out + 1] = payload
+local a = 4
+for g = 0, #KEYS / 3 - 1 do
+  local seqKey, stream, onceKey = KEYS[3 * g + 1], KEYS[3 * g + 2], KEYS[3 * g + 3]
+  local channel, once, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local first = a + 3
+  a = first + n
+  local published = {}
+  local open = redis.call('SISMEMBER', onceKey, 'terminal') == 0
+  if open and once ~= '' then
+    if redis.call('SADD', onceKey, once) == 0 then open = false else redis.call('EXPIRE', onceKey, ttl) end
+  end
+  if open then
+    if redis.call('EXISTS', seqKey) == 0 then redis.call('SET', seqKey, floor) end
+    for i = first, first + n - 1 do
+      local seq = redis.call('INCR', seqKey)
+      local payload = '{"eventId":"' .. string.format('%016d', seq) .. '",' .. ARGV[i]
+      redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '0-' .. string.format('%d', seq), 'e', payload)
+      redis.call('PUBLISH', channel, payload)
+      published[#published + 1] = payload
+    end
+    redis.call('EXPIRE', seqKey, ttl)
+    redis.call('EXPIRE', stream, ttl)
+  end
+  out[g + 1] = published
 end
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
 return out
 `;
 
 interface AppendCommand {
-  netraAppendEvents(
-    seqKey: string,
-    streamKey: string,
-    onceKey: string,
-    channel: string,
-    maxLen: number,
-    ttl: number,
-    once: string,
-    floor: number,
-    ...bodies: string[]
-  ): Promise<string[] | null>;
+  /** ioredis custom command without a fixed key count: the first argument is the number of keys. */
+  netraAppendEventBatch(keyCount: number, ...args: (string | number)[]): Promise<string[][]>;
+}
+
+/** One publishAll call waiting for the next script call. */
+interface PendingAppend {
+  keys: [seq: string, stream: string, once: string];
+  channel: string;
+  once: string;
+  bodies: string[];
+  resolve: (payloads: string[]) => void;
+  reject: (error: unknown) => void;
 }
 
 export interface EventLogOptions {
@@ -63,6 +76,11 @@ export interface EventLogOptions {
   retentionSeconds?: number;
   /** Approximate number of events kept per thread. Default 10,000. */
   maxLen?: number;
+  /**
+   * Most runs' appends one script call carries. Appends made in the same turn of the event loop go together
+   * (flushed on `setImmediate`); a full batch goes at once. Default 64.
+   */
+  maxBatch?: number;
 }
 
 export interface PublishOptions {
@@ -84,7 +102,10 @@ function seqOf(eventId: string): number {
 export class RunEventLog {
   private readonly retentionSeconds: number;
   private readonly maxLen: number;
+  private readonly maxBatch: number;
   private readonly redis: Redis & AppendCommand;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
 
   constructor(
     redis: Redis,
@@ -93,7 +114,8 @@ export class RunEventLog {
   ) {
     this.retentionSeconds = options.retentionSeconds ?? 7 * 86_400;
     this.maxLen = options.maxLen ?? 10_000;
-    if (!('netraAppendEvents' in redis)) redis.defineCommand('netraAppendEvents', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    this.maxBatch = Math.max(1, options.maxBatch ?? 64);
+    if (!('netraAppendEventBatch' in redis)) redis.defineCommand('netraAppendEventBatch', { lua: APPEND_SCRIPT });
     this.redis = redis as Redis & AppendCommand;
   }
 
@@ -116,19 +138,46 @@ export class RunEventLog {
     const ts = new Date().toISOString();
     // The script prepends `{"eventId":"…",` so each event is serialised once, here.
     const bodies = drafts.map((draft) => JSON.stringify({ ...draft, ts }).slice(1));
-    const payloads = await this.redis.netraAppendEvents(
-      this.names.threadEventSeq(first.threadId),
-      this.names.threadEventLog(first.threadId),
-      this.names.runOnceEvents(first.threadId, first.runId),
-      this.names.userEvents(userId),
-      this.maxLen,
-      this.retentionSeconds,
-      options.once ?? '',
-      Date.now() * 1000,
-      ...bodies,
-    );
-    return (payloads ?? []).map((payload) => JSON.parse(payload) as RunEvent);
+    const payloads = await new Promise<string[]>((resolve, reject) => {
+      this.pending.push({
+        keys: [this.names.threadEventSeq(first.threadId), this.names.threadEventLog(first.threadId), this.names.runOnceEvents(first.threadId, first.runId)],
+        channel: this.names.userEvents(userId),
+        once: options.once ?? '',
+        bodies,
+        resolve,
+        reject,
+      });
+      if (this.pending.length >= this.maxBatch) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+    return payloads.map((payload) => JSON.parse(payload) as RunEvent);
   }
+
+  /**
+   * Sends the waiting appends in one script call, in the order they were made (a run's appends stay in order:
+   * the script does the groups one after the other).
+   */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.maxLen, this.retentionSeconds, Date.now() * 1000];
+    for (const append of batch) {
+      keys.push(...append.keys);
+      args.push(append.channel, append.once, append.bodies.length, ...append.bodies);
+    }
+    this.redis.netraAppendEventBatch(keys.length, ...keys, ...args).then(
+      (published) => batch.forEach((append, i) => append.resolve(published[i] ?? [])),
+      // Every caller of the batch gets the failure, as each would have with a call of its own (a lost connection
+      // leaves it unknown whether the script ran, then as now).
+      (error: unknown) => batch.forEach((append) => append.reject(error)),
+    );
+  };
 
   /**
    * Events of the thread strictly after `afterEventId` (all retained ones when null), oldest first, as the raw

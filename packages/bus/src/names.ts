@@ -1,7 +1,8 @@
 /**
  * The one place that names Redis keys, channels and queues. Everything lives under a configurable prefix so that
- * tests and parallel stacks can share a Redis. Keys of one thread share a hash tag (`{threadId}`), so the event
- * log's Lua script touches a single slot on Redis Cluster.
+ * tests and parallel stacks can share a Redis. Keys of one thread share a hash tag (`{threadId}`), so one thread's
+ * appends touch a single slot. (The event log batches the appends of several threads into one script call, which a
+ * standalone Redis — what Netra connects to — runs as one; on Redis Cluster the batches would be made per slot.)
  */
 export class RedisNames {
   /** The BullMQ queue that carries runs from gateways to supervisor workers. */
