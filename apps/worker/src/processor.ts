@@ -3,7 +3,7 @@ import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@
 import type { RunEventLog } from '@netra/bus';
 import { DatabaseUnavailableError, databaseReachable, isDatabaseUnavailable, type Db, type UsageReadCache } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
-import type { ClaimedRun, RunEngine, StepError } from '@netra/runs';
+import type { ClaimedRun, FinalStep, RunEngine, StepError } from '@netra/runs';
 import { recommendationRows } from '@netra/watch';
 import { contextFromTraceparent, errorFields, logger, metrics, requestTraceId, SpanKind, withContext, withSpan } from '@netra/observability';
 import { CancelAbort } from './aborts.js';
@@ -100,6 +100,7 @@ export class RunProcessor {
     }
 
     const toolEvents: RunEventDraft[] = [];
+    let final: FinalStep | undefined;
     const tokens = new TokenStream((agent, delta) =>
       this.deps.events.publish(run.userId, { type: 'agent_token', runId: run.id, threadId: run.threadId, agent, delta }),
     );
@@ -132,11 +133,13 @@ export class RunProcessor {
       ]);
       // The agents' reads of the usage rollups come from the worker's cache while the user's usage is at the
       // revision this run was claimed against (a changed workspace moves the revision, so they never lag the data).
-      await this.deps.usageReads.run({ userId: run.userId, revision: run.usageRevision }, async () => {
+      final = await this.deps.usageReads.run({ userId: run.userId, revision: run.usageRevision }, async () => {
+        let last: FinalStep | undefined;
         for (const [i, step] of pending.entries()) {
           signal.throwIfAborted();
-          await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents);
+          last = await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents);
         }
+        return last;
       });
     } catch (error) {
       if (signal.reason instanceof CancelAbort) {
@@ -149,13 +152,17 @@ export class RunProcessor {
 
     const report = outputs.reporting as Report;
     // Cancelled meanwhile, or an earlier attempt completed it: the engine re-announces whatever the run's end is.
-    if (!(await this.engine.complete(data, report, recommendationRows(run.id, report)))) return 'skipped';
+    if (!(await this.engine.complete(data, report, recommendationRows(run.id, report), final))) return 'skipped';
     metrics.jobDuration.observe({ outcome: 'completed' }, (performance.now() - started) / 1000);
     this.log.debug('run completed', { ms: Math.round(performance.now() - started), recommendations: report.recommendations.length });
     return 'completed';
   }
 
-  private async step(run: ClaimedRun, { agent }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined, toolEvents: RunEventDraft[]): Promise<void> {
+  /**
+   * Runs one agent and checkpoints it, announcing its completion with the next agent's start. The pipeline's last
+   * agent is not checkpointed here: its completion is returned, for the statement that completes the run.
+   */
+  private async step(run: ClaimedRun, { agent }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined, toolEvents: RunEventDraft[]): Promise<FinalStep | undefined> {
     const attributes = { 'netra.agent': agent.name, 'netra.attempt': run.attempts };
     return withSpan(`agent ${agent.name}`, { attributes }, () => withContext({ agent: agent.name }, async () => {
       const started = performance.now();
@@ -201,13 +208,16 @@ export class RunProcessor {
 
       const ms = performance.now() - started;
       (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
+      metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
+      if (!next && agent.name === PIPELINE[PIPELINE.length - 1]?.name) {
+        return { agent: agent.name, summary: result.summary, durationMs: ms, events: toolEvents.splice(0) };
+      }
       await this.engine.stepCompleted(
         run.id,
         agent.name,
         { output: result.output, summary: result.summary, durationMs: ms },
         next && { agent: next.agent.name, position: next.position, attempt: run.attempts, input: next.agent.input(ctx) },
       );
-      metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
       await this.deps.events.publishAll(run.userId, [
         ...toolEvents.splice(0),
         {

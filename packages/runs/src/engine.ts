@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { RUN_WEBHOOK_EVENTS, type AgentName, type DoubleTextStrategy, type Report, type RunStatus } from '@netra/contracts';
+import { RUN_WEBHOOK_EVENTS, type AgentName, type DoubleTextStrategy, type Report, type RunEventDraft, type RunStatus } from '@netra/contracts';
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
 import { querySql, sql, transactionSql, type Db, type RecommendationRow } from '@netra/db';
 import { errorFields, logger, metrics } from '@netra/observability';
@@ -96,6 +96,18 @@ export interface NextStep {
   position: number;
   attempt: number;
   input: unknown;
+}
+
+/**
+ * The run's last agent (the one whose output is the report), completed by the statement that completes the run
+ * instead of a checkpoint of its own: nothing resumes after it, so its checkpoint would only be written to be
+ * superseded a moment later. `events` are what the agent announced (its tool calls), published before its update.
+ */
+export interface FinalStep {
+  agent: AgentName;
+  summary: string;
+  durationMs: number;
+  events: RunEventDraft[];
 }
 
 const TERMINAL_ERROR = { code: 'failed', message: 'run failed' };
@@ -358,9 +370,10 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * Completes the run, writes its assistant message and hands the thread to its next run — one statement, so a
    * crash cannot leave a completed run holding its thread — then announces `agent_completed` and queues the
    * next run. Returns false when the run was no longer running (cancelled, or completed by an earlier attempt):
-   * its own end stands and is re-announced. The report's recommendations are stored by the same statement.
+   * its own end stands and is re-announced. The report's recommendations are stored by the same statement, and
+   * the last agent's step is completed by it (`final`; announced with `agent_completed`, in one append).
    */
-  async complete(ref: RunRef, report: Report, recommendations: readonly RecommendationRow[] = []): Promise<boolean> {
+  async complete(ref: RunRef, report: Report, recommendations: readonly RecommendationRow[] = [], final?: FinalStep): Promise<boolean> {
     const body = JSON.stringify(report);
     const rows = await querySql<{ message_id: string | null; next_run_id: string | null; next_user_id: string | null; run_webhooks: boolean }>(
       this.db,
@@ -380,6 +393,12 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
           FROM done, jsonb_to_recordset(${json(recommendations.map(recommendationRecord))}::jsonb)
                AS x(id uuid, position int, title text, strategy text, app text, model text, usd float8, window_from timestamptz, window_to timestamptz, rollback text)
         ON CONFLICT (run_id, position) DO NOTHING
+      ), final_step AS (
+        UPDATE run_steps s
+           SET status = 'completed', output = ${body}::jsonb, summary = ${final?.summary ?? null}, finished_at = now(),
+               duration_ms = ${final ? Math.round(final.durationMs) : null}
+          FROM done
+         WHERE s.run_id = done.id AND s.agent = ${final?.agent ?? ''}
       )
       SELECT (SELECT id FROM msg) AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id,
              EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
@@ -392,9 +411,17 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       return false;
     }
     metrics.runsFinished.inc({ status: 'completed' });
-    await this.deps.events.publish(
+    await this.deps.events.publishAll(
       ref.userId,
-      { type: 'agent_completed', runId: ref.runId, threadId: ref.threadId, messageId: row.message_id, report },
+      [
+        ...(final
+          ? [
+              ...final.events,
+              { type: 'sub_agent_update' as const, runId: ref.runId, threadId: ref.threadId, agent: final.agent, status: 'completed' as const, summary: final.summary, durationMs: Math.round(final.durationMs) },
+            ]
+          : []),
+        { type: 'agent_completed', runId: ref.runId, threadId: ref.threadId, messageId: row.message_id, report },
+      ],
       { once: 'terminal' },
     );
     if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });

@@ -9,6 +9,7 @@ export {
   type ClaimedRun,
   type StepError,
   type NextStep,
+  type FinalStep,
   type EndedInfo,
 } from './engine.js';
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';

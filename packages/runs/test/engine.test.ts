@@ -144,6 +144,32 @@ describe('RunEngine ends of a run', () => {
     expect(await db.message.count({ where: { runId: ref.runId } })).toBe(1);
   });
 
+  it("completes the last agent's step with the run, announcing its tool calls, its update and agent_completed in order", async () => {
+    const { ref } = await claimed();
+    const checkpoints = new CheckpointWriter(db);
+    await checkpoints.write({ runId: ref.runId, started: { agent: 'reporting', position: 4, attempt: 1, input: { request: 'q' } } });
+    const tool = { type: 'tool_call' as const, runId: ref.runId, threadId: ref.threadId, agent: 'reporting' as const, tool: 'forecast', callId: 'reporting:1', args: {} };
+    expect(await engine.complete(ref, report, [], { agent: 'reporting', summary: 'wrote the plan', durationMs: 12.4, events: [tool] })).toBe(true);
+    const step = await db.runStep.findUniqueOrThrow({ where: { runId_agent: { runId: ref.runId, agent: 'reporting' } } });
+    expect(step).toMatchObject({ status: 'completed', summary: 'wrote the plan', durationMs: 12, output: report });
+    expect(step.finishedAt).not.toBeNull();
+    const tail = (await threadEvents(ref.threadId)).filter((e) => e.runId === ref.runId).map((e) => (e.type === 'sub_agent_update' ? `${e.type}:${e.status}` : e.type));
+    expect(tail).toEqual(['tool_call', 'sub_agent_update:completed', 'agent_completed']);
+  });
+
+  it("leaves the last agent's step alone when the run had already ended (a cancel won)", async () => {
+    const { ref } = await claimed();
+    const checkpoints = new CheckpointWriter(db);
+    await checkpoints.write({ runId: ref.runId, started: { agent: 'reporting', position: 4, attempt: 1, input: null } });
+    expect(await engine.cancel(ref.userId, ref.runId, 'changed my mind')).toMatchObject({ kind: 'cancelled' });
+    expect(await engine.complete(ref, report, [], { agent: 'reporting', summary: 'late', durationMs: 1, events: [] })).toBe(false);
+    const step = await db.runStep.findUniqueOrThrow({ where: { runId_agent: { runId: ref.runId, agent: 'reporting' } } });
+    expect(step).toMatchObject({ status: 'running', summary: null, output: null });
+    const types = (await threadEvents(ref.threadId)).filter((e) => e.runId === ref.runId).map((e) => e.type);
+    expect(types).not.toContain('sub_agent_update');
+    expect(types.filter((t) => t === 'agent_completed')).toHaveLength(0);
+  });
+
   it("stores the report's recommendations with the completion, and says whether the user subscribed run webhooks", async () => {
     const { ref } = await claimed();
     const ended: { status: string; runWebhooks: boolean }[] = [];
