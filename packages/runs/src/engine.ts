@@ -381,10 +381,11 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       WITH done AS (
         UPDATE runs SET status = 'completed', report = ${body}::jsonb, finished_at = now()
          WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('completed')}::text[])
-     RETURNING id, thread_id, user_id
+     RETURNING id, thread_id, user_id, report
       ), msg AS (
+        -- The report is sent (and parsed) once: the answer and the last step take it from the run's row.
         INSERT INTO messages (thread_id, user_id, role, content, report, run_id)
-        SELECT thread_id, user_id, 'assistant', ${report.summary}, ${body}::jsonb, id FROM done
+        SELECT thread_id, user_id, 'assistant', ${report.summary}, report, id FROM done
         ON CONFLICT (run_id) DO NOTHING
         RETURNING id
       ), recs AS (
@@ -395,7 +396,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
         ON CONFLICT (run_id, position) DO NOTHING
       ), final_step AS (
         UPDATE run_steps s
-           SET status = 'completed', output = ${body}::jsonb, summary = ${final?.summary ?? null}, finished_at = now(),
+           SET status = 'completed', output = done.report, summary = ${final?.summary ?? null}, finished_at = now(),
                duration_ms = ${final ? Math.round(final.durationMs) : null}
           FROM done
          WHERE s.run_id = done.id AND s.agent = ${final?.agent ?? ''}
