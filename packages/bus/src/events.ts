@@ -56,6 +56,9 @@ end
 return out
 `;
 
+/** Where the script puts the 16-digit event id in a payload: after `{"eventId":"`. */
+const EVENT_ID_AT = '{"eventId":"'.length;
+
 interface AppendCommand {
   /** ioredis custom command without a fixed key count: the first argument is the number of keys. */
   netraAppendEventBatch(keyCount: number, ...args: (string | number)[]): Promise<string[][]>;
@@ -153,7 +156,9 @@ export class RunEventLog {
         setImmediate(this.flush);
       }
     });
-    return payloads.map((payload) => JSON.parse(payload) as RunEvent);
+    // What was published is `{"eventId":"<16 digits>",` + the body: the event is the draft with its id and time
+    // (not parsed back: the agent_completed event alone carries the whole report).
+    return payloads.map((payload, i) => ({ eventId: payload.slice(EVENT_ID_AT, EVENT_ID_AT + 16), ...drafts[i], ts }) as RunEvent);
   }
 
   /**
