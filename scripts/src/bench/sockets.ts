@@ -87,7 +87,9 @@ interface Child {
 }
 
 async function startBaseline(role: 'bare' | 'socketio', scratch: Scratch): Promise<Child> {
-  const child = spawn(process.execPath, [path.join(here, 'socket-baselines.js'), role], {
+  // The gateway's BENCH_NODE_FLAGS too (e.g. --perf-basic-prof), so both sides can be profiled alike.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, path.join(here, 'socket-baselines.js'), role], {
     env: {
       PATH: process.env.PATH ?? '',
       BENCH_DATABASE_URL: scratch.databaseUrl,
@@ -330,6 +332,10 @@ async function main(): Promise<void> {
       // frames, in the background).
       const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
       const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
+      // Served an HTTP request like the first gateway (the dev tokens): the first request turns on the async
+      // context (AsyncLocalStorage, i.e. async_hooks) for the rest of the process's life, which costs every frame
+      // something. Without it this gateway ran without async hooks, a state no real gateway is in.
+      await devToken(`http://127.0.0.1:${String(unlimited.ready.port)}`, 'bench-0');
       const netraSockets = await openMany(10, () => openSocket(wsUrl, tokens[0]), 10);
       const unlimitedSockets = await openMany(10, () => openSocket(unlimitedUrl, tokens[0]), 10);
       const bareSockets = await openMany(10, () => openSocket(bareUrl), 10);
