@@ -37,7 +37,7 @@ export interface WsGatewayOptions {
   /** Largest frame accepted, in bytes. */
   maxPayload: number;
   heartbeatMs: number;
-  /** How often the heartbeat wheel turns (each turn pings 1/(heartbeatMs/tick) of the sockets). Default 100 ms. */
+  /** How often the heartbeat wheel turns (each turn pings 1/(heartbeatMs/tick) of the sockets). Default 20 ms. */
   heartbeatTickMs?: number;
   maxSocketsPerUser: number;
   /** Unsent bytes per socket before it is closed as a slow consumer (4008). */
