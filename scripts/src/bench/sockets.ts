@@ -328,8 +328,8 @@ async function main(): Promise<void> {
 
     if (PARTS.has('ping')) {
       console.log(`\n2. ping → pong round trip (${PINGS} per server, 10 sockets, alternating rounds)`);
-      // Diagnostic: a gateway without the per-user request budget (leased: a Redis call every RATE_LIMIT_LEASE/2
-      // frames, in the background).
+      // Diagnostic: a gateway without the per-user request budget (leased: a Redis call every RATE_LIMIT_LEASE
+      // frames, taken in the background at half a block left).
       const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
       const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
       // Served an HTTP request like the first gateway (the dev tokens): the first request turns on the async
