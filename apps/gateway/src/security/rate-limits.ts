@@ -25,9 +25,9 @@ const NO_CONTEXT: Record<string, unknown> = Object.freeze({});
  * see PointLease) stays a small part of the budget (≤ 3.75 %): the defaults 1,200/60 → blocks of 30, 120/60 → 3;
  * a budget under 80 points is counted one request at a time, exactly as without leases. RATE_LIMIT_LEASE (1,000)
  * caps the block of a large budget (≥ 40,000 points a window; the share above keeps it ≤ 3.75 % of it): a refill
- * costs the gateway ~150–250 µs of CPU (rate-limiter-flexible and ioredis, rarely run, so never optimized) and
- * holds the event loop while it runs — with blocks of 100, one `ping` in 100 waited behind one, which was the
- * ping RTT p99, and the refills added ~2.5 µs to every ping's CPU (13–20 µs without them).
+ * costs the gateway ~150–250 µs of CPU (rate-limiter-flexible and ioredis, rarely run, so never optimized): with
+ * blocks of 100 the refills added ~2.5 µs to every ping's CPU (13–20 µs without them), and the leased gateway's
+ * ping RTT p99 was 2.3× a bare server's where the same gateway without the budget was at 1.1× (docs/BENCHMARKS.md).
  */
 const LEASE_SHARE = 40;
 
