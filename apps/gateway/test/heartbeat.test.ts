@@ -28,6 +28,20 @@ describe('HeartbeatWheel', () => {
     expect(batches.reduce((a, b) => a + b, 0)).toBe(19_000);
   });
 
+  it('deals sockets opened one after another to the same tick, in runs', () => {
+    // A tick that pings sockets opened together touches memory that lies together (see HeartbeatWheel.add).
+    const wheel = new HeartbeatWheel<FakeSocket>({ intervalMs: 1_000, tickMs: 100 });
+    const sockets = Array.from({ length: 100 }, () => new FakeSocket());
+    for (const s of sockets) wheel.add(s);
+    const first = wheel.tick();
+    expect(first).toBe(32);
+    expect(sockets.slice(0, 32).every((s) => s.pings === 1)).toBe(true);
+    expect(sockets.slice(32).every((s) => s.pings === 0)).toBe(true);
+    let total = first;
+    for (let tick = 1; tick < 10; tick += 1) total += wheel.tick();
+    expect(total).toBe(100);
+  });
+
   it('a socket that did not answer the previous ping is declared dead at its next turn and leaves the wheel', () => {
     const wheel = new HeartbeatWheel<FakeSocket>({ intervalMs: 1_000, tickMs: 100 });
     const quiet = new FakeSocket();

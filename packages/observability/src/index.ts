@@ -1,6 +1,6 @@
 export { withContext, addContext, currentContext, type LogContext } from './context.js';
 export { logger, configureLogging, errorFields, redact, warnOnce, warnedOnce, formatPretty, type Logger, type LoggingOptions, type LogFormat } from './logger.js';
-export { registry, metrics, collectDefaultMetrics } from './metrics.js';
+export { registry, metrics, collectDefaultMetrics, type Tally, type TalliedCounter } from './metrics.js';
 export { runHealthChecks, type HealthCheck, type HealthReport, type CheckResult } from './health.js';
 export {
   startTracing,

@@ -19,6 +19,49 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 function counter<L extends string>(name: string, help: string, labelNames: readonly L[]) {
   return new client.Counter<L>({ name, help, labelNames, registers: [registry] });
 }
+/** One label set's count since the last scrape, as a plain number: the caller keeps it and increments `n`. */
+export interface Tally {
+  n: number;
+}
+
+export type TalliedCounter<L extends string> = client.Counter<L> & {
+  /** The tally of `labels` (one per label set, kept for the process's life: label values must be few). */
+  tally(labels: Partial<Record<L, string>>): Tally;
+};
+
+/**
+ * A counter for a path hot enough that prom-client's own increment shows: `inc({…})`, and a `labels()` child's
+ * `inc()` alike, hashes and validates the label set on every call (a WebSocket `ping` counts two frames). Counts
+ * go to plain numbers and are added to the counter when it is collected (a scrape, or `get()`), so a scrape reads
+ * exactly what was counted until then.
+ */
+function talliedCounter<L extends string>(name: string, help: string, labelNames: readonly L[]): TalliedCounter<L> {
+  const tallies = new Map<string, { labels: Partial<Record<L, string>>; tally: Tally }>();
+  const counter = new client.Counter<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const { labels, tally } of tallies.values()) {
+        if (tally.n === 0) continue;
+        this.inc(labels, tally.n);
+        tally.n = 0;
+      }
+    },
+  });
+  return Object.assign(counter, {
+    tally(labels: Partial<Record<L, string>>): Tally {
+      const key = labelNames.map((label) => labels[label] ?? '').join('\u0000');
+      let entry = tallies.get(key);
+      if (!entry) {
+        entry = { labels: { ...labels }, tally: { n: 0 } };
+        tallies.set(key, entry);
+      }
+      return entry.tally;
+    },
+  });
+}
 function gauge<L extends string>(name: string, help: string, labelNames: readonly L[]) {
   return new client.Gauge<L>({ name, help, labelNames, registers: [registry] });
 }
@@ -33,7 +76,7 @@ export const metrics = {
     'status',
   ] as const),
   wsConnections: gauge('netra_ws_connections', 'Open WebSocket connections', [] as const),
-  wsFrames: counter('netra_ws_frames_total', 'WebSocket frames by direction and type', ['direction', 'type'] as const),
+  wsFrames: talliedCounter('netra_ws_frames_total', 'WebSocket frames by direction and type', ['direction', 'type'] as const),
   messagesAccepted: counter('netra_messages_accepted_total', 'User messages accepted (runs created)', ['transport'] as const),
   messagesRejected: counter('netra_messages_rejected_total', 'User messages rejected, by error code', ['code'] as const),
   wsSlowConsumers: counter('netra_ws_slow_consumers_total', 'Sockets closed (4008) for holding too many unsent bytes', [] as const),

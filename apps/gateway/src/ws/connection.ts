@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { WsCloseCode, type ServerFrame } from '@netra/contracts';
-import { logger, metrics } from '@netra/observability';
+import { logger, metrics, type Tally } from '@netra/observability';
 import type { ThreadFollower } from '../events/follower.js';
 import type { Beating } from './heartbeat.js';
 import type { AuthUser } from '../services/users.js';
@@ -18,22 +18,31 @@ export interface ClientConnectionOptions {
 const log = logger.child({ component: 'ws' });
 const TEXT = { binary: false } as const;
 
-type FrameCounter = ReturnType<typeof metrics.wsFrames.labels>;
-const frameCounters = { in: new Map<string, FrameCounter>(), out: new Map<string, FrameCounter>() };
 /**
- * `netra_ws_frames_total{direction, type}`, its child per type kept: prom-client hashes the labels on every
- * `inc({…})`, twice per ping otherwise. Types are the contract's frame types (and `invalid`): a few keys.
+ * `netra_ws_frames_total{direction, type}` as plain-number tallies (see `metrics.wsFrames.tally`): prom-client's
+ * increment hashes and validates the labels on every call, twice per ping. Types are the contract's frame types
+ * (and `invalid`): a few keys. One map per direction: a keyed load by direction went megamorphic on the frame path.
  */
-function frameCounter(direction: 'in' | 'out', type: string): FrameCounter {
-  let counter = frameCounters[direction].get(type);
-  if (!counter) {
-    counter = metrics.wsFrames.labels({ direction, type });
-    frameCounters[direction].set(type, counter);
+const tallyIn = new Map<string, Tally>();
+const tallyOut = new Map<string, Tally>();
+function frameTally(map: Map<string, Tally>, direction: 'in' | 'out', type: string): Tally {
+  let tally = map.get(type);
+  if (!tally) {
+    tally = metrics.wsFrames.tally({ direction, type });
+    map.set(type, tally);
   }
-  return counter;
+  return tally;
 }
-export const framesIn = (type: string): FrameCounter => frameCounter('in', type);
-const framesOut = (type: string): FrameCounter => frameCounter('out', type);
+/** Counts one frame received of `type`. */
+export function frameIn(type: string): void {
+  frameTally(tallyIn, 'in', type).n += 1;
+}
+function frameOut(type: string): void {
+  frameTally(tallyOut, 'out', type).n += 1;
+}
+
+/** The one reply to a `ping`, encoded once. */
+const PONG = Buffer.from(JSON.stringify({ type: 'pong' } satisfies ServerFrame));
 
 /**
  * One client socket. It receives the events of the threads it sent to or subscribed to, each exactly once and
@@ -85,6 +94,11 @@ export class ClientConnection implements Beating {
     return this.write(JSON.stringify(frame), frame.type);
   }
 
+  /** `send({ type: 'pong' })` without encoding it again. */
+  pong(): boolean {
+    return this.write(PONG, 'pong');
+  }
+
   /** The socket's follower of the thread, if it follows it. */
   follower(threadId: string): ThreadFollower | undefined {
     return this.followers.get(threadId);
@@ -129,7 +143,7 @@ export class ClientConnection implements Beating {
     }
     // A text frame whether the JSON comes as a string or already encoded.
     this.socket.send(data, TEXT);
-    framesOut(type).inc();
+    frameOut(type);
     return true;
   }
 }

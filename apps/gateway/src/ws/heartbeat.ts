@@ -14,10 +14,17 @@ export interface HeartbeatWheelOptions {
   intervalMs: number;
   /**
    * How often the wheel turns: every tick pings the sockets of one slot, so a tick handles about
-   * sockets × tickMs / intervalMs of them (19,000 sockets, 30 s, 100 ms → ~63). Default 100 ms.
+   * sockets × tickMs / intervalMs of them, in runs of 32 (19,000 sockets, 30 s, 20 ms → 0 or 32, ~13 on average).
+   * Default 20 ms: with 100 ms ticks, 190 pings and then their 190 pongs held the event loop for 10–17 ms at a
+   * time (19,000 sockets, 10 s interval, on the shared 2-core machine) and the event-loop delay p99 was 22–31 ms;
+   * with 20 ms ticks no turn of the wheel takes more than a few ms. 50 timer wake-ups a second cost little
+   * next to the pings themselves.
    */
   tickMs?: number;
 }
+
+/** Consecutive sockets dealt to the same slot (see `add`). */
+const RUN = 32;
 
 /**
  * Heartbeats spread over the interval (a timing wheel). Pinging every socket in one loop at each interval stalled
@@ -29,11 +36,12 @@ export class HeartbeatWheel<T extends Beating> {
   private readonly slotOf = new Map<T, number>();
   private readonly tickMs: number;
   private cursor = 0;
-  private next = 0;
+  /** Sockets added so far (the deal's position). */
+  private dealt = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: HeartbeatWheelOptions) {
-    this.tickMs = Math.min(options.tickMs ?? 100, options.intervalMs);
+    this.tickMs = Math.min(options.tickMs ?? 20, options.intervalMs);
     const count = Math.max(1, Math.round(options.intervalMs / this.tickMs));
     this.slots = Array.from({ length: count }, () => new Set<T>());
   }
@@ -57,8 +65,12 @@ export class HeartbeatWheel<T extends Beating> {
     if (this.slotOf.has(socket)) return;
     // Round robin, not "the slot reached last": sockets opened in a burst (a gateway restart, every client
     // reconnecting at once) would otherwise share a few slots. The first ping then comes within one interval.
-    const slot = this.next;
-    this.next = (this.next + 1) % this.slots.length;
+    // Dealt in runs of RUN consecutive sockets, not one by one: a tick then pings sockets that were opened
+    // together, whose objects lie together in the heap. One by one, each ping of a tick touched memory far from
+    // the previous one's, and cost ~4× what the same ping costs the bare server pinging all its sockets in order
+    // (measured: ~55 µs against ~14 µs, cache and TLB misses in ws, net and the syscall).
+    const slot = Math.floor(this.dealt / RUN) % this.slots.length;
+    this.dealt += 1;
     this.slots[slot]?.add(socket);
     this.slotOf.set(socket, slot);
   }

@@ -29,7 +29,7 @@ import type { ThreadService } from '../services/threads.js';
 import type { AuthUser, UserDirectory } from '../services/users.js';
 import { addressKey, securityEvent, type Security } from '../security/index.js';
 import type { ThreadFollower } from '../events/follower.js';
-import { ClientConnection, framesIn } from './connection.js';
+import { ClientConnection, frameIn } from './connection.js';
 import { HeartbeatWheel } from './heartbeat.js';
 import { traceFrame } from './tracing.js';
 
@@ -37,7 +37,7 @@ export interface WsGatewayOptions {
   /** Largest frame accepted, in bytes. */
   maxPayload: number;
   heartbeatMs: number;
-  /** How often the heartbeat wheel turns (each turn pings 1/(heartbeatMs/tick) of the sockets). Default 100 ms. */
+  /** How often the heartbeat wheel turns (each turn pings 1/(heartbeatMs/tick) of the sockets). Default 20 ms. */
   heartbeatTickMs?: number;
   maxSocketsPerUser: number;
   /** Unsent bytes per socket before it is closed as a slow consumer (4008). */
@@ -244,20 +244,27 @@ export class WsGateway {
    * Every frame, valid or not, is a request against the user's budget (shared with their HTTP calls). Almost always
    * a point leased earlier is in hand (see PointLease): then a `ping` with no earlier frame of the socket still in
    * hand is answered in this very turn, without a promise — a client keeping its socket warm costs little more
-   * than with a bare `ws` server. Every other frame is handled after the socket's earlier ones, in order.
+   * than with a bare `ws` server. A ping in the exact bytes clients send (`{"type":"ping"}`) is known without
+   * JSON.parse or zod; any other spelling is parsed and validated as usual. Every other frame is handled after the
+   * socket's earlier ones, in order.
    */
   private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
     const counted = connection.idle && this.deps.security.limits.userRequests.tryConsumeNow(connection.user.id);
     let parsed: ClientFrame | undefined;
     if (counted) {
+      if (!isBinary && isPlainPing(data)) {
+        frameIn('ping');
+        connection.pong();
+        return;
+      }
       try {
         parsed = this.parseFrame(data, isBinary);
       } catch {
         // Answered by onFrame, which parses again and reports what is wrong.
       }
       if (parsed?.type === 'ping') {
-        framesIn(parsed.type).inc();
-        connection.send({ type: 'pong' });
+        frameIn('ping');
+        connection.pong();
         return;
       }
     }
@@ -271,10 +278,10 @@ export class WsGateway {
         if (!counted) await this.deps.security.limits.userRequests.consume(connection.user.id, { userId: connection.user.id, transport: 'ws' });
         const parsed = parsedEarlier ?? this.parseFrame(data, isBinary);
         frame = parsed;
-        framesIn(parsed.type).inc();
+        frameIn(parsed.type);
         await traceFrame(parsed.type, () => this.handle(connection, parsed));
       } catch (error) {
-        if (!frame) framesIn('invalid').inc();
+        if (!frame) frameIn('invalid');
         this.sendError(connection, error, frame?.type === 'user_message' ? frame.clientMessageId : rawClientMessageId(data));
       }
     });
@@ -300,7 +307,7 @@ export class WsGateway {
   private async handle(connection: ClientConnection, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case 'ping':
-        connection.send({ type: 'pong' });
+        connection.pong();
         return;
       case 'user_message':
         return this.userMessage(connection, frame);
@@ -403,6 +410,13 @@ export class WsGateway {
       ...(netra.retryAfterMs === undefined ? {} : { retryAfterMs: netra.retryAfterMs }),
     });
   }
+}
+
+const PLAIN_PING = Buffer.from(JSON.stringify({ type: 'ping' } satisfies ClientFrame));
+
+/** The frame is exactly `{"type":"ping"}` (what JSON.stringify of a ping gives): a valid ping, nothing to parse. */
+function isPlainPing(data: RawData): boolean {
+  return Buffer.isBuffer(data) && data.length === PLAIN_PING.length && data.equals(PLAIN_PING);
 }
 
 /** Echo the clientMessageId of an invalid frame when one can be read, so the client can match the error. */
