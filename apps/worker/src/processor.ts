@@ -29,6 +29,9 @@ export class AgentFailedError extends Error {
   }
 }
 
+/** The agent whose output is the report: completed by the statement that completes the run (RunEngine.complete). */
+const LAST_AGENT = PIPELINE[PIPELINE.length - 1]?.name;
+
 export type ProcessOutcome = 'completed' | 'cancelled' | 'skipped';
 
 interface PendingStep {
@@ -209,7 +212,7 @@ export class RunProcessor {
       const ms = performance.now() - started;
       (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
       metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
-      if (!next && agent.name === PIPELINE[PIPELINE.length - 1]?.name) {
+      if (agent.name === LAST_AGENT) {
         return { agent: agent.name, summary: result.summary, durationMs: ms, events: toolEvents.splice(0) };
       }
       await this.engine.stepCompleted(

@@ -252,17 +252,15 @@ export class WsGateway {
     const counted = connection.idle && this.deps.security.limits.userRequests.tryConsumeNow(connection.user.id);
     let parsed: ClientFrame | undefined;
     if (counted) {
-      if (!isBinary && isPlainPing(data)) {
-        frameIn('ping');
-        connection.pong();
-        return;
+      const plainPing = !isBinary && isPlainPing(data);
+      if (!plainPing) {
+        try {
+          parsed = this.parseFrame(data, isBinary);
+        } catch {
+          // Answered by onFrame, which parses again and reports what is wrong.
+        }
       }
-      try {
-        parsed = this.parseFrame(data, isBinary);
-      } catch {
-        // Answered by onFrame, which parses again and reports what is wrong.
-      }
-      if (parsed?.type === 'ping') {
+      if (plainPing || parsed?.type === 'ping') {
         frameIn('ping');
         connection.pong();
         return;
