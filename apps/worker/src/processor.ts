@@ -3,7 +3,7 @@ import { PIPELINE, type AgentContext, type AgentOutputs, type AnyAgent } from '@
 import type { RunEventLog } from '@netra/bus';
 import { DatabaseUnavailableError, databaseReachable, isDatabaseUnavailable, type Db, type UsageReadCache } from '@netra/db';
 import type { LlmClient } from '@netra/llm';
-import type { ClaimedRun, FinalStep, RunEngine, StepError } from '@netra/runs';
+import type { ClaimedRun, CompletedStep, FinalStep, RunEngine, StepError } from '@netra/runs';
 import { recommendationRows } from '@netra/watch';
 import { contextFromTraceparent, errorFields, logger, metrics, requestTraceId, SpanKind, withContext, withSpan } from '@netra/observability';
 import { CancelAbort } from './aborts.js';
@@ -37,6 +37,19 @@ export type ProcessOutcome = 'completed' | 'cancelled' | 'skipped';
 interface PendingStep {
   agent: AnyAgent;
   position: number;
+}
+
+/**
+ * A run's steps that are done but not yet written. An agent that calls no model is not written on its own: its
+ * checkpoint and events wait for the run's next write (before the next agent that calls a model, or the last
+ * agent, starts). A crash in between redoes a few milliseconds of computing; nothing unwritten is ever announced.
+ */
+interface Unwritten {
+  steps: CompletedStep[];
+  /** Their events (tool calls, completions, the following agent's start), announced after that write. */
+  events: RunEventDraft[];
+  /** Whether the running agent's row was written (`running`) by the write before it. */
+  recorded: boolean;
 }
 
 function describe(error: unknown): StepError {
@@ -136,11 +149,12 @@ export class RunProcessor {
       ]);
       // The agents' reads of the usage rollups come from the worker's cache while the user's usage is at the
       // revision this run was claimed against (a changed workspace moves the revision, so they never lag the data).
+      const unwritten: Unwritten = { steps: [], events: [], recorded: true };
       final = await this.deps.usageReads.run({ userId: run.userId, revision: run.usageRevision }, async () => {
         let last: FinalStep | undefined;
         for (const [i, step] of pending.entries()) {
           signal.throwIfAborted();
-          last = await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents);
+          last = await this.step(run, step, ctx, tokens, pending[i + 1], toolEvents, unwritten);
         }
         return last;
       });
@@ -162,10 +176,11 @@ export class RunProcessor {
   }
 
   /**
-   * Runs one agent and checkpoints it, announcing its completion with the next agent's start. The pipeline's last
-   * agent is not checkpointed here: its completion is returned, for the statement that completes the run.
+   * Runs one agent and checkpoints it, announcing its completion with the next agent's start (an agent that calls
+   * no model, followed by another such, waits for the next write: `Unwritten`). The pipeline's last agent is not
+   * checkpointed here: its completion is returned, for the statement that completes the run.
    */
-  private async step(run: ClaimedRun, { agent }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined, toolEvents: RunEventDraft[]): Promise<FinalStep | undefined> {
+  private async step(run: ClaimedRun, { agent, position }: PendingStep, ctx: AgentContext, tokens: TokenStream, next: PendingStep | undefined, toolEvents: RunEventDraft[], unwritten: Unwritten): Promise<FinalStep | undefined> {
     const attributes = { 'netra.agent': agent.name, 'netra.attempt': run.attempts };
     return withSpan(`agent ${agent.name}`, { attributes }, () => withContext({ agent: agent.name }, async () => {
       const started = performance.now();
@@ -180,7 +195,10 @@ export class RunProcessor {
         await tokens.drain().catch((drainError: unknown) => this.log.warn('could not flush streamed tokens of a failed agent', errorFields(drainError)));
         if (ctx.signal.aborted) {
           if (ctx.signal.reason instanceof CancelAbort) {
+            await this.writeUnwritten(run, unwritten, { agent, position }, ctx);
             await this.engine.stepEnded(run.id, agent.name, 'skipped', { code: 'cancelled', message: ctx.signal.reason.reason }, performance.now() - started);
+            // Dropped if the cancel's agent_stopped is already out (it closes the run's log).
+            await this.deps.events.publishAll(run.userId, unwritten.events.splice(0));
           }
           throw error;
         }
@@ -191,9 +209,11 @@ export class RunProcessor {
         const reason = describe(error);
         const ms = performance.now() - started;
         this.log.error('agent failed', errorFields(error));
+        await this.writeUnwritten(run, unwritten, { agent, position }, ctx);
         await this.engine.stepEnded(run.id, agent.name, 'failed', reason, ms);
         metrics.agentDuration.observe({ agent: agent.name, outcome: 'failed' }, ms / 1000);
         await this.deps.events.publishAll(run.userId, [
+          ...unwritten.events.splice(0),
           ...toolEvents.splice(0),
           {
             type: 'sub_agent_update',
@@ -215,13 +235,14 @@ export class RunProcessor {
       if (agent.name === LAST_AGENT) {
         return { agent: agent.name, summary: result.summary, durationMs: ms, events: toolEvents.splice(0) };
       }
-      await this.engine.stepCompleted(
-        run.id,
-        agent.name,
-        { output: result.output, summary: result.summary, durationMs: ms },
-        next && { agent: next.agent.name, position: next.position, attempt: run.attempts, input: next.agent.input(ctx) },
-      );
-      await this.deps.events.publishAll(run.userId, [
+      unwritten.steps.push({
+        agent: agent.name,
+        output: result.output,
+        summary: result.summary,
+        durationMs: ms,
+        ...(unwritten.recorded ? {} : { unrecorded: { position, attempt: run.attempts, input: agent.input(ctx) } }),
+      });
+      unwritten.events.push(
         ...toolEvents.splice(0),
         {
           type: 'sub_agent_update',
@@ -233,8 +254,28 @@ export class RunProcessor {
           durationMs: Math.round(ms),
         },
         ...(next ? [this.running(run, next.agent.name)] : []),
-      ]);
+      );
+      // Waits for the next write only between two agents that call no model (never before the last agent, whose
+      // completion is the run's).
+      if (next && !agent.callsModel && !next.agent.callsModel && next.agent.name !== LAST_AGENT) {
+        unwritten.recorded = false;
+        return undefined;
+      }
+      await this.engine.stepsCompleted(run.id, unwritten.steps.splice(0), next && { agent: next.agent.name, position: next.position, attempt: run.attempts, input: next.agent.input(ctx) });
+      unwritten.recorded = true;
+      await this.deps.events.publishAll(run.userId, unwritten.events.splice(0));
+      return undefined;
     }));
+  }
+
+  /**
+   * Before a failed or stopped agent is recorded: writes the checkpoints still waiting and the agent's own row if
+   * it has none (its events go out with the failure's).
+   */
+  private async writeUnwritten(run: ClaimedRun, unwritten: Unwritten, { agent, position }: PendingStep, ctx: AgentContext): Promise<void> {
+    if (unwritten.recorded && unwritten.steps.length === 0) return;
+    await this.engine.stepsCompleted(run.id, unwritten.steps.splice(0), { agent: agent.name, position, attempt: run.attempts, input: agent.input(ctx) });
+    unwritten.recorded = true;
   }
 
   private running(run: ClaimedRun, agent: AgentName): RunEventDraft {

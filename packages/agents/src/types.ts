@@ -72,6 +72,13 @@ export interface AgentResult<O> {
 export interface Agent<N extends AgentName> {
   readonly name: N;
   readonly output: z.ZodType<AgentOutputs[N]>;
+  /**
+   * Whether the agent may call a model: a paid call that can take seconds. An agent that never does computes from
+   * the outputs before it and the usage rollups in milliseconds, so redoing it after a crash costs less than a
+   * write of its own: its checkpoint goes to the database with the run's next write (before the next agent that
+   * calls a model starts, or with the run's completion), not one write per agent.
+   */
+  readonly callsModel: boolean;
   /** What the agent works from, stored on its RunStep for inspection. */
   input(ctx: AgentContext): unknown;
   run(ctx: AgentContext): Promise<AgentResult<AgentOutputs[N]>>;

@@ -1,100 +1,88 @@
 import type { AgentName } from '@netra/contracts';
-import { isDatabaseUnavailable, querySql, sql, type Db } from '@netra/db';
+import { querySql, sql, type Db } from '@netra/db';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 
-/** An agent's checkpoint (its output) and/or the next agent recorded `running` — one write of a run's step. */
+/** An agent recorded `running`: its row, with what it works from. */
+export interface StartedStep {
+  agent: AgentName;
+  position: number;
+  attempt: number;
+  input: unknown;
+}
+
+/** An agent's checkpoint: its validated output. */
+export interface CompletedStep {
+  agent: AgentName;
+  output: unknown;
+  summary: string;
+  durationMs: number;
+  /**
+   * Its start, when that was never written (an agent that calls no model, run straight after the one before it):
+   * the row is then written whole, already completed.
+   */
+  unrecorded?: Omit<StartedStep, 'agent'>;
+}
+
+/** One write of a run's steps: the agents' checkpoints (in order) and/or the next agent recorded `running`. */
 export interface StepWrite {
   runId: string;
-  completed?: { agent: AgentName; output: unknown; summary: string; durationMs: number };
-  started?: { agent: AgentName; position: number; attempt: number; input: unknown };
+  completed?: readonly CompletedStep[];
+  started?: StartedStep;
 }
 
-export interface CheckpointWriterOptions {
-  /** A batch is written once it holds this many writes. Default 64. */
-  maxItems?: number;
-  /** …or this long after its first write arrived. Default 2 ms. */
-  maxDelayMs?: number;
-}
+export type CheckpointWriterOptions = GroupCommitOptions;
 
-interface Pending {
-  write: StepWrite;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** A step's columns as the statement's record sets carry them. */
+interface StepRow {
+  run_id: string;
+  agent: AgentName;
+  output: unknown;
+  summary: string | null;
+  duration_ms: number | null;
 }
 
 /**
- * Group commit of the steps of concurrent runs: writes that arrive within `maxDelayMs` of each other go to
- * PostgreSQL as one statement (one parse, one plan, one commit for all of them) instead of one each. A write's
- * promise resolves only after the statement that holds it committed — the caller announces the step after that,
- * so nothing is acknowledged before it is durable. A run awaits each of its writes before the next, so a batch
- * never holds two writes of the same step.
- *
- * If a batch fails for any reason but an outage, its writes are retried one by one, so one bad write fails only
- * its own run; an outage fails them all at once (each run then waits for the database).
+ * The steps of a worker's concurrent runs, group-committed (GroupCommit): a write resolves once the statement that
+ * holds it committed — the caller announces the step after that. A run awaits each of its writes before the next,
+ * so a batch never holds two writes of the same step.
  */
 export class CheckpointWriter {
-  private pending: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private readonly maxItems: number;
-  private readonly maxDelayMs: number;
+  private readonly batches: GroupCommit<StepWrite, void>;
 
   constructor(
     private readonly db: Db,
     options: CheckpointWriterOptions = {},
   ) {
-    this.maxItems = options.maxItems ?? 64;
-    this.maxDelayMs = options.maxDelayMs ?? 2;
+    this.batches = new GroupCommit((writes) => this.statement(writes), options);
   }
 
   write(write: StepWrite): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ write, resolve, reject });
-      if (this.pending.length >= this.maxItems) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
-    });
+    return this.batches.add(write);
   }
 
   /** Writes what is pending now (the timer does this by itself). */
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length > 0) void this.writeBatch(batch);
-  }
-
-  private async writeBatch(batch: Pending[]): Promise<void> {
-    try {
-      await this.statement(batch.map((p) => p.write));
-      for (const p of batch) p.resolve();
-    } catch (error) {
-      if (batch.length === 1 || isDatabaseUnavailable(error)) {
-        for (const p of batch) p.reject(error);
-        return;
-      }
-      await Promise.all(
-        batch.map((p) =>
-          this.statement([p.write]).then(
-            () => p.resolve(),
-            (single: unknown) => p.reject(single),
-          ),
-        ),
-      );
-    }
+    this.batches.flush();
   }
 
   /**
-   * One statement for the whole batch: the completed steps' outputs, then the started steps upserted (a later
-   * attempt of a run overwrites the earlier attempt's row).
+   * One statement for the whole batch: the completed steps whose rows exist are updated; the started steps and
+   * the completed ones never recorded are upserted (a later attempt of a run overwrites the earlier attempt's row).
    */
-  private async statement(writes: StepWrite[]): Promise<void> {
-    const completed = writes.flatMap((w) =>
-      w.completed
-        ? [{ run_id: w.runId, agent: w.completed.agent, output: w.completed.output ?? null, summary: w.completed.summary, duration_ms: Math.round(w.completed.durationMs) }]
-        : [],
-    );
-    const started = writes.flatMap((w) =>
-      w.started ? [{ run_id: w.runId, agent: w.started.agent, position: w.started.position, attempt: w.started.attempt, input: w.started.input ?? null }] : [],
-    );
+  private async statement(writes: StepWrite[]): Promise<void[]> {
+    const completed: StepRow[] = [];
+    const rows: (StepRow & { status: 'running' | 'completed'; position: number; attempt: number; input: unknown })[] = [];
+    for (const w of writes) {
+      for (const c of w.completed ?? []) {
+        const done = { run_id: w.runId, agent: c.agent, output: c.output ?? null, summary: c.summary, duration_ms: Math.round(c.durationMs) };
+        if (c.unrecorded) rows.push({ ...done, status: 'completed', position: c.unrecorded.position, attempt: c.unrecorded.attempt, input: c.unrecorded.input ?? null });
+        else completed.push(done);
+      }
+      if (w.started) {
+        const { agent, position, attempt, input } = w.started;
+        rows.push({ run_id: w.runId, agent, status: 'running', position, attempt, input: input ?? null, output: null, summary: null, duration_ms: null });
+      }
+    }
     await querySql(
       this.db,
       sql('run_steps_write')`
@@ -106,12 +94,18 @@ export class CheckpointWriter {
          -- instead of hashing the record set against a scan of the whole table.
          WHERE s.run_id = ANY(${completed.map((c) => c.run_id)}::uuid[]) AND s.run_id = d.run_id AND s.agent = d.agent
       )
-      INSERT INTO run_steps (run_id, agent, position, status, attempt, input, started_at)
-      SELECT n.run_id, n.agent, n.position, 'running', n.attempt, n.input, now()
-        FROM jsonb_to_recordset(${JSON.stringify(started)}::jsonb) AS n(run_id uuid, agent text, position int, attempt int, input jsonb)
+      INSERT INTO run_steps (run_id, agent, position, status, attempt, input, output, summary, started_at, finished_at, duration_ms)
+      -- A step written whole started its duration before it finished, now.
+      SELECT n.run_id, n.agent, n.position, n.status::"StepStatus", n.attempt, n.input, n.output, n.summary,
+             now() - make_interval(secs => coalesce(n.duration_ms, 0) / 1000.0),
+             CASE WHEN n.status = 'completed' THEN now() END, n.duration_ms
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+             AS n(run_id uuid, agent text, status text, position int, attempt int, input jsonb, output jsonb, summary text, duration_ms int)
       ON CONFLICT (run_id, agent) DO UPDATE
-        SET status = 'running', attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = NULL, error = NULL,
-            summary = NULL, started_at = now(), finished_at = NULL, duration_ms = NULL`,
+        SET status = EXCLUDED.status, attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = NULL,
+            summary = EXCLUDED.summary, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+            duration_ms = EXCLUDED.duration_ms`,
     );
+    return writes.map(() => undefined);
   }
 }

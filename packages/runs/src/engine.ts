@@ -4,7 +4,8 @@ import { RUN_WEBHOOK_EVENTS, type AgentName, type DoubleTextStrategy, type Repor
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
 import { querySql, sql, transactionSql, type Db, type RecommendationRow } from '@netra/db';
 import { errorFields, logger, metrics } from '@netra/observability';
-import { CheckpointWriter, type CheckpointWriterOptions } from './checkpoints.js';
+import { CheckpointWriter, type CheckpointWriterOptions, type CompletedStep, type StartedStep } from './checkpoints.js';
+import { GroupCommit } from './group-commit.js';
 import { IN_PROGRESS, sourcesOf } from './transitions.js';
 
 /** A run as the queue, the events and the hand-over know it. */
@@ -23,9 +24,41 @@ export interface RunEngineDeps {
   names: RedisNames;
   /** BullMQ attempts of a run's job (RUN_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /** Group commit of step checkpoints (defaults: 64 writes or 2 ms). */
+  /** Group commit of claims and step checkpoints (defaults: 64 writes or 2 ms). */
   checkpoints?: CheckpointWriterOptions;
 }
+
+/** What the claim statement returns per run. */
+type ClaimRow = {
+  id: string;
+  thread_id: string;
+  user_id: string;
+  user_message_id: string;
+  previous: 'queued' | 'running';
+  attempts: number;
+  started_at: Date;
+  request: string | null;
+  checkpoints: { agent: string; output: unknown }[] | null;
+  previous_report: unknown;
+  usage_revision: string | null;
+};
+
+/** A run to complete, as `complete` was called. */
+interface Completion {
+  ref: RunRef;
+  report: Report;
+  recommendations: readonly RecommendationRow[];
+  final: FinalStep | undefined;
+}
+
+/** What the completion statement returns per run it completed. */
+type CompleteRow = {
+  run_id: string;
+  message_id: string | null;
+  next_run_id: string | null;
+  next_user_id: string | null;
+  run_webhooks: boolean;
+};
 
 export interface RunEngineEvents {
   /** A run's job was added to the queue (the gateway counts them for backpressure). */
@@ -90,14 +123,6 @@ export interface StepError {
   message: string;
 }
 
-/** The next step recorded `running` by the write that completes the one before it. */
-export interface NextStep {
-  agent: AgentName;
-  position: number;
-  attempt: number;
-  input: unknown;
-}
-
 /**
  * The run's last agent (the one whose output is the report), completed by the statement that completes the run
  * instead of a checkpoint of its own: nothing resumes after it, so its checkpoint would only be written to be
@@ -130,11 +155,15 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
   private readonly log = logger.child({ component: 'run-engine' });
   private readonly db: Db;
   private readonly checkpoints: CheckpointWriter;
+  private readonly claims: GroupCommit<string, ClaimRow | undefined>;
+  private readonly completions: GroupCommit<Completion, CompleteRow | undefined>;
 
   constructor(private readonly deps: RunEngineDeps) {
     super();
     this.db = deps.db;
     this.checkpoints = new CheckpointWriter(deps.db, deps.checkpoints);
+    this.claims = new GroupCommit((runIds) => this.claimStatement(runIds), deps.checkpoints);
+    this.completions = new GroupCommit((items) => this.completeStatement(items), deps.checkpoints);
   }
 
   // ── accept ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -292,39 +321,10 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
   /**
    * Moves a queued (or resumed running) run to running and counts the attempt, and returns what the run works
    * from — the user's message, the checkpoints of agents that already completed, the thread's previous report —
-   * in one statement. Null when the run has ended.
+   * in one statement, group-committed with the worker's other claims. Null when the run has ended.
    */
   async claim(runId: string): Promise<ClaimedRun | null> {
-    const rows = await querySql<{
-      id: string;
-      thread_id: string;
-      user_id: string;
-      user_message_id: string;
-      previous: 'queued' | 'running';
-      attempts: number;
-      started_at: Date;
-      request: string | null;
-      checkpoints: { agent: string; output: unknown }[] | null;
-      previous_report: unknown;
-      usage_revision: string | null;
-    }>(
-      this.db,
-      sql('run_claim')`
-      WITH prev AS (SELECT id, status FROM runs WHERE id = ${runId}::uuid FOR UPDATE)
-      UPDATE runs r
-         SET status = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
-        FROM prev
-       WHERE r.id = prev.id AND prev.status::text = ANY(${sourcesOf('running')}::text[])
-   RETURNING r.id, r.thread_id, r.user_id, r.user_message_id, prev.status::text AS previous, r.attempts, r.started_at,
-             (SELECT m.content FROM messages m WHERE m.id = r.user_message_id) AS request,
-             (SELECT json_agg(json_build_object('agent', s.agent, 'output', s.output))
-                FROM run_steps s WHERE s.run_id = r.id AND s.status = 'completed') AS checkpoints,
-             (SELECT p.report FROM runs p
-               WHERE p.thread_id = r.thread_id AND p.status = 'completed' AND p.id <> r.id AND p.report IS NOT NULL
-               ORDER BY p.seq DESC LIMIT 1) AS previous_report,
-             (SELECT max(c.seq)::text FROM usage_changes c WHERE c.user_id = r.user_id) AS usage_revision`,
-    );
-    const row = rows[0];
+    const row = await this.claims.add(runId);
     if (!row) return null;
     return {
       id: row.id,
@@ -341,17 +341,44 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     };
   }
 
+  /**
+   * The claims of a batch in one statement. The runs are locked in id order, so two batches that share a run (a
+   * job taken over while its first worker still claims it) wait for each other instead of deadlocking.
+   */
+  private async claimStatement(runIds: string[]): Promise<(ClaimRow | undefined)[]> {
+    const rows = await querySql<ClaimRow>(
+      this.db,
+      sql('run_claim')`
+      WITH prev AS (SELECT id, status FROM runs WHERE id = ANY(${runIds}::uuid[]) ORDER BY id FOR UPDATE)
+      UPDATE runs r
+         SET status = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
+        FROM prev
+       WHERE r.id = prev.id AND prev.status::text = ANY(${sourcesOf('running')}::text[])
+   RETURNING r.id, r.thread_id, r.user_id, r.user_message_id, prev.status::text AS previous, r.attempts, r.started_at,
+             (SELECT m.content FROM messages m WHERE m.id = r.user_message_id) AS request,
+             (SELECT json_agg(json_build_object('agent', s.agent, 'output', s.output))
+                FROM run_steps s WHERE s.run_id = r.id AND s.status = 'completed') AS checkpoints,
+             (SELECT p.report FROM runs p
+               WHERE p.thread_id = r.thread_id AND p.status = 'completed' AND p.id <> r.id AND p.report IS NOT NULL
+               ORDER BY p.seq DESC LIMIT 1) AS previous_report,
+             (SELECT max(c.seq)::text FROM usage_changes c WHERE c.user_id = r.user_id) AS usage_revision`,
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return runIds.map((id) => byId.get(id));
+  }
+
   /** Records an agent as running (a later attempt overwrites the earlier attempt's row). */
-  async stepStarted(runId: string, step: NextStep): Promise<void> {
+  async stepStarted(runId: string, step: StartedStep): Promise<void> {
     await this.checkpoints.write({ runId, started: step });
   }
 
   /**
-   * Checkpoints an agent's output and records the next agent as running: one write per sub-agent, group-committed
-   * with the writes of the worker's other runs (CheckpointWriter). Resolves once it is durable.
+   * Checkpoints agents' outputs (usually one; the agents that call no model are written together with the next
+   * write of the run) and records the next agent as running, in one write group-committed with the writes of the
+   * worker's other runs (CheckpointWriter). Resolves once it is durable.
    */
-  async stepCompleted(runId: string, agent: AgentName, done: { output: unknown; summary: string; durationMs: number }, next?: NextStep): Promise<void> {
-    await this.checkpoints.write({ runId, completed: { agent, ...done }, ...(next ? { started: next } : {}) });
+  async stepsCompleted(runId: string, completed: readonly CompletedStep[], next?: StartedStep): Promise<void> {
+    await this.checkpoints.write({ runId, completed, ...(next ? { started: next } : {}) });
   }
 
   /** The agent failed (`failed`) or was stopped by a cancel (`skipped`, only if it was still running). */
@@ -374,38 +401,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * the last agent's step is completed by it (`final`; announced with `agent_completed`, in one append).
    */
   async complete(ref: RunRef, report: Report, recommendations: readonly RecommendationRow[] = [], final?: FinalStep): Promise<boolean> {
-    const body = JSON.stringify(report);
-    const rows = await querySql<{ message_id: string | null; next_run_id: string | null; next_user_id: string | null; run_webhooks: boolean }>(
-      this.db,
-      sql('run_complete')`
-      WITH done AS (
-        UPDATE runs SET status = 'completed', report = ${body}::jsonb, finished_at = now()
-         WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('completed')}::text[])
-     RETURNING id, thread_id, user_id, report
-      ), msg AS (
-        -- The report is sent (and parsed) once: the answer and the last step take it from the run's row.
-        INSERT INTO messages (thread_id, user_id, role, content, report, run_id)
-        SELECT thread_id, user_id, 'assistant', ${report.summary}, report, id FROM done
-        ON CONFLICT (run_id) DO NOTHING
-        RETURNING id
-      ), recs AS (
-        INSERT INTO recommendations (id, user_id, run_id, position, title, strategy, app, model, estimated_monthly_savings_usd, window_from, window_to, rollback)
-        SELECT x.id, done.user_id, done.id, x.position, x.title, x.strategy, x.app, x.model, x.usd, x.window_from, x.window_to, x.rollback
-          FROM done, jsonb_to_recordset(${json(recommendations.map(recommendationRecord))}::jsonb)
-               AS x(id uuid, position int, title text, strategy text, app text, model text, usd float8, window_from timestamptz, window_to timestamptz, rollback text)
-        ON CONFLICT (run_id, position) DO NOTHING
-      ), final_step AS (
-        UPDATE run_steps s
-           SET status = 'completed', output = done.report, summary = ${final?.summary ?? null}, finished_at = now(),
-               duration_ms = ${final ? Math.round(final.durationMs) : null}
-          FROM done
-         WHERE s.run_id = done.id AND s.agent = ${final?.agent ?? ''}
-      )
-      SELECT (SELECT id FROM msg) AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id,
-             EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
-        FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
-    );
-    const row = rows[0];
+    const row = await this.completions.add({ ref, report, recommendations, final });
     if (!row?.message_id) {
       await this.reannounce(ref);
       await this.handOver(ref.threadId, ref.runId);
@@ -429,6 +425,61 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     this.emit('ended', ref, 'completed', { runWebhooks: row.run_webhooks });
     return true;
   }
+  /**
+   * The completions of a batch in one statement: each run that is still running moves to completed with its
+   * report (sent once: the answer and the last step take it from the run's row), its answer, its recommendations
+   * and its last step, and its thread goes to its next run. Runs that were no longer running get no row.
+   */
+  private async completeStatement(items: Completion[]): Promise<(CompleteRow | undefined)[]> {
+    const runs = items.map(({ ref, report, final }) => ({
+      run_id: ref.runId,
+      report,
+      summary: report.summary,
+      step_agent: final?.agent ?? null,
+      step_summary: final?.summary ?? null,
+      step_ms: final ? Math.round(final.durationMs) : null,
+    }));
+    const recs = items.flatMap(({ ref, recommendations }) => recommendations.map((r) => ({ run_id: ref.runId, ...recommendationRecord(r) })));
+    const rows = await querySql<CompleteRow>(
+      this.db,
+      sql('run_complete')`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${json(runs)}::jsonb)
+                   AS i(run_id uuid, report jsonb, summary text, step_agent text, step_summary text, step_ms int)
+      ), done AS (
+        UPDATE runs r SET status = 'completed', report = i.report, finished_at = now()
+          FROM input i
+         -- The run ids again as an array: the rows are found through the primary key, not by hashing.
+         WHERE r.id = ANY(${runs.map((r) => r.run_id)}::uuid[]) AND r.id = i.run_id
+           AND r.status::text = ANY(${sourcesOf('completed')}::text[])
+     RETURNING r.id, r.thread_id, r.user_id, r.report, i.summary, i.step_agent, i.step_summary, i.step_ms
+      ), msg AS (
+        INSERT INTO messages (thread_id, user_id, role, content, report, run_id)
+        SELECT thread_id, user_id, 'assistant', summary, report, id FROM done
+        ON CONFLICT (run_id) DO NOTHING
+        RETURNING id, run_id
+      ), recs AS (
+        INSERT INTO recommendations (id, user_id, run_id, position, title, strategy, app, model, estimated_monthly_savings_usd, window_from, window_to, rollback)
+        SELECT x.id, done.user_id, done.id, x.position, x.title, x.strategy, x.app, x.model, x.usd, x.window_from, x.window_to, x.rollback
+          FROM done JOIN jsonb_to_recordset(${json(recs)}::jsonb)
+               AS x(run_id uuid, id uuid, position int, title text, strategy text, app text, model text, usd float8, window_from timestamptz, window_to timestamptz, rollback text)
+            ON x.run_id = done.id
+        ON CONFLICT (run_id, position) DO NOTHING
+      ), final_step AS (
+        UPDATE run_steps s
+           SET status = 'completed', output = done.report, summary = done.step_summary, finished_at = now(), duration_ms = done.step_ms
+          FROM done
+         WHERE s.run_id = done.id AND s.agent = done.step_agent
+      )
+      SELECT done.id AS run_id, msg.id AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id,
+             EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
+        FROM done LEFT JOIN msg ON msg.run_id = done.id
+        LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
+    );
+    const byRun = new Map(rows.map((row) => [row.run_id, row]));
+    return items.map(({ ref }) => byRun.get(ref.runId));
+  }
+
 
   /**
    * Ends a queued or running run as `failed` with the reason and hands its thread over (one statement), then

@@ -8,11 +8,11 @@ export {
   type CancelOutcome,
   type ClaimedRun,
   type StepError,
-  type NextStep,
   type FinalStep,
   type EndedInfo,
 } from './engine.js';
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';
 export { createInfra, type Infra, type InfraRole } from './infra.js';
-export { CheckpointWriter, type CheckpointWriterOptions, type StepWrite } from './checkpoints.js';
+export { CheckpointWriter, type CheckpointWriterOptions, type CompletedStep, type StartedStep, type StepWrite } from './checkpoints.js';
+export { GroupCommit, type GroupCommitOptions } from './group-commit.js';

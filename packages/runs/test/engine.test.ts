@@ -204,6 +204,39 @@ describe('RunEngine ends of a run', () => {
     }
   });
 
+  it('completes concurrent runs together (one batch): each its own answer, recommendations and hand-over; a cancelled one is refused', async () => {
+    const runs = await Promise.all([1, 2, 3].map(() => claimed()));
+    const cancelled = await claimed();
+    expect(await engine.cancel(cancelled.ref.userId, cancelled.ref.runId, 'stop')).toMatchObject({ kind: 'cancelled' });
+    const rec = (n: number) => ({
+      id: `5e0f1a2b-3c4d-8e5f-9a0b-1c2d3e4f5a6${n}`,
+      position: 0,
+      title: `Recommendation ${n}`,
+      strategy: 'model_switch',
+      app: 'support-bot',
+      model: 'gpt-4o',
+      estimatedMonthlySavingsUsd: n,
+      windowFrom: '2026-11-01T00:00:00.000Z',
+      windowTo: '2026-12-01T00:00:00.000Z',
+      rollback: 'Route it back',
+    });
+    const results = await Promise.all([
+      ...runs.map(({ ref }, i) => engine.complete(ref, { ...report, summary: `answer ${i}` }, [rec(i)])),
+      engine.complete(cancelled.ref, report, [rec(9)]),
+    ]);
+    expect(results).toEqual([true, true, true, false]);
+    for (const [i, { ref, next }] of runs.entries()) {
+      expect(await activeRun(ref.threadId)).toBe(next);
+      const answer = await db.message.findUniqueOrThrow({ where: { runId: ref.runId } });
+      expect(answer).toMatchObject({ role: 'assistant', content: `answer ${i}`, report: { summary: `answer ${i}` } });
+      expect(await db.storedRecommendation.findMany({ where: { runId: ref.runId }, select: { title: true } })).toEqual([{ title: `Recommendation ${i}` }]);
+      expect((await threadEvents(ref.threadId)).filter((e) => e.type === 'agent_completed' && e.runId === ref.runId)).toHaveLength(1);
+    }
+    expect(await db.message.count({ where: { runId: cancelled.ref.runId } })).toBe(0);
+    expect(await db.storedRecommendation.count({ where: { runId: cancelled.ref.runId } })).toBe(0);
+    expect(await activeRun(cancelled.ref.threadId)).toBe(cancelled.next);
+  });
+
   it('says runWebhooks false when the user has no active subscription to run events', async () => {
     const { ref } = await claimed();
     await db.webhook.create({ data: { userId: ref.userId, url: 'https://hooks.example.com/y', events: ['budget.threshold_crossed'], secret: 's' } });
@@ -243,7 +276,7 @@ describe('RunEngine ends of a run', () => {
   it('a resumed claim returns the checkpoints of the agents that completed before', async () => {
     const { ref } = await claimed();
     await engine.stepStarted(ref.runId, { agent: 'triage', position: 0, attempt: 1, input: { q: 1 } });
-    await engine.stepCompleted(ref.runId, 'triage', { output: { intent: 'cost' }, summary: 's', durationMs: 3 }, { agent: 'data', position: 1, attempt: 1, input: {} });
+    await engine.stepsCompleted(ref.runId, [{ agent: 'triage', output: { intent: 'cost' }, summary: 's', durationMs: 3 }], { agent: 'data', position: 1, attempt: 1, input: {} });
     const resumed = await engine.claim(ref.runId);
     expect(resumed).toMatchObject({ previousStatus: 'running', attempts: 2, checkpoints: [{ agent: 'triage', output: { intent: 'cost' } }] });
     const steps = await db.runStep.findMany({ where: { runId: ref.runId }, orderBy: { position: 'asc' }, select: { agent: true, status: true } });
@@ -251,6 +284,44 @@ describe('RunEngine ends of a run', () => {
       { agent: 'triage', status: 'completed' },
       { agent: 'data', status: 'running' },
     ]);
+  });
+
+  it('writes steps that were never recorded running whole, with the running ones and the next start, in one write', async () => {
+    const { ref } = await claimed();
+    await engine.stepStarted(ref.runId, { agent: 'optimization', position: 2, attempt: 1, input: { o: 1 } });
+    await engine.stepsCompleted(
+      ref.runId,
+      [
+        { agent: 'optimization', output: { plan: 1 }, summary: 'opt', durationMs: 4 },
+        { agent: 'actions', output: { steps: 2 }, summary: 'act', durationMs: 250, unrecorded: { position: 3, attempt: 1, input: { a: 1 } } },
+      ],
+      { agent: 'reporting', position: 4, attempt: 1, input: { r: 1 } },
+    );
+    const steps = await db.runStep.findMany({ where: { runId: ref.runId }, orderBy: { position: 'asc' } });
+    expect(steps.map(({ agent, status, input, output, summary, durationMs, attempt }) => ({ agent, status, input, output, summary, durationMs, attempt }))).toEqual([
+      { agent: 'optimization', status: 'completed', input: { o: 1 }, output: { plan: 1 }, summary: 'opt', durationMs: 4, attempt: 1 },
+      { agent: 'actions', status: 'completed', input: { a: 1 }, output: { steps: 2 }, summary: 'act', durationMs: 250, attempt: 1 },
+      { agent: 'reporting', status: 'running', input: { r: 1 }, output: null, summary: null, durationMs: null, attempt: 1 },
+    ]);
+    // A step written whole started its duration before it finished.
+    const actions = steps[1]!;
+    expect(actions.finishedAt!.getTime() - actions.startedAt.getTime()).toBe(250);
+    expect(steps[2]!.finishedAt).toBeNull();
+    expect((await engine.claim(ref.runId))?.checkpoints.map((c) => c.agent).sort()).toEqual(['actions', 'optimization']);
+  });
+
+  it('claims concurrent runs together (one batch): each caller gets its own run, an ended run gets null', async () => {
+    const ended = await claimed();
+    expect(await engine.complete(ended.ref, report)).toBe(true);
+    const fresh = await Promise.all([1, 2, 3].map(async () => {
+      const { userId, threadId } = await newThread();
+      return accept(userId, threadId, 'c1');
+    }));
+    const claims = await Promise.all([...fresh.map((r) => engine.claim(r.runId)), engine.claim(ended.ref.runId)]);
+    expect(claims[3]).toBeNull();
+    fresh.forEach((r, i) => expect(claims[i]).toMatchObject({ id: r.runId, threadId: r.threadId, userMessageId: r.messageId, previousStatus: 'queued', attempts: 1, request: 'How can we cut cost?' }));
+    const rows = await db.run.findMany({ where: { id: { in: fresh.map((r) => r.runId) } }, select: { status: true, attempts: true } });
+    expect(rows).toEqual(Array(3).fill({ status: 'running', attempts: 1 }));
   });
 
   it('re-announces the end of a run whose terminal event was lost, once', async () => {
@@ -279,7 +350,7 @@ describe('CheckpointWriter (group commit)', () => {
     expect(rows).toHaveLength(6);
     expect(rows.every((r) => r.status === 'running')).toBe(true);
 
-    await Promise.all(runs.map((runId, i) => writer.write({ runId, completed: { agent: 'triage', output: { n: i }, summary: 'ok', durationMs: 1.4 } })));
+    await Promise.all(runs.map((runId, i) => writer.write({ runId, completed: [{ agent: 'triage', output: { n: i }, summary: 'ok', durationMs: 1.4 }] })));
     const done = await db.runStep.findMany({ where: { runId: { in: runs } }, select: { runId: true, status: true, output: true, durationMs: true } });
     expect(done.map((r) => r.status)).toEqual(Array(6).fill('completed'));
     expect(done.find((r) => r.runId === runs[3])).toMatchObject({ output: { n: 3 }, durationMs: 1 });

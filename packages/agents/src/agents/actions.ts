@@ -56,6 +56,7 @@ const PLAYBOOK: Record<Recommendation['strategy'], { kind: Action['kind']; valid
 /** Turns the ranked strategies into an ordered plan: baseline, each change with its validation and rollback, monitoring. */
 export const actionsAgent: Agent<'actions'> = {
   name: 'actions',
+  callsModel: false,
   output: ActionsOutput,
   input: (ctx) => ({ recommendations: upstream(ctx, 'actions', 'optimization').recommendations.map((r) => r.title) }),
   async run(ctx) {

@@ -60,6 +60,8 @@ function compareModels(metrics: WorkloadReport, catalog: readonly ModelCatalogEn
  */
 export const dataAgent: Agent<'data'> = {
   name: 'data',
+  // Its tool plan comes from a model's function calls when one is configured (plan.ts).
+  callsModel: true,
   output: DataOutput,
   input: (ctx) => {
     const t = upstream(ctx, 'data', 'triage');

@@ -119,6 +119,7 @@ const SAVINGS_STRATEGIES = new Set(['model_routing', 'caching', 'prompt_caching'
  */
 export const optimizationAgent: Agent<'optimization'> = {
   name: 'optimization',
+  callsModel: false,
   output: OptimizationOutput,
   input: (ctx) => ({ requests: upstream(ctx, 'optimization', 'data').totals.requests, constraints: upstream(ctx, 'optimization', 'triage').constraints, intent: upstream(ctx, 'optimization', 'triage').intent }),
   async run(ctx) {

@@ -68,6 +68,7 @@ export function renderSummary(triage: TriageOutput, data: DataOutput, optimizati
 /** Assembles the SPEC §4 report from the upstream outputs; the LLM writes only the summary's prose. */
 export const reportingAgent: Agent<'reporting'> = {
   name: 'reporting',
+  callsModel: true,
   output: Report,
   input: (ctx) => ({ intent: upstream(ctx, 'reporting', 'triage').intent, followUp: ctx.previousReport !== null }),
   async run(ctx) {

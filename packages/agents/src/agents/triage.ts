@@ -181,6 +181,7 @@ const SYSTEM = [
 /** Classifies the request with the LLM, falling back to the rules when the answer is unusable. */
 export const triageAgent: Agent<'triage'> = {
   name: 'triage',
+  callsModel: true,
   output: TriageOutput,
   input: (ctx) => ({ request: ctx.request, followUp: ctx.previousReport !== null }),
   async run(ctx) {

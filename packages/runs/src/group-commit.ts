@@ -1,0 +1,77 @@
+import { isDatabaseUnavailable } from '@netra/db';
+
+export interface GroupCommitOptions {
+  /** A batch is written once it holds this many items. Default 64. */
+  maxItems?: number;
+  /** …or this long after its first item arrived. Default 2 ms. */
+  maxDelayMs?: number;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (result: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: items that arrive within `maxDelayMs` of each other go to PostgreSQL in one statement (one bind,
+ * one plan, one commit for all of them) instead of one each. A worker's concurrent runs move in step — one
+ * checkpoint batch commits for all of them, so they reach their next write together — which is what makes the
+ * batches full. An item's promise settles only after the statement that holds it committed, so nothing is
+ * acknowledged before it is durable.
+ *
+ * `statement` gets the batch in arrival order and returns one result per item, in the same order. If a batch fails
+ * for any reason but an outage, its items are retried one by one, so one bad item fails only its own caller; an
+ * outage fails them all at once (each run then waits for the database).
+ */
+export class GroupCommit<I, O> {
+  private pending: Pending<I, O>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly maxItems: number;
+  private readonly maxDelayMs: number;
+
+  constructor(
+    private readonly statement: (items: I[]) => Promise<O[]>,
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxItems = options.maxItems ?? 64;
+    this.maxDelayMs = options.maxDelayMs ?? 2;
+  }
+
+  add(item: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (this.pending.length >= this.maxItems) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+    });
+  }
+
+  /** Writes what is pending now (the timer does this by itself). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0) void this.write(batch);
+  }
+
+  private async write(batch: Pending<I, O>[]): Promise<void> {
+    try {
+      const results = await this.statement(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results[i] as O));
+    } catch (error) {
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        for (const p of batch) p.reject(error);
+        return;
+      }
+      await Promise.all(
+        batch.map((p) =>
+          this.statement([p.item]).then(
+            ([result]) => p.resolve(result as O),
+            (single: unknown) => p.reject(single),
+          ),
+        ),
+      );
+    }
+  }
+}
