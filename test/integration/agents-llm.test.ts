@@ -1,5 +1,5 @@
 import { Report, type Thread } from '@netra/contracts';
-import type { TriageOutput } from '@netra/agents';
+import { PIPELINE, type TriageOutput } from '@netra/agents';
 import { FakeLlmServer } from '../support/fake-llm.js';
 import { Stack, waitForRunStatus } from '../support/stack.js';
 
@@ -77,7 +77,9 @@ describe('the worker with an OpenAI-compatible provider', () => {
       if (own.length >= 3) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    // Triage, the data plan and the summary.
+    // Triage, the data plan and the summary: the agents that declare `callsModel` (the others are checkpointed
+    // with the next write on that promise, docs/GUARANTEES.md §2).
+    expect(PIPELINE.filter((a) => a.callsModel).map((a) => a.name)).toEqual(['triage', 'data', 'reporting']);
     expect(own.map((e) => [e.model, e.status])).toEqual([
       ['fake-a', 'ok'],
       ['fake-a', 'ok'],
