@@ -16,6 +16,8 @@ export interface ProcessorDeps {
   engine: RunEngine;
   /** The agents' rollup reads, kept per user and usage revision. */
   usageReads: UsageReadCache;
+  /** The supervisor's sub-agents, in order. Default: PIPELINE (tests swap an agent for one that fails). */
+  pipeline?: readonly AnyAgent[];
 }
 
 /** Thrown when an agent fails: the run is already recorded `failed`; the job must not be retried. */
@@ -29,9 +31,6 @@ export class AgentFailedError extends Error {
   }
 }
 
-/** The agent whose output is the report: completed by the statement that completes the run (RunEngine.complete). */
-const LAST_AGENT = PIPELINE[PIPELINE.length - 1]?.name;
-
 export type ProcessOutcome = 'completed' | 'cancelled' | 'skipped';
 
 interface PendingStep {
@@ -40,9 +39,10 @@ interface PendingStep {
 }
 
 /**
- * A run's steps that are done but not yet written. An agent that calls no model is not written on its own: its
- * checkpoint and events wait for the run's next write (before the next agent that calls a model, or the last
- * agent, starts). A crash in between redoes a few milliseconds of computing; nothing unwritten is ever announced.
+ * A run's steps that are done but not yet written. An agent that calls no model and is followed by another such is
+ * not written on its own: its checkpoint and events wait for the run's next write (which always goes out before an
+ * agent that calls a model, or the last agent, starts). A crash in between redoes milliseconds of computing; nothing
+ * unwritten is ever announced.
  */
 interface Unwritten {
   steps: CompletedStep[];
@@ -67,10 +67,15 @@ function describe(error: unknown): StepError {
  */
 export class RunProcessor {
   private readonly engine: RunEngine;
+  private readonly pipeline: readonly AnyAgent[];
+  /** The agent whose output is the report: completed by the statement that completes the run (RunEngine.complete). */
+  private readonly lastAgent: AgentName | undefined;
   private readonly log = logger.child({ component: 'processor' });
 
   constructor(private readonly deps: ProcessorDeps) {
     this.engine = deps.engine;
+    this.pipeline = deps.pipeline ?? PIPELINE;
+    this.lastAgent = this.pipeline[this.pipeline.length - 1]?.name;
   }
 
   async process(jobData: unknown, jobId: string | undefined, signal: AbortSignal): Promise<ProcessOutcome> {
@@ -109,7 +114,7 @@ export class RunProcessor {
     const { request, checkpoints, previousReport } = run;
     const outputs: Partial<AgentOutputs> = {};
     for (const checkpoint of checkpoints) {
-      const agent = PIPELINE.find((a) => a.name === checkpoint.agent);
+      const agent = this.pipeline.find((a) => a.name === checkpoint.agent);
       const parsed = agent?.output.safeParse(checkpoint.output);
       // A checkpoint that no longer matches its schema (older version) is recomputed, never trusted.
       if (agent && parsed?.success) (outputs as Record<string, unknown>)[agent.name] = parsed.data;
@@ -140,7 +145,7 @@ export class RunProcessor {
       // The agents still to run (after a crash, those after the last checkpoint). Each step is recorded running
       // by the write that completes the one before it, and announced with it: one database write and one event
       // append per sub-agent.
-      const pending = PIPELINE.map((agent, position) => ({ agent, position })).filter(({ agent }) => outputs[agent.name] === undefined);
+      const pending = this.pipeline.map((agent, position) => ({ agent, position })).filter(({ agent }) => outputs[agent.name] === undefined);
       const first = pending[0];
       if (first) await this.engine.stepStarted(run.id, { agent: first.agent.name, position: first.position, attempt: run.attempts, input: first.agent.input(ctx) });
       await this.deps.events.publishAll(run.userId, [
@@ -232,7 +237,7 @@ export class RunProcessor {
       const ms = performance.now() - started;
       (ctx.outputs as Record<string, unknown>)[agent.name] = result.output;
       metrics.agentDuration.observe({ agent: agent.name, outcome: 'completed' }, ms / 1000);
-      if (agent.name === LAST_AGENT) {
+      if (agent.name === this.lastAgent) {
         return { agent: agent.name, summary: result.summary, durationMs: ms, events: toolEvents.splice(0) };
       }
       unwritten.steps.push({
@@ -257,7 +262,7 @@ export class RunProcessor {
       );
       // Waits for the next write only between two agents that call no model (never before the last agent, whose
       // completion is the run's).
-      if (next && !agent.callsModel && !next.agent.callsModel && next.agent.name !== LAST_AGENT) {
+      if (next && !agent.callsModel && !next.agent.callsModel && next.agent.name !== this.lastAgent) {
         unwritten.recorded = false;
         return undefined;
       }
