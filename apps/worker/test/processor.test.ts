@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import type { RunEvent } from '@netra/contracts';
 import { PIPELINE, type Agent, type AnyAgent } from '@netra/agents';
-import { createRunQueue, RedisNames, RunEventLog, type RunQueue } from '@netra/bus';
-import { createPrismaClient, UsageReadCache, type Db } from '@netra/db';
+import type { RunEventLog } from '@netra/bus';
+import { UsageReadCache, type Db } from '@netra/db';
 import { LlmClient } from '@netra/llm';
-import { RunEngine } from '@netra/runs';
-import { createTestEnv, type TestEnv } from '../../../test/support/services.js';
+import type { RunEngine } from '@netra/runs';
+import { createEngineHarness, type EngineHarness } from '../../../test/support/engine.js';
 import { AgentFailedError, RunProcessor } from '../src/processor.js';
 
 /**
@@ -13,28 +12,18 @@ import { AgentFailedError, RunProcessor } from '../src/processor.js';
  * writes and announces step by step — including optimization's checkpoint, which waits for actions' write
  * (agents that call no model, docs/GUARANTEES.md §2), and what that wait leaves when the next agent fails.
  */
-let env: TestEnv;
+let harness: EngineHarness | undefined;
 let db: Db;
-let redis: Redis;
-let queue: RunQueue;
 let events: RunEventLog;
 let engine: RunEngine;
 
 beforeAll(async () => {
-  env = await createTestEnv('processor');
-  db = createPrismaClient({ databaseUrl: env.databaseUrl, poolSize: 4 });
-  redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
-  const names = new RedisNames(env.prefix);
-  queue = createRunQueue(redis, names);
-  events = new RunEventLog(redis, names, { retentionSeconds: 3_600, maxLen: 1_000 });
-  engine = new RunEngine({ db, queue, events, redis, names, maxAttempts: 3 });
+  harness = await createEngineHarness('processor');
+  ({ db, events, engine } = harness);
 });
 
 afterAll(async () => {
-  await queue?.close();
-  redis?.disconnect();
-  await db?.$disconnect();
-  await env?.cleanup();
+  await harness?.close();
 });
 
 function processor(pipeline?: readonly AnyAgent[]): RunProcessor {

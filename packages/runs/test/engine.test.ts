@@ -1,36 +1,26 @@
-import { Redis } from 'ioredis';
 import type { Report, RunEvent } from '@netra/contracts';
-import { createRunQueue, RedisNames, RunEventLog, type RunQueue } from '@netra/bus';
-import { createPrismaClient, type Db } from '@netra/db';
-import { CheckpointWriter, RunEngine, type RunRef } from '@netra/runs';
-import { createTestEnv, type TestEnv } from '../../../test/support/services.js';
+import type { RunEventLog, RunQueue } from '@netra/bus';
+import type { Db } from '@netra/db';
+import { CheckpointWriter, type RunEngine, type RunRef } from '@netra/runs';
+import { createEngineHarness, type EngineHarness } from '../../../test/support/engine.js';
 
 /**
  * The run engine in-process against the real PostgreSQL and Redis: each transition's conditional write, its
  * event, and the hand-over — the guarantees the gateway, the worker and the reconciler rely on.
  */
-let env: TestEnv;
+let harness: EngineHarness | undefined;
 let db: Db;
-let redis: Redis;
-let queue: RunQueue;
 let events: RunEventLog;
 let engine: RunEngine;
+let queue: RunQueue;
 
 beforeAll(async () => {
-  env = await createTestEnv('engine');
-  db = createPrismaClient({ databaseUrl: env.databaseUrl, poolSize: 4 });
-  redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
-  const names = new RedisNames(env.prefix);
-  queue = createRunQueue(redis, names);
-  events = new RunEventLog(redis, names, { retentionSeconds: 3_600, maxLen: 1_000 });
-  engine = new RunEngine({ db, queue, events, redis, names, maxAttempts: 3 });
+  harness = await createEngineHarness('engine');
+  ({ db, events, engine, queue } = harness);
 });
 
 afterAll(async () => {
-  await queue?.close();
-  redis?.disconnect();
-  await db?.$disconnect();
-  await env?.cleanup();
+  await harness?.close();
 });
 
 let users = 0;
