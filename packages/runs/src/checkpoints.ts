@@ -2,6 +2,9 @@ import type { AgentName } from '@netra/contracts';
 import { querySql, sql, type Db } from '@netra/db';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 
+// A run's steps in `run_steps`: each agent recorded `running` when it starts and its checkpoint (validated output)
+// when it completes, written by the worker's runs together (group commit).
+
 /** An agent recorded `running`: its row, with what it works from. */
 export interface StartedStep {
   agent: AgentName;
