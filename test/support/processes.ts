@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
+import { configSchema, gatewayNodeFlags } from '@netra/config';
 import { GATEWAY_MAIN, WORKER_MAIN } from './paths.js';
 
 export interface LogLine {
@@ -24,7 +25,9 @@ export class AppProcess {
     readonly kind: 'gateway' | 'worker',
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, [kind === 'gateway' ? GATEWAY_MAIN : WORKER_MAIN], {
+    // The gateway as `npm run gateway` starts it: with the V8 flags of its GATEWAY_SEMI_SPACE_MB.
+    const args = kind === 'gateway' ? [...gatewayNodeFlags(configSchema.shape.GATEWAY_SEMI_SPACE_MB.parse(env.GATEWAY_SEMI_SPACE_MB)), GATEWAY_MAIN] : [WORKER_MAIN];
+    this.child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
