@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@netra/config';
+import { gatewayNodeFlags, loadConfig } from '@netra/config';
 import { migrate } from '@netra/db';
 import { configureLogging, errorFields, logger, warnedOnce, warnOnce } from '@netra/observability';
 
@@ -18,6 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 interface Managed {
   name: string;
   script: string;
+  /** V8 flags before the script (heap sizes: see gatewayNodeFlags). */
+  nodeFlags: string[];
   env: NodeJS.ProcessEnv;
   child?: ChildProcess;
   restarts: number;
@@ -59,7 +61,7 @@ function ensureFree(variable: string, port: number, host: string): Promise<void>
 }
 
 function launch(proc: Managed): void {
-  const child = spawn(process.execPath, [path.join(root, proc.script)], { env: proc.env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...proc.nodeFlags, path.join(root, proc.script)], { env: proc.env, stdio: 'inherit' });
   proc.child = child;
   child.on('exit', (code, signal) => {
     proc.child = undefined;
@@ -93,11 +95,14 @@ async function main(): Promise<void> {
   // The gateway's readiness includes this stack's own workers: a worker that crash-loops makes it 503, not 200
   // (unless the operator chose otherwise).
   const gatewayEnv: NodeJS.ProcessEnv = { READY_MIN_WORKERS: String(Math.min(1, config.WORKERS)), ...env };
-  const processes: Managed[] = [{ name: 'gateway', script: 'apps/gateway/dist/main.js', env: gatewayEnv, restarts: 0 }];
+  const processes: Managed[] = [
+    { name: 'gateway', script: 'apps/gateway/dist/main.js', nodeFlags: gatewayNodeFlags(config.GATEWAY_SEMI_SPACE_MB), env: gatewayEnv, restarts: 0 },
+  ];
   for (let i = 0; i < config.WORKERS; i += 1) {
     processes.push({
       name: `worker-${i + 1}`,
       script: 'apps/worker/dist/main.js',
+      nodeFlags: [],
       env: { ...env, WORKER_HTTP_PORT: String(config.WORKER_HTTP_PORT === 0 ? 0 : config.WORKER_HTTP_PORT + i) },
       restarts: 0,
     });

@@ -88,6 +88,17 @@ afterAll(async () => {
 });
 
 describe('metrics', () => {
+  it('the gateway runs with the young generation GATEWAY_SEMI_SPACE_MB sets, and warns when node was started without its flags', async () => {
+    const warning = 'GATEWAY_SEMI_SPACE_MB is not in effect: start node with its flags (npm start, npm run gateway and the Docker image do)';
+    // Started as `npm run gateway` starts it: semi-spaces of 8 MB, never shrunk below that.
+    expect(sample(await gatewayMetrics(), 'netra_nodejs_heap_space_size_total_bytes', { space: 'new' })).toBeGreaterThanOrEqual(8 * 1024 * 1024);
+    expect(stack.gateway.process.logs.map((l) => l.message)).not.toContain(warning);
+    const plain = await stack.addGateway({}, []);
+    const line = await plain.process.waitForLog((l) => l.message === warning);
+    expect(line).toMatchObject({ GATEWAY_SEMI_SPACE_MB: 8, missing: ['--min-semi-space-size=8', '--max-semi-space-size=8'] });
+    await plain.process.stop();
+  });
+
   it('both apps expose the named series behind METRICS_TOKEN, and the values move when runs happen', async () => {
     expect((await scrape(stack.gateway.url, null)).status).toBe(401);
     expect((await scrape(stack.gateway.url, 'wrong-token-0123456789')).status).toBe(401);

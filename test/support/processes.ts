@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
+import { configSchema, gatewayNodeFlags } from '@netra/config';
 import { GATEWAY_MAIN, WORKER_MAIN } from './paths.js';
 
 export interface LogLine {
@@ -20,11 +21,15 @@ export class AppProcess {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
+  /** `nodeFlags`: V8 flags before the script; by default the gateway's as `npm run gateway` passes them. */
   constructor(
     readonly kind: 'gateway' | 'worker',
     env: Record<string, string>,
+    nodeFlags?: readonly string[],
   ) {
-    this.child = spawn(process.execPath, [kind === 'gateway' ? GATEWAY_MAIN : WORKER_MAIN], {
+    const flags = nodeFlags ?? (kind === 'gateway' ? gatewayNodeFlags(configSchema.shape.GATEWAY_SEMI_SPACE_MB.parse(env.GATEWAY_SEMI_SPACE_MB)) : []);
+    const args = [...flags, kind === 'gateway' ? GATEWAY_MAIN : WORKER_MAIN];
+    this.child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -114,8 +119,8 @@ export interface Gateway {
   wsUrl: string;
 }
 
-export async function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const process = new AppProcess('gateway', env);
+export async function startGateway(env: Record<string, string>, nodeFlags?: readonly string[]): Promise<Gateway> {
+  const process = new AppProcess('gateway', env, nodeFlags);
   const line = await process.waitForLog((l) => l.message === 'gateway listening');
   const port = Number(line.port);
   return { process, port, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws` };

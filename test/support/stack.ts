@@ -51,8 +51,8 @@ export class Stack {
     return g;
   }
 
-  async addGateway(env: Record<string, string> = {}): Promise<Gateway> {
-    const gateway = await startGateway({ ...this.testEnv.env, ...env });
+  async addGateway(env: Record<string, string> = {}, nodeFlags?: readonly string[]): Promise<Gateway> {
+    const gateway = await startGateway({ ...this.testEnv.env, ...env }, nodeFlags);
     this.gateways.push(gateway);
     return gateway;
   }

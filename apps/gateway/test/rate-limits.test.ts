@@ -70,6 +70,24 @@ describe('a leased limit in Redis', () => {
     expect((await drain(replicas[0]!, 'u2', 50)).passed).toBe(50);
   });
 
+  it('counts its blocks under the key and window rate-limiter-flexible keeps, so both read the same count', async () => {
+    const limit = { points: 400, durationSeconds: 60 };
+    const redis = await connect();
+    const leased = new Limiter('user_requests', limit, redis, names, 10);
+    const exact = new Limiter('user_requests', limit, await connect(), names, 1);
+    const { passed, refusal } = await drain(leased, 'u4');
+    expect(passed).toBeLessThanOrEqual(400);
+    expect(passed).toBeGreaterThanOrEqual(400 - 15);
+    expect(refusal).toMatchObject({ code: 'rate_limited' });
+    // The unleased path (rate-limiter-flexible) sees the budget spent, in the same window.
+    await expect(exact.assertAvailable('u4')).rejects.toMatchObject({ code: 'rate_limited' });
+    const key = `${names.rateLimit('user_requests')}:u4`;
+    expect(Number(await redis.get(key))).toBeGreaterThanOrEqual(400);
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
   it('falls back to a per-process budget in memory when Redis is unreachable, still leased and still refusing', async () => {
     const offline = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     connections.push(offline);

@@ -88,6 +88,7 @@ export const configSchema = z.object({
   DATABASE_OUTAGE_WAIT_MS: int(0, 3_600_000).default(120_000),
   READY_MIN_WORKERS: int(0, 10_000).default(0),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  GATEWAY_SEMI_SPACE_MB: int(0, 64).default(8),
 
   WS_MAX_SOCKETS_PER_USER: int(1, 1000).default(10),
   WS_HEARTBEAT_MS: int(1000, 600_000).default(30_000),
@@ -171,6 +172,7 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['READY_MIN_WORKERS', '0', 'the gateway\'s `/health/ready` is 503 while fewer live workers of this stack beat (`npm start` sets 1: its own worker); 0 = workers are informational'],
   ['DATABASE_OUTAGE_WAIT_MS', '120000', 'how long a run waits for PostgreSQL to come back (it then resumes from its checkpoint) before the outage spends one of its attempts'],
   ['SHUTDOWN_GRACE_MS', '10000', 'how long SIGTERM waits for sockets/jobs to finish'],
+  ['GATEWAY_SEMI_SPACE_MB', '8', 'the gateway process\'s V8 young generation, fixed at this many MB per semi-space (node flags `--min-semi-space-size`/`--max-semi-space-size`, passed by `npm start`, `npm run gateway` and the Docker image; a gateway started by plain `node` without them warns). Costs up to ~2× this in RSS; 0 = V8\'s own sizing, which shrinks it to 1 MB while the gateway idles and never grows it back under frame traffic (a scavenge every ~1 MB allocated; see docs/BENCHMARKS.md, 2026-12-04 fourth session)'],
   ['WS_MAX_SOCKETS_PER_USER', '10', 'open sockets per user'],
   ['WS_HEARTBEAT_MS', '30000', 'ping interval; a socket that misses one pong is closed'],
   ['WS_MAX_PAYLOAD_BYTES', '262144', 'largest WebSocket frame accepted'],

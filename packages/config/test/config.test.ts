@@ -1,4 +1,4 @@
-import { ConfigError, DEV_JWT_SECRET, loadConfig, publicConfig } from '@netra/config';
+import { ConfigError, DEV_JWT_SECRET, gatewayNodeFlags, loadConfig, nodeFlagsMissing, publicConfig } from '@netra/config';
 
 describe('loadConfig', () => {
   it('applies the documented defaults outside production, with a loud warning about the dev secret', () => {
@@ -72,6 +72,24 @@ describe('security settings', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).config.TRUST_PROXY).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).config.TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8']);
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: trusting every proxy/);
+  });
+
+  it('fixes the gateway\'s young generation at 8 MB unless told otherwise, refusing what V8 would not take', () => {
+    expect(loadConfig({}).config.GATEWAY_SEMI_SPACE_MB).toBe(8);
+    expect(gatewayNodeFlags(loadConfig({ GATEWAY_SEMI_SPACE_MB: '16' }).config.GATEWAY_SEMI_SPACE_MB)).toEqual(['--min-semi-space-size=16', '--max-semi-space-size=16']);
+    expect(gatewayNodeFlags(loadConfig({ GATEWAY_SEMI_SPACE_MB: '0' }).config.GATEWAY_SEMI_SPACE_MB)).toEqual([]);
+    for (const bad of ['-1', '65', '1.5', 'big', '8MB']) {
+      expect(() => loadConfig({ GATEWAY_SEMI_SPACE_MB: bad })).toThrow(/GATEWAY_SEMI_SPACE_MB/);
+    }
+  });
+
+  it('tells which of the wanted node flags the running process lacks or sets otherwise', () => {
+    const wanted = gatewayNodeFlags(8);
+    expect(nodeFlagsMissing(wanted, ['--min-semi-space-size=8', '--max-semi-space-size=8'])).toEqual([]);
+    expect(nodeFlagsMissing(wanted, ['--perf-basic-prof', '--max_semi_space_size=8', '--min_semi_space_size=8'])).toEqual([]);
+    expect(nodeFlagsMissing(wanted, ['--min-semi-space-size=16'])).toEqual(wanted);
+    expect(nodeFlagsMissing(wanted, [])).toEqual(wanted);
+    expect(nodeFlagsMissing([], ['--min-semi-space-size=16'])).toEqual([]);
   });
 
   it('caps the JWT clock tolerance at 30 s', () => {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { configSchema, gatewayNodeFlags } from '@netra/config';
 import { createPrismaClient, dropDatabase, migrate, type Db } from '@netra/db';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -69,8 +70,15 @@ export class Scratch {
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
     // e.g. BENCH_NODE_FLAGS=--perf-basic-prof, for `perf record` (samples CPU time, where --cpu-prof samples wall time).
     const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    // The gateway as `npm start` runs it: with its GATEWAY_SEMI_SPACE_MB flags (the default unless the env sets it).
+    const env = { ...this.env, ...extraEnv };
+    if (app === 'gateway') {
+      const semiSpace = configSchema.shape.GATEWAY_SEMI_SPACE_MB.parse(env.GATEWAY_SEMI_SPACE_MB ?? process.env.GATEWAY_SEMI_SPACE_MB);
+      env.GATEWAY_SEMI_SPACE_MB = String(semiSpace);
+      flags.push(...gatewayNodeFlags(semiSpace));
+    }
     const child = spawn(process.execPath, [...profile, ...flags, path.join(root, `apps/${app}/dist/main.js`)], {
-      env: { ...this.env, ...extraEnv },
+      env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const readyMessage = app === 'gateway' ? 'gateway listening' : 'worker ready';

@@ -25,11 +25,32 @@ const NO_CONTEXT: Record<string, unknown> = Object.freeze({});
  * see PointLease) stays a small part of the budget (≤ 3.75 %): the defaults 1,200/60 → blocks of 30, 120/60 → 3;
  * a budget under 80 points is counted one request at a time, exactly as without leases. RATE_LIMIT_LEASE (1,000)
  * caps the block of a large budget (≥ 40,000 points a window; the share above keeps it ≤ 3.75 % of it): a refill
- * costs the gateway ~150–250 µs of CPU (rate-limiter-flexible and ioredis, rarely run, so never optimized): with
- * blocks of 100 the refills added ~2.5 µs to every ping's CPU (13–20 µs without them), and the leased gateway's
- * ping RTT p99 was 2.3× a bare server's where the same gateway without the budget was at 1.1× (docs/BENCHMARKS.md).
+ * is code run too rarely to be optimized, and every frame that arrives meanwhile waits for it: with blocks of 100
+ * the refills added ~2.5 µs to every ping's CPU (13–20 µs without them), and the leased gateway's ping RTT p99 was
+ * 2.3× a bare server's where the same gateway without the budget was at 1.1× (docs/BENCHMARKS.md).
  */
 const LEASE_SHARE = 40;
+
+/**
+ * rate-limiter-flexible's fixed-window increment (its `incrTtlLuaScript`, 11.x), which the leases run as one script
+ * call without the library around it: the window starts at the first increment and lasts ARGV[2] seconds; returns
+ * the count after adding ARGV[1] and the window's milliseconds left. Through rate-limiter-flexible a refill held
+ * the gateway's event loop ~0.3–0.5 ms (its promise wrappers and insurance layer on top of ioredis, all cold code),
+ * during which the pings in flight waited: the leased gateway's ping RTT p99 was 1.8× (median of 11 runs) a bare
+ * server's, 1.15× with this script (docs/BENCHMARKS.md, 2026-12-04, fourth session).
+ */
+const INCREMENT_SCRIPT = `redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('expire', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+return {consumed, ttl}`;
+
+interface IncrementCommand {
+  netraRateLimitIncrement(key: string, points: number, durationSeconds: number): Promise<[number, number]>;
+}
 
 /** The block size of a leased limit: 1 (no lease) when the budget is too small to split. */
 export function leaseSize(limit: RateLimit, maxLease: number): number {
@@ -46,10 +67,14 @@ export function leaseSize(limit: RateLimit, maxLease: number): number {
  * only need Postgres. In memory, the limits stay real (at most N× looser with N gateways) until Redis is back.
  *
  * Keys already past their budget are also blocked in this process's memory until the window ends, so a flood
- * costs one Redis round trip per key and window, not one per request.
+ * costs one Redis round trip per key and window, not one per request (a leased limit: its lease, which takes no
+ * block before the window's end once the count has reached the budget).
  */
 export class Limiter {
   private readonly store: RateLimiterRedis | undefined;
+  private readonly insurance: RateLimiterMemory | undefined;
+  private readonly keyPrefix: string;
+  private readonly durationSeconds: number;
   private readonly redis: Redis;
   private readonly lease: PointLease<Record<string, unknown>> | undefined;
   private fellBack = false;
@@ -67,8 +92,11 @@ export class Limiter {
     maxLease = 1,
   ) {
     this.redis = redis;
-    if (!limit) return;
     const keyPrefix = names.rateLimit(name);
+    this.keyPrefix = keyPrefix;
+    this.durationSeconds = limit?.durationSeconds ?? 0;
+    if (!limit) return;
+    this.insurance = new RateLimiterMemory({ keyPrefix, points: limit.points, duration: limit.durationSeconds });
     this.store = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix,
@@ -76,10 +104,11 @@ export class Limiter {
       duration: limit.durationSeconds,
       inMemoryBlockOnConsumed: limit.points + 1,
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points: limit.points, duration: limit.durationSeconds }),
+      insuranceLimiter: this.insurance,
     });
     const size = leaseSize(limit, maxLease);
     if (size > 1) {
+      if (!('netraRateLimitIncrement' in redis)) redis.defineCommand('netraRateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
       this.lease = new PointLease({
         points: limit.points,
         size,
@@ -153,20 +182,48 @@ export class Limiter {
 
   /** A block of `points` for the lease: the count after adding them, whether or not it passed the budget. */
   private async take(key: string, points: number, context: Record<string, unknown>): Promise<Counted> {
-    if (!this.store || !this.limit) throw new Error('a lease needs a limit');
+    if (!this.store || !this.limit || !this.insurance) throw new Error('a lease needs a limit');
     this.noteBackend();
+    let counted: Counted;
+    try {
+      counted = await this.increment(key, points);
+    } catch {
+      // Redis unreachable or failing: the per-process budget in memory, as rate-limiter-flexible's insurance does.
+      counted = await this.counted(this.insurance.consume(key, points));
+    }
+    // The block that carried the count past the budget is unique across replicas: one audit line per key and
+    // window, as with one point per request.
+    const before = counted.consumed - points;
+    if (before >= 0 && before <= this.limit.points && counted.consumed > this.limit.points) {
+      securityEvent('rate_limited', { limiter: this.name, key, retryAfterMs: counted.msBeforeNext, ...context });
+    }
+    return counted;
+  }
+
+  /**
+   * The store's increment as one script call, without rate-limiter-flexible around it: rate-limiter-flexible's
+   * own script, on its key, so `get`/`consume` of the same key (and replicas of an earlier version) count in the
+   * same window. Throws when Redis is not ready (the caller counts in memory then, as rate-limiter-flexible would).
+   */
+  private async increment(key: string, points: number): Promise<Counted> {
+    if (this.redis.status !== 'ready') throw new Error('Redis connection is not ready');
+    const [consumed, ttlMs] = await (this.redis as Redis & IncrementCommand).netraRateLimitIncrement(this.key(key), points, this.durationSeconds);
+    return { consumed, msBeforeNext: ttlMs };
+  }
+
+  /** The key rate-limiter-flexible keeps `key`'s count under. */
+  private key(key: string): string {
+    return `${this.keyPrefix}:${key}`;
+  }
+
+  /** rate-limiter-flexible's answer, refused or not, as a count. */
+  private async counted(result: Promise<RateLimiterRes>): Promise<Counted> {
     let res: RateLimiterRes;
     try {
-      res = await this.store.consume(key, points);
+      res = await result;
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       res = error;
-    }
-    // The block that carried the count past the budget is unique across replicas: one audit line per key and
-    // window, as with one point per request (a key blocked in memory answers with a count of 0: not it).
-    const before = res.consumedPoints - points;
-    if (before >= 0 && before <= this.limit.points && res.consumedPoints > this.limit.points) {
-      securityEvent('rate_limited', { limiter: this.name, key, retryAfterMs: res.msBeforeNext, ...context });
     }
     return { consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext };
   }
