@@ -43,6 +43,26 @@ type ClaimRow = {
   usage_revision: string | null;
 };
 
+/** A message to accept (`enqueue` or `reject`), as `acceptQueued` was called. */
+interface AcceptItem {
+  userId: string;
+  threadId: string;
+  text: string;
+  clientMessageId: string;
+  strategy: 'enqueue' | 'reject';
+}
+
+/** What the accept statement returns per message. */
+type AcceptRow = {
+  thread_found: boolean;
+  message_id: string | null;
+  run_id: string | null;
+  started: boolean;
+  duplicate: boolean;
+  requeue: boolean;
+  busy_run_id: string | null;
+};
+
 /** A run to complete, as `complete` was called. */
 interface Completion {
   ref: RunRef;
@@ -155,6 +175,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
   private readonly log = logger.child({ component: 'run-engine' });
   private readonly db: Db;
   private readonly checkpoints: CheckpointWriter;
+  private readonly accepts: GroupCommit<AcceptItem, AcceptRow | undefined>;
   private readonly claims: GroupCommit<string, ClaimRow | undefined>;
   private readonly completions: GroupCommit<Completion, CompleteRow | undefined>;
 
@@ -162,6 +183,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     super();
     this.db = deps.db;
     this.checkpoints = new CheckpointWriter(deps.db, deps.checkpoints);
+    this.accepts = new GroupCommit((items) => this.acceptStatement(items), { ...deps.checkpoints, key: (item) => item.threadId });
     this.claims = new GroupCommit((runIds) => this.claimStatement(runIds), deps.checkpoints);
     this.completions = new GroupCommit((items) => this.completeStatement(items), deps.checkpoints);
   }
@@ -195,58 +217,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * a run queued behind the active one counts too.
    */
   private async acceptQueued(userId: string, input: AcceptInput, clientMessageId: string, strategy: 'enqueue' | 'reject'): Promise<AcceptResult> {
-    const rows = await querySql<{
-      thread_found: boolean;
-      message_id: string | null;
-      run_id: string | null;
-      started: boolean;
-      duplicate: boolean;
-      requeue: boolean;
-      busy_run_id: string | null;
-    }>(
-      this.db,
-      sql('run_accept')`
-      WITH thread AS (
-        SELECT t.id, t.active_run_id,
-               (SELECT r.id FROM runs r
-                 -- IN_PROGRESS spelled out (transitions.test.ts holds them equal): with literals, the cached plan
-                 -- finds the thread's unfinished runs through (thread_id, status) instead of walking its history.
-                 WHERE r.thread_id = t.id AND r.status IN ('queued', 'running')
-                 ORDER BY r.seq LIMIT 1) AS busy_run_id
-          FROM threads t
-         WHERE t.id = ${input.threadId}::uuid AND t.user_id = ${userId}::uuid
-           FOR UPDATE
-      ), existing AS (
-        SELECT m.id AS message_id, r.id AS run_id,
-               (r.status = 'queued' AND r.id = t.active_run_id) AS requeue
-          FROM thread t
-          JOIN messages m ON m.thread_id = t.id AND m.client_message_id = ${clientMessageId} AND m.role = 'user'
-          JOIN runs r ON r.user_message_id = m.id
-      ), msg AS (
-        INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
-        SELECT id, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId} FROM thread
-         WHERE NOT EXISTS (SELECT 1 FROM existing) AND (${strategy} <> 'reject' OR busy_run_id IS NULL)
-        ON CONFLICT (thread_id, client_message_id) DO NOTHING
-        RETURNING id, thread_id
-      ), run AS (
-        INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
-        SELECT thread_id, ${userId}::uuid, id, ${strategy} FROM msg
-        RETURNING id, user_message_id, thread_id
-      ), activated AS (
-        UPDATE threads SET active_run_id = run.id, updated_at = now()
-          FROM run
-         WHERE threads.id = run.thread_id AND (SELECT active_run_id FROM thread) IS NULL
-        RETURNING threads.id
-      )
-      SELECT EXISTS (SELECT 1 FROM thread) AS thread_found,
-             coalesce((SELECT user_message_id FROM run), (SELECT message_id FROM existing)) AS message_id,
-             coalesce((SELECT id FROM run), (SELECT run_id FROM existing)) AS run_id,
-             EXISTS (SELECT 1 FROM activated) AS started,
-             EXISTS (SELECT 1 FROM existing) AS duplicate,
-             coalesce((SELECT requeue FROM existing), false) AS requeue,
-             (SELECT busy_run_id FROM thread) AS busy_run_id`,
-    );
-    const row = rows[0];
+    const row = await this.accepts.add({ userId, threadId: input.threadId, text: input.text, clientMessageId, strategy });
     if (!row?.thread_found) return { kind: 'not_found' };
     const base = { threadId: input.threadId, clientMessageId };
     if (row.run_id && row.message_id) {
@@ -262,6 +233,72 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     const existing = await this.findAccepted(userId, input.threadId, clientMessageId);
     if (!existing) return { kind: 'not_found' };
     return { kind: 'accepted', ...base, ...existing, started: false, duplicate: true };
+  }
+
+  /**
+   * The accepts of a batch (never two of one thread: GroupCommit's key) in one statement, each as `acceptQueued`
+   * describes. The threads are locked in id order, so two batches that share threads wait instead of deadlocking.
+   */
+  private async acceptStatement(items: AcceptItem[]): Promise<(AcceptRow | undefined)[]> {
+    const input = items.map((item, idx) => ({ idx, thread_id: item.threadId, user_id: item.userId, text: item.text, client_message_id: item.clientMessageId, strategy: item.strategy }));
+    const rows = await querySql<AcceptRow & { idx: number }>(
+      this.db,
+      sql('run_accept')`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${json(input)}::jsonb)
+                 AS i(idx int, thread_id uuid, user_id uuid, text text, client_message_id text, strategy text)
+      ), thread AS (
+        SELECT i.idx, t.id, t.active_run_id,
+               (SELECT r.id FROM runs r
+                 -- IN_PROGRESS spelled out (transitions.test.ts holds them equal): with literals, the cached plan
+                 -- finds the thread's unfinished runs through (thread_id, status) instead of walking its history.
+                 WHERE r.thread_id = t.id AND r.status IN ('queued', 'running')
+                 ORDER BY r.seq LIMIT 1) AS busy_run_id
+          FROM input i
+          -- The thread ids again as an array: the threads are found through the primary key, not by hashing.
+          JOIN threads t ON t.id = ANY(${items.map((item) => item.threadId)}::uuid[]) AND t.id = i.thread_id AND t.user_id = i.user_id
+         ORDER BY t.id
+           FOR UPDATE OF t
+      ), existing AS (
+        SELECT t.idx, m.id AS message_id, r.id AS run_id,
+               (r.status = 'queued' AND r.id = t.active_run_id) AS requeue
+          FROM thread t
+          JOIN input i ON i.idx = t.idx
+          JOIN messages m ON m.thread_id = t.id AND m.client_message_id = i.client_message_id AND m.role = 'user'
+          JOIN runs r ON r.user_message_id = m.id
+      ), msg AS (
+        INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
+        SELECT t.id, i.user_id, 'user', i.text, i.client_message_id
+          FROM thread t JOIN input i ON i.idx = t.idx
+         WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.idx = t.idx) AND (i.strategy <> 'reject' OR t.busy_run_id IS NULL)
+        ON CONFLICT (thread_id, client_message_id) DO NOTHING
+        RETURNING id, thread_id
+      ), run AS (
+        INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
+        SELECT msg.thread_id, i.user_id, msg.id, i.strategy FROM msg JOIN input i ON i.thread_id = msg.thread_id
+        RETURNING id, user_message_id, thread_id
+      ), activated AS (
+        UPDATE threads SET active_run_id = run.id, updated_at = now()
+          FROM run JOIN thread t ON t.id = run.thread_id
+         WHERE threads.id = run.thread_id AND t.active_run_id IS NULL
+        RETURNING threads.id
+      )
+      SELECT i.idx,
+             t.id IS NOT NULL AS thread_found,
+             coalesce(run.user_message_id, e.message_id) AS message_id,
+             coalesce(run.id, e.run_id) AS run_id,
+             a.id IS NOT NULL AS started,
+             e.idx IS NOT NULL AS duplicate,
+             coalesce(e.requeue, false) AS requeue,
+             t.busy_run_id
+        FROM input i
+        LEFT JOIN thread t ON t.idx = i.idx
+        LEFT JOIN existing e ON e.idx = i.idx
+        LEFT JOIN run ON run.thread_id = t.id
+        LEFT JOIN activated a ON a.id = run.thread_id`,
+    );
+    const byIdx = new Map(rows.map((row) => [row.idx, row]));
+    return items.map((_, idx) => byIdx.get(idx));
   }
 
   /** `interrupt`: cancel everything in progress on the thread and start the new run, in one transaction. */

@@ -7,6 +7,14 @@ export interface GroupCommitOptions {
   maxDelayMs?: number;
 }
 
+export interface GroupCommitOptionsOf<I> extends GroupCommitOptions {
+  /**
+   * Items with the same key never share a batch: an item whose key is already waiting sends the waiting batch at
+   * once and starts the next (e.g. two messages of one thread, which one statement would both see idle).
+   */
+  key?: (item: I) => string;
+}
+
 interface Pending<I, O> {
   item: I;
   resolve: (result: O) => void;
@@ -26,20 +34,28 @@ interface Pending<I, O> {
  */
 export class GroupCommit<I, O> {
   private pending: Pending<I, O>[] = [];
+  private readonly pendingKeys = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly maxItems: number;
   private readonly maxDelayMs: number;
+  private readonly key: ((item: I) => string) | undefined;
 
   constructor(
     private readonly statement: (items: I[]) => Promise<O[]>,
-    options: GroupCommitOptions = {},
+    options: GroupCommitOptionsOf<I> = {},
   ) {
     this.maxItems = options.maxItems ?? 64;
     this.maxDelayMs = options.maxDelayMs ?? 2;
+    this.key = options.key;
   }
 
   add(item: I): Promise<O> {
     return new Promise((resolve, reject) => {
+      if (this.key) {
+        const key = this.key(item);
+        if (this.pendingKeys.has(key)) this.flush();
+        this.pendingKeys.add(key);
+      }
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.maxItems) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
@@ -52,6 +68,7 @@ export class GroupCommit<I, O> {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
+    this.pendingKeys.clear();
     if (batch.length > 0) void this.write(batch);
   }
 

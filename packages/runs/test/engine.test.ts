@@ -104,6 +104,35 @@ describe('RunEngine.accept', () => {
     expect(stopped.sort()).toEqual([first.runId, queued.runId].sort());
   });
 
+  it('accepts concurrent messages together (one batch per thread at most): each its own answer, the same thread queued behind', async () => {
+    const threads = await Promise.all([1, 2, 3].map(() => newThread()));
+    const [a, b, c] = threads as [(typeof threads)[0], (typeof threads)[0], (typeof threads)[0]];
+    const results = await Promise.all([
+      accept(a.userId, a.threadId, 'm1'),
+      accept(b.userId, b.threadId, 'm1'),
+      accept(c.userId, c.threadId, 'm1'),
+      accept(a.userId, a.threadId, 'm2'),
+    ]);
+    expect(results[1]).toMatchObject({ started: true, duplicate: false });
+    expect(results[2]).toMatchObject({ started: true, duplicate: false });
+    // Two messages of one thread: one runs, the other waits queued behind it.
+    const inA = [results[0], results[3]];
+    expect(inA.map((r) => r.started).sort()).toEqual([false, true]);
+    expect(await activeRun(a.threadId)).toBe(inA.find((r) => r.started)?.runId);
+    expect(await db.run.count({ where: { threadId: a.threadId, status: 'queued' } })).toBe(2);
+
+    const other = await newThread();
+    const second = await Promise.all([
+      engine.accept(b.userId, { threadId: b.threadId, text: 'again', clientMessageId: 'r1', strategy: 'reject' }),
+      engine.accept(c.userId, { threadId: c.threadId, text: 'How can we cut cost?', clientMessageId: 'm1' }),
+      engine.accept(other.userId, { threadId: a.threadId, text: 'not mine', clientMessageId: 'x1' }),
+    ]);
+    expect(second[0]).toEqual({ kind: 'busy', activeRunId: results[1].runId });
+    expect(second[1]).toMatchObject({ kind: 'accepted', runId: results[2].runId, messageId: results[2].messageId, duplicate: true, started: false });
+    expect(second[2]).toEqual({ kind: 'not_found' });
+    expect(await db.message.count({ where: { threadId: { in: [a.threadId, b.threadId, c.threadId] } } })).toBe(4);
+  });
+
   it('does not accept into a thread of another user', async () => {
     const { threadId } = await newThread();
     const other = await newThread();

@@ -30,6 +30,14 @@ describe('GroupCommit', () => {
     expect(calls).toEqual([[1, 2], [3, 4], [5]]);
   });
 
+  it('never puts two items of one key in a batch: the second sends the waiting batch and starts the next', async () => {
+    const { calls, statement } = recorder();
+    const batches = new GroupCommit(statement, { maxDelayMs: 5, key: (n: number) => String(n % 10) });
+    const results = await Promise.all([1, 2, 11, 3, 12, 21].map((n) => batches.add(n)));
+    expect(results).toEqual(['r1', 'r2', 'r11', 'r3', 'r12', 'r21']);
+    expect(calls).toEqual([[1, 2], [11, 3, 12], [21]]);
+  });
+
   it('retries a failed batch item by item, so only the bad item fails', async () => {
     const { calls, statement } = recorder((items) => (items.includes(2) ? new Error('violates a constraint') : undefined));
     const batches = new GroupCommit(statement, { maxDelayMs: 5 });
