@@ -183,7 +183,8 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     super();
     this.db = deps.db;
     this.checkpoints = new CheckpointWriter(deps.db, deps.checkpoints);
-    this.accepts = new GroupCommit((items) => this.acceptStatement(items), { ...deps.checkpoints, key: (item) => item.threadId });
+    // Accepts are requests waiting for an answer: batched by load, never by a timer.
+    this.accepts = new GroupCommit((items) => this.acceptStatement(items), { ...deps.checkpoints, key: (item) => item.threadId, flushWhenIdle: true });
     this.claims = new GroupCommit((runIds) => this.claimStatement(runIds), deps.checkpoints);
     this.completions = new GroupCommit((items) => this.completeStatement(items), deps.checkpoints);
   }

@@ -13,6 +13,13 @@ export interface GroupCommitOptionsOf<I> extends GroupCommitOptions {
    * once and starts the next (e.g. two messages of one thread, which one statement would both see idle).
    */
   key?: (item: I) => string;
+  /**
+   * Instead of waiting up to `maxDelayMs`: a batch goes at the end of the event-loop turn when no statement of this
+   * group commit is in flight, and the items that arrive while one is go together when it completes. Nothing waits
+   * when the load is light, and batches grow with the load: for request paths, where a fixed delay would add to
+   * every request's latency. Default false.
+   */
+  flushWhenIdle?: boolean;
 }
 
 interface Pending<I, O> {
@@ -39,6 +46,9 @@ export class GroupCommit<I, O> {
   private readonly maxItems: number;
   private readonly maxDelayMs: number;
   private readonly key: ((item: I) => string) | undefined;
+  private readonly flushWhenIdle: boolean;
+  private inFlight = 0;
+  private immediate: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly statement: (items: I[]) => Promise<O[]>,
@@ -47,6 +57,7 @@ export class GroupCommit<I, O> {
     this.maxItems = options.maxItems ?? 64;
     this.maxDelayMs = options.maxDelayMs ?? 2;
     this.key = options.key;
+    this.flushWhenIdle = options.flushWhenIdle ?? false;
   }
 
   add(item: I): Promise<O> {
@@ -58,7 +69,8 @@ export class GroupCommit<I, O> {
       }
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.maxItems) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+      else if (!this.flushWhenIdle) this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+      else if (this.inFlight === 0) this.immediate ??= setImmediate(() => this.flush());
     });
   }
 
@@ -66,6 +78,8 @@ export class GroupCommit<I, O> {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
     const batch = this.pending;
     this.pending = [];
     this.pendingKeys.clear();
@@ -73,6 +87,17 @@ export class GroupCommit<I, O> {
   }
 
   private async write(batch: Pending<I, O>[]): Promise<void> {
+    this.inFlight += 1;
+    try {
+      await this.settle(batch);
+    } finally {
+      this.inFlight -= 1;
+      // What arrived while this batch was out goes now, together.
+      if (this.flushWhenIdle && this.inFlight === 0 && this.pending.length > 0) this.flush();
+    }
+  }
+
+  private async settle(batch: Pending<I, O>[]): Promise<void> {
     try {
       const results = await this.statement(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i] as O));

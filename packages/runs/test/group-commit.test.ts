@@ -38,6 +38,30 @@ describe('GroupCommit', () => {
     expect(calls).toEqual([[1, 2], [11, 3, 12], [21]]);
   });
 
+  it('flushWhenIdle: sends at the end of the turn when idle, and what arrives meanwhile together when that completes', async () => {
+    const calls: number[][] = [];
+    const releases: (() => void)[] = [];
+    const statement = (items: number[]) =>
+      new Promise<string[]>((resolve) => {
+        calls.push([...items]);
+        releases.push(() => resolve(items.map((n) => `r${n}`)));
+      });
+    // A delay far beyond the test's: nothing may wait for it.
+    const batches = new GroupCommit(statement, { maxDelayMs: 60_000, flushWhenIdle: true });
+    const first = [batches.add(1), batches.add(2)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1, 2]]);
+    const later = [batches.add(3), batches.add(4)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1, 2]]);
+    releases[0]?.();
+    expect(await Promise.all(first)).toEqual(['r1', 'r2']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1, 2], [3, 4]]);
+    releases[1]?.();
+    expect(await Promise.all(later)).toEqual(['r3', 'r4']);
+  });
+
   it('retries a failed batch item by item, so only the bad item fails', async () => {
     const { calls, statement } = recorder((items) => (items.includes(2) ? new Error('violates a constraint') : undefined));
     const batches = new GroupCommit(statement, { maxDelayMs: 5 });
