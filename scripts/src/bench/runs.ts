@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { cpuByGroup } from './cpu.js';
+import { CpuWatch } from './cpu.js';
 import { percentile, Scratch, runBenchmark, PIPELINE_ENV, type AppProcess } from './scratch.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
@@ -128,7 +128,8 @@ async function main(): Promise<void> {
     const groups = {
       gateway: async () => [gateway.child.pid ?? -1],
       workers: async () => workers.map((w) => w.child.pid ?? -1),
-      // Backends opened during the burst count whole (they did nothing before it).
+      // Backends opened during the burst count whole (they did nothing before it); one closed during it keeps its
+      // last reading (CpuWatch).
       postgres: async () => [...new Set([...backends, ...(await scratch.databaseBackends())])],
       redis: async () => [scratch.redisPid ?? -1],
     };
@@ -144,10 +145,11 @@ async function main(): Promise<void> {
       }
     };
     const redisCallsBefore = await redisCalls();
-    const cpuBefore = await cpuByGroup(groups);
+    const cpu = new CpuWatch(groups);
+    await cpu.start();
     const burstSeconds = await burst(runs);
-    const cpuAfter = await cpuByGroup(groups);
-    const perRun = Object.fromEntries(Object.keys(groups).map((g) => [g, ((cpuAfter[g] ?? 0) - (cpuBefore[g] ?? 0)) / Math.max(1, completed.size)]));
+    const spent = await cpu.stop();
+    const perRun = Object.fromEntries(Object.keys(groups).map((g) => [g, (spent[g] ?? 0) / Math.max(1, completed.size)]));
     const cpuTotal = Object.values(perRun).reduce((sum, v) => sum + v, 0);
     console.log(
       `CPU per run (from /proc, throughput phase): ${cpuTotal.toFixed(2)} ms = gateway ${perRun.gateway?.toFixed(2)} + workers ${perRun.workers?.toFixed(2)} + PostgreSQL ${perRun.postgres?.toFixed(2)} (backends of this database: ${backends.length}) + Redis ${perRun.redis?.toFixed(2)}`,
