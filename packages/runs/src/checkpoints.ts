@@ -1,6 +1,6 @@
 import type { AgentName } from '@netra/contracts';
 import { querySql, sql, type Db } from '@netra/db';
-import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { GroupCommit, type GroupCommitLimits } from './group-commit.js';
 
 // A run's steps in `run_steps`: each agent recorded `running` when it starts and its checkpoint (validated output)
 // when it completes, written by the worker's runs together (group commit).
@@ -33,7 +33,7 @@ export interface StepWrite {
   started?: StartedStep;
 }
 
-export type CheckpointWriterOptions = GroupCommitOptions;
+export type CheckpointWriterOptions = GroupCommitLimits;
 
 /** A step's columns as the statement's record sets carry them. */
 interface StepRow {

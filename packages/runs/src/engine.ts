@@ -4,8 +4,8 @@ import { RUN_WEBHOOK_EVENTS, type AgentName, type DoubleTextStrategy, type Repor
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
 import { querySql, sql, transactionSql, type Db, type RecommendationRow } from '@netra/db';
 import { errorFields, logger, metrics } from '@netra/observability';
-import { CheckpointWriter, type CheckpointWriterOptions, type CompletedStep, type StartedStep } from './checkpoints.js';
-import { GroupCommit } from './group-commit.js';
+import { CheckpointWriter, type CompletedStep, type StartedStep } from './checkpoints.js';
+import { GroupCommit, type GroupCommitLimits } from './group-commit.js';
 import { IN_PROGRESS, sourcesOf } from './transitions.js';
 
 /** A run as the queue, the events and the hand-over know it. */
@@ -24,8 +24,8 @@ export interface RunEngineDeps {
   names: RedisNames;
   /** BullMQ attempts of a run's job (RUN_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /** Group commit of claims and step checkpoints (defaults: 64 writes or 2 ms). */
-  checkpoints?: CheckpointWriterOptions;
+  /** Batches of the engine's writes: accepts, claims, checkpoints, completions (defaults: 64 items or 2 ms). */
+  groupCommit?: GroupCommitLimits;
 }
 
 /** What the claim statement returns per run. */
@@ -182,11 +182,11 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
   constructor(private readonly deps: RunEngineDeps) {
     super();
     this.db = deps.db;
-    this.checkpoints = new CheckpointWriter(deps.db, deps.checkpoints);
+    this.checkpoints = new CheckpointWriter(deps.db, deps.groupCommit);
     // Accepts are requests waiting for an answer: batched by load, never by a timer.
-    this.accepts = new GroupCommit((items) => this.acceptStatement(items), { ...deps.checkpoints, key: (item) => item.threadId, flushWhenIdle: true });
-    this.claims = new GroupCommit((runIds) => this.claimStatement(runIds), deps.checkpoints);
-    this.completions = new GroupCommit((items) => this.completeStatement(items), deps.checkpoints);
+    this.accepts = new GroupCommit((items) => this.acceptStatement(items), { ...deps.groupCommit, key: (item) => item.threadId, flushWhenIdle: true });
+    this.claims = new GroupCommit((runIds) => this.claimStatement(runIds), deps.groupCommit);
+    this.completions = new GroupCommit((items) => this.completeStatement(items), deps.groupCommit);
   }
 
   // ── accept ────────────────────────────────────────────────────────────────────────────────────────────────

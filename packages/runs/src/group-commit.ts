@@ -1,13 +1,14 @@
 import { isDatabaseUnavailable } from '@netra/db';
 
-export interface GroupCommitOptions {
+/** How big a batch grows and how long its first item waits. */
+export interface GroupCommitLimits {
   /** A batch is written once it holds this many items. Default 64. */
   maxItems?: number;
   /** …or this long after its first item arrived. Default 2 ms. */
   maxDelayMs?: number;
 }
 
-export interface GroupCommitOptionsOf<I> extends GroupCommitOptions {
+export interface GroupCommitOptions<I> extends GroupCommitLimits {
   /**
    * Items with the same key never share a batch: an item whose key is already waiting sends the waiting batch at
    * once and starts the next (e.g. two messages of one thread, which one statement would both see idle).
@@ -52,7 +53,7 @@ export class GroupCommit<I, O> {
 
   constructor(
     private readonly statement: (items: I[]) => Promise<O[]>,
-    options: GroupCommitOptionsOf<I> = {},
+    options: GroupCommitOptions<I> = {},
   ) {
     this.maxItems = options.maxItems ?? 64;
     this.maxDelayMs = options.maxDelayMs ?? 2;
