@@ -187,8 +187,10 @@ export class Limiter {
     let counted: Counted;
     try {
       counted = await this.increment(key, points);
-    } catch {
+    } catch (error) {
       // Redis unreachable or failing: the per-process budget in memory, as rate-limiter-flexible's insurance does.
+      // Unreachable is logged once by noteBackend; a failing script while Redis is up is logged here (one per block).
+      if (this.redis.status === 'ready') log.warn('rate limit refill failed; counting in this process', { limiter: this.name, key, ...errorFields(error) });
       counted = await this.counted(this.insurance.consume(key, points));
     }
     // The block that carried the count past the budget is unique across replicas: one audit line per key and
