@@ -34,21 +34,10 @@ export async function pidsNamed(name: string): Promise<number[]> {
   return out;
 }
 
-/** CPU ms of named groups of processes (PostgreSQL backends are listed afresh each time: they come and go). */
-export async function cpuByGroup(groups: Record<string, () => Promise<number[]>>): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [group, pids] of Object.entries(groups)) {
-    let sum = 0;
-    for (const pid of await pids()) sum += await cpuMs(pid);
-    out[group] = sum;
-  }
-  return out;
-}
-
 /**
  * CPU ms spent by named groups of processes over a window, per group — counting processes that exit during it.
- * `cpuByGroup` before and after cannot: a process gone at the end reads 0, so the CPU it had spent before the window
- * is subtracted (a PostgreSQL backend that the pool closes after its idle timeout during the window made the
+ * Reading each process only before and after cannot: a process gone at the end reads 0, so the CPU it had spent
+ * before the window is subtracted (a PostgreSQL backend that the pool closes after its idle timeout during the window made the
  * database's share come out too low, once at 0.18 ms per run). This reads every process every `intervalMs` and keeps
  * its last reading; a process first seen during the window counts from 0 (it started during it).
  */

@@ -15,7 +15,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { summarize } from '@netra/usage';
-import { cpuByGroup, pidsNamed } from './cpu.js';
+import { CpuWatch, pidsNamed } from './cpu.js';
 import { percentile, Scratch } from './scratch.js';
 
 const days = Number(process.env.BENCH_DAYS ?? 100);
@@ -69,7 +69,8 @@ function* jsonl(count: number): Generator<Buffer> {
 async function importRun(gateway: Gateway, token: string): Promise<{ events: number; seconds: number; bytes: number; peakRssMb: number; baseRssMb: number; cpu: Record<string, number> }> {
   const baseRssMb = await rssMb(gateway.pid);
   const groups = { gateway: async () => [gateway.pid], postgres: () => pidsNamed('postgres') };
-  const cpuBefore = await cpuByGroup(groups);
+  const watch = new CpuWatch(groups);
+  await watch.start();
   let peak = baseRssMb;
   const sampler = setInterval(() => void rssMb(gateway.pid).then((mb) => (peak = Math.max(peak, mb))), 100);
   const started = performance.now();
@@ -85,8 +86,8 @@ async function importRun(gateway: Gateway, token: string): Promise<{ events: num
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  const cpuAfter = await cpuByGroup(groups);
-  const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, ((cpuAfter[g] ?? 0) - (cpuBefore[g] ?? 0)) / result.accepted * 1000]));
+  const spent = await watch.stop();
+  const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, ((spent[g] ?? 0) / result.accepted) * 1000]));
   return { events: result.accepted, seconds, bytes: result.bytes, peakRssMb: peak, baseRssMb, cpu };
 }
 

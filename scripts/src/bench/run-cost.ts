@@ -17,7 +17,7 @@ import os from 'node:os';
 import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
 import { drainRebuilds, DEFAULT_DIMENSIONS } from '@netra/usage';
-import { cpuByGroup, pidsNamed } from './cpu.js';
+import { CpuWatch, pidsNamed } from './cpu.js';
 import { generateEvents as generate } from './generate.js';
 import { percentile, Scratch, type AppProcess, runBenchmark, PIPELINE_ENV } from './scratch.js';
 
@@ -139,11 +139,12 @@ async function main(): Promise<void> {
       for (let i = 0; i < threadsPerSize; i++) threads.push((await post<{ id: string }>(`${http}/api/v1/threads`, {}, ws.token)).id);
       const socket = await connect(`ws://127.0.0.1:${String(gateway.ready.port)}/ws`, ws.token);
       await runBatch(socket, threads, 20, false); // warm-up: prepared statements, JIT, caches
-      const before = await cpuByGroup(groups);
+      const watch = new CpuWatch(groups);
+      await watch.start();
       await runBatch(socket, threads, runsPerSize, false);
-      const after = await cpuByGroup(groups);
+      const spent = await watch.stop();
       const perRun: Record<string, number> = {};
-      for (const g of Object.keys(groups)) perRun[g] = ((after[g] ?? 0) - (before[g] ?? 0)) / runsPerSize;
+      for (const g of Object.keys(groups)) perRun[g] = (spent[g] ?? 0) / runsPerSize;
       const total = Object.values(perRun).reduce((s, v) => s + v, 0);
       await new Promise((r) => setTimeout(r, 500));
       const wall = (await runBatch(socket, threads, 11, true)).slice(1).sort((a, b) => a - b);

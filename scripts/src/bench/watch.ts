@@ -17,7 +17,7 @@ import { querySql, sql } from '@netra/db';
 import { drainRebuilds, DEFAULT_DIMENSIONS } from '@netra/usage';
 import { AlertRaiser, BudgetEvaluator, periodWindow } from '@netra/watch';
 import { createWebhookQueue, WebhookDispatcher } from '@netra/webhooks';
-import { cpuByGroup, pidsNamed } from './cpu.js';
+import { CpuWatch, pidsNamed } from './cpu.js';
 import { generateEvents } from './generate.js';
 import { runBenchmark, Scratch } from './scratch.js';
 
@@ -42,14 +42,15 @@ interface Cost {
 /** CPU of this process and of PostgreSQL, and wall time, per call of `work`, over `times` calls. */
 async function measure(times: number, work: () => Promise<unknown>): Promise<Cost> {
   const postgres = { postgres: () => pidsNamed('postgres') };
-  const pg0 = await cpuByGroup(postgres);
+  const pg = new CpuWatch(postgres);
+  await pg.start();
   const node0 = process.cpuUsage();
   const wall0 = performance.now();
   for (let i = 0; i < times; i += 1) await work();
   const wall = performance.now() - wall0;
   const node = process.cpuUsage(node0);
-  const pg1 = await cpuByGroup(postgres);
-  return { nodeMs: (node.user + node.system) / 1000 / times, postgresMs: ((pg1.postgres ?? 0) - (pg0.postgres ?? 0)) / times, wallMs: wall / times };
+  const spent = await pg.stop();
+  return { nodeMs: (node.user + node.system) / 1000 / times, postgresMs: (spent.postgres ?? 0) / times, wallMs: wall / times };
 }
 
 async function main(): Promise<void> {
