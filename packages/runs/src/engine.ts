@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { RUN_WEBHOOK_EVENTS, type AgentName, type DoubleTextStrategy, type Report, type RunEventDraft, type RunStatus } from '@netra/contracts';
+import type { AgentName, Report, RunStatus } from '@netra/contracts';
 import { ControlChannel, enqueueRun, type Redis, type RedisNames, type RunEventLog, type RunQueue } from '@netra/bus';
-import { querySql, sql, transactionSql, type Db, type RecommendationRow } from '@netra/db';
+import { querySql, sql, type Db, type RecommendationRow } from '@netra/db';
 import { errorFields, logger, metrics } from '@netra/observability';
 import { CheckpointWriter, type CompletedStep, type StartedStep } from './checkpoints.js';
 import { GroupCommit, type GroupCommitLimits } from './group-commit.js';
-import { IN_PROGRESS, sourcesOf } from './transitions.js';
-
-/** A run as the queue, the events and the hand-over know it. */
-export interface RunRef {
-  runId: string;
-  threadId: string;
-  userId: string;
-}
+import { acceptStatement, interruptStatement, type AcceptItem, type AcceptRow } from './statements/accept.js';
+import { claimStatement, type ClaimRow } from './statements/claim.js';
+import { cancelStatement, completeStatement, failStatement, type CompleteRow, type Completion } from './statements/end.js';
+import { json } from './statements/json.js';
+import type { AcceptInput, AcceptResult, CancelOutcome, ClaimedRun, FinalStep, RunEngineEvents, RunRef, StepError } from './types.js';
 
 export interface RunEngineDeps {
   db: Db;
@@ -26,133 +23,6 @@ export interface RunEngineDeps {
   maxAttempts: number;
   /** Batches of the engine's writes: accepts, claims, checkpoints, completions (defaults: 64 items or 2 ms). */
   groupCommit?: GroupCommitLimits;
-}
-
-/** What the claim statement returns per run. */
-type ClaimRow = {
-  id: string;
-  thread_id: string;
-  user_id: string;
-  user_message_id: string;
-  previous: 'queued' | 'running';
-  attempts: number;
-  started_at: Date;
-  request: string | null;
-  checkpoints: { agent: string; output: unknown }[] | null;
-  previous_report: unknown;
-  usage_revision: string | null;
-};
-
-/** A message to accept (`enqueue` or `reject`), as `acceptQueued` was called. */
-interface AcceptItem {
-  userId: string;
-  threadId: string;
-  text: string;
-  clientMessageId: string;
-  strategy: 'enqueue' | 'reject';
-}
-
-/** What the accept statement returns per message. */
-type AcceptRow = {
-  thread_found: boolean;
-  message_id: string | null;
-  run_id: string | null;
-  started: boolean;
-  duplicate: boolean;
-  requeue: boolean;
-  busy_run_id: string | null;
-};
-
-/** A run to complete, as `complete` was called. */
-interface Completion {
-  ref: RunRef;
-  report: Report;
-  recommendations: readonly RecommendationRow[];
-  final: FinalStep | undefined;
-}
-
-/** What the completion statement returns per run it completed. */
-type CompleteRow = {
-  run_id: string;
-  message_id: string | null;
-  next_run_id: string | null;
-  next_user_id: string | null;
-  run_webhooks: boolean;
-};
-
-export interface RunEngineEvents {
-  /** A run's job was added to the queue (the gateway counts them for backpressure). */
-  enqueued: [run: RunRef];
-  /**
-   * This engine's conditional write ended the run (committed; its terminal event published): once per run across
-   * all processes. The worker's watch sends `run.completed` / `run.failed` webhooks from it.
-   */
-  ended: [run: RunRef, status: 'completed' | 'failed' | 'cancelled', info: EndedInfo];
-}
-
-/** What the statement that ended a run learned in passing, so listeners need no query of their own. */
-export interface EndedInfo {
-  /** The user has an active webhook subscribed to `run.completed`, `run.failed` or `schedule.report_ready`. */
-  runWebhooks: boolean;
-}
-
-export interface AcceptInput {
-  threadId: string;
-  text: string;
-  /** Idempotency key; one is generated when the client sends none (HTTP). */
-  clientMessageId?: string | undefined;
-  strategy?: DoubleTextStrategy | undefined;
-  /** W3C trace context of the accepting request, handed to the run's job. */
-  traceparent?: string | undefined;
-}
-
-export type AcceptResult =
-  | { kind: 'accepted'; messageId: string; runId: string; threadId: string; clientMessageId: string; started: boolean; duplicate: boolean }
-  /** The thread does not exist or is not the user's. */
-  | { kind: 'not_found' }
-  /** `reject` while a run is in progress: nothing was stored. */
-  | { kind: 'busy'; activeRunId: string };
-
-export type CancelOutcome =
-  | { kind: 'cancelled'; threadId: string }
-  | { kind: 'already_ended'; status: RunStatus }
-  | { kind: 'not_found' };
-
-/** What a worker needs to know about a run it has claimed. */
-export interface ClaimedRun {
-  id: string;
-  threadId: string;
-  userId: string;
-  userMessageId: string;
-  /** Status before this claim: `queued` on a first attempt, `running` when resuming. */
-  previousStatus: 'queued' | 'running';
-  attempts: number;
-  startedAt: Date;
-  /** The user's message. */
-  request: string;
-  /** Outputs of the agents that completed in an earlier attempt. */
-  checkpoints: { agent: AgentName; output: unknown }[];
-  /** The report of the thread's previous completed run, for follow-up questions. */
-  previousReport: Report | null;
-  /** The user's usage revision at the claim (newest `usage_changes.seq`, '0' for none): keys the worker's rollup-read cache. */
-  usageRevision: string;
-}
-
-export interface StepError {
-  code: string;
-  message: string;
-}
-
-/**
- * The run's last agent (the one whose output is the report), completed by the statement that completes the run
- * instead of a checkpoint of its own: nothing resumes after it, so its checkpoint would only be written to be
- * superseded a moment later. `events` are what the agent announced (its tool calls), published before its update.
- */
-export interface FinalStep {
-  agent: AgentName;
-  summary: string;
-  durationMs: number;
-  events: RunEventDraft[];
 }
 
 const TERMINAL_ERROR = { code: 'failed', message: 'run failed' };
@@ -169,7 +39,9 @@ const TERMINAL_ERROR = { code: 'failed', message: 'run failed' };
  *
  * The statements are raw SQL on the pool (`querySql`): the hot path costs a third of the client CPU it cost
  * through Prisma's query engine. Ending a run and handing its thread over commit in one statement; the step
- * checkpoints of concurrent runs are group-committed.
+ * checkpoints of concurrent runs are group-committed. The larger statements (accept, claim, the ends of a run) live
+ * in statements/; this class decides what follows each (events, queue, hand-over, `ended`). One-line reads and
+ * updates stay in the method they serve.
  */
 export class RunEngine extends EventEmitter<RunEngineEvents> {
   private readonly log = logger.child({ component: 'run-engine' });
@@ -184,9 +56,9 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     this.db = deps.db;
     this.checkpoints = new CheckpointWriter(deps.db, deps.groupCommit);
     // Accepts are requests waiting for an answer: batched by load, never by a timer.
-    this.accepts = new GroupCommit((items) => this.acceptStatement(items), { ...deps.groupCommit, key: (item) => item.threadId, flushWhenIdle: true });
-    this.claims = new GroupCommit((runIds) => this.claimStatement(runIds), deps.groupCommit);
-    this.completions = new GroupCommit((items) => this.completeStatement(items), deps.groupCommit);
+    this.accepts = new GroupCommit((items) => acceptStatement(this.db, items), { ...deps.groupCommit, key: (item) => item.threadId, flushWhenIdle: true });
+    this.claims = new GroupCommit((runIds) => claimStatement(this.db, runIds), deps.groupCommit);
+    this.completions = new GroupCommit((items) => completeStatement(this.db, items), deps.groupCommit);
   }
 
   // ── accept ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -236,102 +108,11 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     return { kind: 'accepted', ...base, ...existing, started: false, duplicate: true };
   }
 
-  /**
-   * The accepts of a batch (never two of one thread: GroupCommit's key) in one statement, each as `acceptQueued`
-   * describes. The threads are locked in id order, so two batches that share threads wait instead of deadlocking.
-   */
-  private async acceptStatement(items: AcceptItem[]): Promise<(AcceptRow | undefined)[]> {
-    const input = items.map((item, idx) => ({ idx, thread_id: item.threadId, user_id: item.userId, text: item.text, client_message_id: item.clientMessageId, strategy: item.strategy }));
-    const rows = await querySql<AcceptRow & { idx: number }>(
-      this.db,
-      sql('run_accept')`
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${json(input)}::jsonb)
-                 AS i(idx int, thread_id uuid, user_id uuid, text text, client_message_id text, strategy text)
-      ), thread AS (
-        SELECT i.idx, t.id, t.active_run_id,
-               (SELECT r.id FROM runs r
-                 -- IN_PROGRESS spelled out (transitions.test.ts holds them equal): with literals, the cached plan
-                 -- finds the thread's unfinished runs through (thread_id, status) instead of walking its history.
-                 WHERE r.thread_id = t.id AND r.status IN ('queued', 'running')
-                 ORDER BY r.seq LIMIT 1) AS busy_run_id
-          FROM input i
-          -- The thread ids again as an array: the threads are found through the primary key, not by hashing.
-          JOIN threads t ON t.id = ANY(${items.map((item) => item.threadId)}::uuid[]) AND t.id = i.thread_id AND t.user_id = i.user_id
-         ORDER BY t.id
-           FOR UPDATE OF t
-      ), existing AS (
-        SELECT t.idx, m.id AS message_id, r.id AS run_id,
-               (r.status = 'queued' AND r.id = t.active_run_id) AS requeue
-          FROM thread t
-          JOIN input i ON i.idx = t.idx
-          JOIN messages m ON m.thread_id = t.id AND m.client_message_id = i.client_message_id AND m.role = 'user'
-          JOIN runs r ON r.user_message_id = m.id
-      ), msg AS (
-        INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
-        SELECT t.id, i.user_id, 'user', i.text, i.client_message_id
-          FROM thread t JOIN input i ON i.idx = t.idx
-         WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.idx = t.idx) AND (i.strategy <> 'reject' OR t.busy_run_id IS NULL)
-        ON CONFLICT (thread_id, client_message_id) DO NOTHING
-        RETURNING id, thread_id
-      ), run AS (
-        INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
-        SELECT msg.thread_id, i.user_id, msg.id, i.strategy FROM msg JOIN input i ON i.thread_id = msg.thread_id
-        RETURNING id, user_message_id, thread_id
-      ), activated AS (
-        UPDATE threads SET active_run_id = run.id, updated_at = now()
-          FROM run JOIN thread t ON t.id = run.thread_id
-         WHERE threads.id = run.thread_id AND t.active_run_id IS NULL
-        RETURNING threads.id
-      )
-      SELECT i.idx,
-             t.id IS NOT NULL AS thread_found,
-             coalesce(run.user_message_id, e.message_id) AS message_id,
-             coalesce(run.id, e.run_id) AS run_id,
-             a.id IS NOT NULL AS started,
-             e.idx IS NOT NULL AS duplicate,
-             coalesce(e.requeue, false) AS requeue,
-             t.busy_run_id
-        FROM input i
-        LEFT JOIN thread t ON t.idx = i.idx
-        LEFT JOIN existing e ON e.idx = i.idx
-        LEFT JOIN run ON run.thread_id = t.id
-        LEFT JOIN activated a ON a.id = run.thread_id`,
-    );
-    const byIdx = new Map(rows.map((row) => [row.idx, row]));
-    return items.map((_, idx) => byIdx.get(idx));
-  }
-
   /** `interrupt`: cancel everything in progress on the thread and start the new run, in one transaction. */
   private async acceptInterrupting(userId: string, input: AcceptInput, clientMessageId: string): Promise<AcceptResult> {
     const existing = await this.findAccepted(userId, input.threadId, clientMessageId);
     if (existing) return { kind: 'accepted', threadId: input.threadId, clientMessageId, ...existing, started: false, duplicate: true };
-    const error = JSON.stringify({ code: 'interrupted', message: 'Interrupted by a newer message' });
-    const outcome = await transactionSql(this.db, async (query) => {
-      const thread = await query<{ id: string }>(sql('run_interrupt_lock')`
-        SELECT id FROM threads WHERE id = ${input.threadId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`);
-      if (thread.length === 0) return null;
-      const cancelled = await query<{ id: string }>(sql('run_interrupt_cancel')`
-        UPDATE runs SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(), error = ${error}::jsonb
-         WHERE thread_id = ${input.threadId}::uuid AND status = ANY(${sourcesOf('cancelled')}::"RunStatus"[])
-     RETURNING id`);
-      const created = await query<{ message_id: string; run_id: string }>(sql('run_interrupt_insert')`
-        WITH msg AS (
-          INSERT INTO messages (thread_id, user_id, role, content, client_message_id)
-          VALUES (${input.threadId}::uuid, ${userId}::uuid, 'user', ${input.text}, ${clientMessageId})
-          RETURNING id, thread_id
-        ), run AS (
-          INSERT INTO runs (thread_id, user_id, user_message_id, strategy)
-          SELECT thread_id, ${userId}::uuid, id, 'interrupt' FROM msg
-          RETURNING id, user_message_id
-        ), activated AS (
-          UPDATE threads SET active_run_id = (SELECT id FROM run), updated_at = now() WHERE id = ${input.threadId}::uuid
-        )
-        SELECT user_message_id AS message_id, id AS run_id FROM run`);
-      const row = created[0];
-      if (!row) throw new Error('interrupt insert returned no row');
-      return { row, cancelled: cancelled.map((r) => r.id) };
-    });
+    const outcome = await interruptStatement(this.db, userId, input, clientMessageId);
     if (!outcome) return { kind: 'not_found' };
     for (const runId of outcome.cancelled) {
       metrics.runsFinished.inc({ status: 'cancelled' });
@@ -377,32 +158,6 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       previousReport: (row.previous_report ?? null) as Report | null,
       usageRevision: row.usage_revision ?? '0',
     };
-  }
-
-  /**
-   * The claims of a batch in one statement. The runs are locked in id order, so two batches that share a run (a
-   * job taken over while its first worker still claims it) wait for each other instead of deadlocking.
-   */
-  private async claimStatement(runIds: string[]): Promise<(ClaimRow | undefined)[]> {
-    const rows = await querySql<ClaimRow>(
-      this.db,
-      sql('run_claim')`
-      WITH prev AS (SELECT id, status FROM runs WHERE id = ANY(${runIds}::uuid[]) ORDER BY id FOR UPDATE)
-      UPDATE runs r
-         SET status = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
-        FROM prev
-       WHERE r.id = prev.id AND prev.status::text = ANY(${sourcesOf('running')}::text[])
-   RETURNING r.id, r.thread_id, r.user_id, r.user_message_id, prev.status::text AS previous, r.attempts, r.started_at,
-             (SELECT m.content FROM messages m WHERE m.id = r.user_message_id) AS request,
-             (SELECT json_agg(json_build_object('agent', s.agent, 'output', s.output))
-                FROM run_steps s WHERE s.run_id = r.id AND s.status = 'completed') AS checkpoints,
-             (SELECT p.report FROM runs p
-               WHERE p.thread_id = r.thread_id AND p.status = 'completed' AND p.id <> r.id AND p.report IS NOT NULL
-               ORDER BY p.seq DESC LIMIT 1) AS previous_report,
-             (SELECT max(c.seq)::text FROM usage_changes c WHERE c.user_id = r.user_id) AS usage_revision`,
-    );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return runIds.map((id) => byId.get(id));
   }
 
   /** Records an agent as running (a later attempt overwrites the earlier attempt's row). */
@@ -463,79 +218,13 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     this.emit('ended', ref, 'completed', { runWebhooks: row.run_webhooks });
     return true;
   }
-  /**
-   * The completions of a batch in one statement: each run that is still running moves to completed with its
-   * report (sent once: the answer and the last step take it from the run's row), its answer, its recommendations
-   * and its last step, and its thread goes to its next run. Runs that were no longer running get no row.
-   */
-  private async completeStatement(items: Completion[]): Promise<(CompleteRow | undefined)[]> {
-    const runs = items.map(({ ref, report, final }) => ({
-      run_id: ref.runId,
-      report,
-      summary: report.summary,
-      step_agent: final?.agent ?? null,
-      step_summary: final?.summary ?? null,
-      step_ms: final ? Math.round(final.durationMs) : null,
-    }));
-    const recs = items.flatMap(({ ref, recommendations }) => recommendations.map((r) => ({ run_id: ref.runId, ...recommendationRecord(r) })));
-    const rows = await querySql<CompleteRow>(
-      this.db,
-      sql('run_complete')`
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${json(runs)}::jsonb)
-                   AS i(run_id uuid, report jsonb, summary text, step_agent text, step_summary text, step_ms int)
-      ), done AS (
-        UPDATE runs r SET status = 'completed', report = i.report, finished_at = now()
-          FROM input i
-         -- The run ids again as an array: the rows are found through the primary key, not by hashing.
-         WHERE r.id = ANY(${runs.map((r) => r.run_id)}::uuid[]) AND r.id = i.run_id
-           AND r.status::text = ANY(${sourcesOf('completed')}::text[])
-     RETURNING r.id, r.thread_id, r.user_id, r.report, i.summary, i.step_agent, i.step_summary, i.step_ms
-      ), msg AS (
-        INSERT INTO messages (thread_id, user_id, role, content, report, run_id)
-        SELECT thread_id, user_id, 'assistant', summary, report, id FROM done
-        ON CONFLICT (run_id) DO NOTHING
-        RETURNING id, run_id
-      ), recs AS (
-        INSERT INTO recommendations (id, user_id, run_id, position, title, strategy, app, model, estimated_monthly_savings_usd, window_from, window_to, rollback)
-        SELECT x.id, done.user_id, done.id, x.position, x.title, x.strategy, x.app, x.model, x.usd, x.window_from, x.window_to, x.rollback
-          FROM done JOIN jsonb_to_recordset(${json(recs)}::jsonb)
-               AS x(run_id uuid, id uuid, position int, title text, strategy text, app text, model text, usd float8, window_from timestamptz, window_to timestamptz, rollback text)
-            ON x.run_id = done.id
-        ON CONFLICT (run_id, position) DO NOTHING
-      ), final_step AS (
-        UPDATE run_steps s
-           SET status = 'completed', output = done.report, summary = done.step_summary, finished_at = now(), duration_ms = done.step_ms
-          FROM done
-         WHERE s.run_id = done.id AND s.agent = done.step_agent
-      )
-      SELECT done.id AS run_id, msg.id AS message_id, next.run_id AS next_run_id, next.user_id AS next_user_id,
-             EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
-        FROM done LEFT JOIN msg ON msg.run_id = done.id
-        LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
-    );
-    const byRun = new Map(rows.map((row) => [row.run_id, row]));
-    return items.map(({ ref }) => byRun.get(ref.runId));
-  }
-
 
   /**
    * Ends a queued or running run as `failed` with the reason and hands its thread over (one statement), then
    * announces it and queues the next run. Returns false when the run had already ended (its own end stands).
    */
   async fail(ref: RunRef, reason: StepError): Promise<boolean> {
-    const rows = await querySql<{ next_run_id: string | null; next_user_id: string | null; run_webhooks: boolean }>(
-      this.db,
-      sql('run_fail')`
-      WITH done AS (
-        UPDATE runs SET status = 'failed', error = ${json(reason)}::jsonb, finished_at = now()
-         WHERE id = ${ref.runId}::uuid AND status::text = ANY(${sourcesOf('failed')}::text[])
-     RETURNING id, thread_id, user_id
-      )
-      SELECT next.run_id AS next_run_id, next.user_id AS next_user_id, EXISTS (SELECT 1 FROM webhooks w WHERE w.user_id = done.user_id AND w.active AND w.events && ${[...RUN_WEBHOOK_EVENTS]}::text[]) AS run_webhooks
-        FROM done LEFT JOIN LATERAL netra_activate_next_run(done.thread_id, done.id) next ON true`,
-    );
-    const row = rows[0];
+    const row = await failStatement(this.db, ref, reason);
     if (!row) {
       await this.handOver(ref.threadId, ref.runId);
       return false;
@@ -553,27 +242,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
    * then `agent_stopped` to the user and an abort to whichever worker runs it; the thread passes to its next run.
    */
   async cancel(userId: string, runId: string, reason: string): Promise<CancelOutcome> {
-    const error = JSON.stringify({ code: 'cancelled', message: reason });
-    const rows = await querySql<{ thread_id: string; status: RunStatus; cancelled: boolean; next_run_id: string | null; next_user_id: string | null }>(
-      this.db,
-      sql('run_cancel')`
-      WITH target AS (
-        SELECT r.id, r.thread_id, r.status
-          FROM runs r JOIN threads t ON t.id = r.thread_id
-         WHERE r.id = ${runId}::uuid AND r.user_id = ${userId}::uuid
-           FOR UPDATE OF t
-      ), done AS (
-        UPDATE runs SET status = 'cancelled', finished_at = now(), cancel_requested_at = now(), error = ${error}::jsonb
-          FROM target
-         WHERE runs.id = target.id AND runs.status::text = ANY(${sourcesOf('cancelled')}::text[])
-     RETURNING runs.id, runs.thread_id
-      )
-      SELECT target.thread_id, target.status::text AS status, (done.id IS NOT NULL) AS cancelled,
-             next.run_id AS next_run_id, next.user_id AS next_user_id
-        FROM target LEFT JOIN done ON true
-        LEFT JOIN LATERAL (SELECT * FROM netra_activate_next_run(done.thread_id, done.id) WHERE done.id IS NOT NULL) next ON true`,
-    );
-    const row = rows[0];
+    const row = await cancelStatement(this.db, userId, runId, reason);
     if (!row) return { kind: 'not_found' };
     if (!row.cancelled) return { kind: 'already_ended', status: row.status };
     metrics.runsFinished.inc({ status: 'cancelled' });
@@ -677,14 +346,4 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       return false;
     }
   }
-}
-
-/** The column names `jsonb_to_recordset` reads in `complete`. */
-function recommendationRecord(r: RecommendationRow): Record<string, unknown> {
-  return { id: r.id, position: r.position, title: r.title, strategy: r.strategy, app: r.app, model: r.model, usd: r.estimatedMonthlySavingsUsd, window_from: r.windowFrom, window_to: r.windowTo, rollback: r.rollback };
-}
-
-/** JSON text for a `::jsonb` parameter (outputs are zod-validated plain data; `undefined` fields drop out). */
-function json(value: unknown): string {
-  return JSON.stringify(value ?? null);
 }

@@ -1,16 +1,15 @@
-export {
-  RunEngine,
-  type RunEngineDeps,
-  type RunEngineEvents,
-  type RunRef,
-  type AcceptInput,
-  type AcceptResult,
-  type CancelOutcome,
-  type ClaimedRun,
-  type StepError,
-  type FinalStep,
-  type EndedInfo,
-} from './engine.js';
+export { RunEngine, type RunEngineDeps } from './engine.js';
+export type {
+  RunEngineEvents,
+  RunRef,
+  AcceptInput,
+  AcceptResult,
+  CancelOutcome,
+  ClaimedRun,
+  StepError,
+  FinalStep,
+  EndedInfo,
+} from './types.js';
 export { TRANSITIONS, IN_PROGRESS, canTransition, isTerminal, sourcesOf } from './transitions.js';
 export { Reconciler, type ReconcilerOptions, type ReconcileReport } from './reconciler.js';
 export { createInfra, type Infra, type InfraRole } from './infra.js';
