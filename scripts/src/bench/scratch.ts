@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createServer } from 'node:net';
@@ -86,6 +87,7 @@ export class Scratch {
       const timer = setTimeout(() => reject(new Error(`${app} did not start within 30 s`)), 30_000);
       child.once('exit', (code) => reject(new Error(`${app} exited (${code})`)));
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        traceLine(app, child.pid, line);
         if (!line.includes(`"${readyMessage}"`)) return;
         clearTimeout(timer);
         resolve(JSON.parse(line) as Record<string, unknown>);
@@ -165,6 +167,32 @@ async function startRedisServer(): Promise<{ url: string; child: ChildProcess }>
     });
   });
   return { url: `redis://127.0.0.1:${port}`, child };
+}
+
+/**
+ * BENCH_TRACE_DIR=<folder>: a started process's stdout lines that are not log lines (e.g. V8's with
+ * BENCH_NODE_FLAGS=--trace-gc) go to <folder>/<role>-<pid>.log, each prefixed with the time (epoch ms) the bench
+ * read it, to line up with what a benchmark traced (see bench:sockets' ping part).
+ */
+export function traceLine(role: string, pid: number | undefined, line: string): void {
+  const dir = process.env.BENCH_TRACE_DIR;
+  if (!dir || line.startsWith('{')) return;
+  appendFileSync(path.join(dir, `${role}-${String(pid)}.log`), `${(performance.timeOrigin + performance.now()).toFixed(3)} ${line}\n`);
+}
+
+/**
+ * Pins every thread of `pid` to `cpus` (taskset's list syntax; e.g. "1", or "0-1" to undo). Throws when taskset
+ * fails: a benchmark that asked for a placement must not report numbers taken without it.
+ */
+export async function pin(pid: number, cpus: string): Promise<void> {
+  const child = spawn('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`taskset could not pin ${pid} to CPUs ${cpus} (exit ${String(code)}): ${stderr.trim()}`);
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

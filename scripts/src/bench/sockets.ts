@@ -5,7 +5,9 @@
  *
  *   1. idle: BENCH_IDLE_SOCKETS (19,000) authenticated sockets held for BENCH_HOLD_SECONDS with a heartbeat every
  *      BENCH_HEARTBEAT_MS — RSS per socket and event-loop delay p99/max while holding them, vs a bare `ws` server;
- *   2. ping RTT: `ping` → `pong`, sequential per socket on 10 sockets, rounds alternating gateway / bare `ws`;
+ *   2. ping RTT: `ping` → `pong`, sequential per socket on 10 sockets, from a forked client (ping-client.ts), in
+ *      rounds alternating the gateway, a gateway without the per-user budget, bare `ws` and a second bare `ws`
+ *      (the control: what noise alone does to a ratio in this run); servers and client pinned to their own CPUs;
  *   3. accept: `user_message` → `message_accepted` at 50 and 200 messages/s with only the gateway running, vs a bare
  *      `ws` server doing one raw `pg` insert and one BullMQ add;
  *   4. fan-out: 1,000 sockets following one thread across 2 gateways, events published to the thread's log (as a
@@ -15,9 +17,9 @@
  * The open-file limit bounds the idle part (the bench holds every client socket): run through the npm script,
  * which raises the soft limit to the hard one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,7 +28,7 @@ import WebSocket from 'ws';
 import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { createRedis, RedisNames, RunEventLog, waitForRedis } from '@netra/bus';
 import { cpuMs } from './cpu.js';
-import { percentile, PIPELINE_ENV, runBenchmark, Scratch, type AppProcess } from './scratch.js';
+import { percentile, pin, PIPELINE_ENV, traceLine, runBenchmark, Scratch, type AppProcess } from './scratch.js';
 
 const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 19_000);
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 25);
@@ -50,6 +52,19 @@ const ACCEPT_SECONDS = Number(process.env.BENCH_ACCEPT_SECONDS ?? 10);
 const FANOUT_SOCKETS = Number(process.env.BENCH_FANOUT_SOCKETS ?? 1_000);
 const FANOUT_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 150);
 const FANOUT_RATE = Number(process.env.BENCH_FANOUT_RATE ?? 10);
+/**
+ * BENCH_TRACE_DIR=<folder>: every measured ping (server, send time in epoch ms, round trip) into
+ * <folder>/pings.json, next to the servers' non-log stdout lines (see traceLine in scratch.ts), to line up the
+ * slowest round trips with what each process was doing.
+ */
+const TRACE_DIR = process.env.BENCH_TRACE_DIR;
+/**
+ * The ping part's placement: the servers on the last CPU, the ping client on the first (BENCH_PING_PIN=0: wherever
+ * the kernel puts them). Unpinned on 2 cores, a round's median round trip was either ~100 or ~200 µs depending on
+ * where the kernel had put the client and the server at that moment, and two identical bare servers measured in
+ * the same run differed by up to 1.38× at p50 and 1.3× at p99 (2026-12-04, fifth session); pinned, by ≤ 1.1×.
+ */
+const PING_PIN = process.env.BENCH_PING_PIN !== '0' && os.cpus().length >= 2;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'idle,ping,accept,fanout').split(','));
 /** Sockets per user: the gateway's per-user cap is at most 1,000. */
 const SOCKETS_PER_USER = 950;
@@ -117,6 +132,7 @@ async function startBaseline(role: 'bare' | 'socketio', scratch: Scratch): Promi
     const timer = setTimeout(() => reject(new Error(`${role} did not start within 30 s`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${role} exited (${code})`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      traceLine(role, child.pid, line);
       if (!line.startsWith('{"ready"')) return;
       clearTimeout(timer);
       resolve((JSON.parse(line) as { port: number }).port);
@@ -234,26 +250,58 @@ async function idle(name: string, pid: number, lag: LagProbe, open: (i: number) 
 
 // ---- 2. ping RTT -----------------------------------------------------------------------------------------------
 
-async function pingRound(sockets: WebSocket[], pings: number): Promise<number[]> {
-  const rtts: number[] = [];
-  await Promise.all(
-    sockets.map(async (socket) => {
-      for (let i = 0; i < pings / sockets.length; i += 1) {
-        const sent = performance.now();
-        await new Promise<void>((resolve) => {
-          const onMessage = (data: WebSocket.RawData) => {
-            if ((JSON.parse(data.toString()) as { type: string }).type !== 'pong') return;
-            socket.off('message', onMessage);
-            resolve();
-          };
-          socket.on('message', onMessage);
-          socket.send(JSON.stringify({ type: 'ping' }));
-        });
-        rtts.push(performance.now() - sent);
-      }
-    }),
-  );
-  return rtts;
+/**
+ * The forked ping client (ping-client.ts): measured rounds run there, with no collection of the client's inside a
+ * round, and none of this process's garbage.
+ */
+class PingClient {
+  private readonly waiting: ((message: unknown) => void)[] = [];
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (message) => this.waiting.shift()?.(message));
+  }
+
+  static async start(): Promise<PingClient> {
+    // 64 MB semi-spaces: a round of 1,000 pings allocates a few MB, so the client never scavenges inside one.
+    const child = fork(path.join(here, 'ping-client.js'), [], { execArgv: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--single-threaded-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    return new PingClient(child);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  async open(server: string, url: string, sockets: number, token?: string): Promise<void> {
+    await this.request({ cmd: 'open', server, url, sockets, ...(token ? { token } : {}) });
+  }
+
+  round(server: string, pings: number): Promise<{ sent: number[]; rtts: number[] }> {
+    return this.request({ cmd: 'round', server, pings }) as Promise<{ sent: number[]; rtts: number[] }>;
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    if (this.child.connected) this.child.send({ cmd: 'close' });
+    else this.child.kill('SIGTERM');
+    await exited;
+  }
+
+  private request(command: Record<string, unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`ping-client exited (${code})`));
+      this.child.once('exit', onExit);
+      this.waiting.push((message) => {
+        this.child.off('exit', onExit);
+        resolve(message);
+      });
+      this.child.send(command);
+    });
+  }
 }
 
 // ---- 3. accept latency ---------------------------------------------------------------------------------------
@@ -316,7 +364,10 @@ async function main(): Promise<void> {
   const redis = createRedis(scratch.redisUrl, { role: 'durable' });
   try {
     await waitForRedis(redis);
-    const gatewayEnv = { ...PIPELINE_ENV, WS_HEARTBEAT_MS: String(HEARTBEAT_MS) };
+    // RATE_LIMIT_LEASE from the environment reaches the gateways: e.g. 1000 (the default until 2026-12-04) to see
+    // what a refill every 1,000 frames does to the ping tail.
+    const lease = process.env.RATE_LIMIT_LEASE;
+    const gatewayEnv = { ...PIPELINE_ENV, WS_HEARTBEAT_MS: String(HEARTBEAT_MS), ...(lease ? { RATE_LIMIT_LEASE: lease } : {}) };
     const gateway: AppProcess = await scratch.start('gateway', gatewayEnv);
     const gatewayPort = Number(gateway.ready.port);
     const httpUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -341,7 +392,7 @@ async function main(): Promise<void> {
     }
 
     if (PARTS.has('ping')) {
-      console.log(`\n2. ping → pong round trip (${PINGS} per server after ${PING_WARMUP} not measured, 10 sockets, ${PING_ROUNDS} alternating rounds)`);
+      console.log(`\n2. ping → pong round trip (${PINGS} per server after ${PING_WARMUP} not measured, 10 sockets, ${PING_ROUNDS} alternating rounds, from a forked client)`);
       // Diagnostic: a gateway without the per-user request budget (leased: a Redis call every RATE_LIMIT_LEASE
       // frames, taken in the background at half a block left).
       const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
@@ -350,41 +401,62 @@ async function main(): Promise<void> {
       // context (AsyncLocalStorage, i.e. async_hooks) for the rest of the process's life, which costs every frame
       // something. Without it this gateway ran without async hooks, a state no real gateway is in.
       await devToken(`http://127.0.0.1:${String(unlimited.ready.port)}`, 'bench-0');
-      const netraSockets = await openMany(10, () => openSocket(wsUrl, tokens[0]), 10);
-      const unlimitedSockets = await openMany(10, () => openSocket(unlimitedUrl, tokens[0]), 10);
-      const bareSockets = await openMany(10, () => openSocket(bareUrl), 10);
-      await pingRound(netraSockets, PING_WARMUP);
-      await pingRound(unlimitedSockets, PING_WARMUP);
-      await pingRound(bareSockets, PING_WARMUP);
-      const netra: number[] = [];
-      const noBudget: number[] = [];
-      const base: number[] = [];
-      // Server CPU per ping from /proc: what each server spends on a frame, whatever the machine's load does to
-      // the round trips.
-      const cpu = { netra: 0, noBudget: 0, base: 0 };
-      const unlimitedPid = unlimited.child.pid ?? 0;
-      const timed = async (pid: number, into: number[], run: () => Promise<number[]>): Promise<number> => {
-        const before = await cpuMs(pid);
-        append(into, await run());
-        return (await cpuMs(pid)) - before;
-      };
-      for (let round = 0; round < PING_ROUNDS; round += 1) {
-        cpu.netra += await timed(gatewayPid, netra, () => pingRound(netraSockets, PINGS / PING_ROUNDS));
-        cpu.noBudget += await timed(unlimitedPid, noBudget, () => pingRound(unlimitedSockets, PINGS / PING_ROUNDS));
-        cpu.base += await timed(barePid, base, () => pingRound(bareSockets, PINGS / PING_ROUNDS));
+      // The control: a second bare server, measured like the others. Two identical servers should be at 1.00×;
+      // how far this one strays in a run is how far the machine's noise alone moves a ratio in that run.
+      const control = await startBaseline('bare', scratch);
+      children.push(control);
+      const client = await PingClient.start();
+      try {
+        const servers = [
+          { name: 'netra', pid: gatewayPid, url: wsUrl, token: tokens[0] },
+          { name: 'off', pid: unlimited.child.pid ?? 0, url: unlimitedUrl, token: tokens[0] },
+          { name: 'bare', pid: barePid, url: bareUrl },
+          { name: 'control', pid: control.child.pid ?? 0, url: `ws://127.0.0.1:${control.port}` },
+        ] as const;
+        const rtts = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+        // Server CPU per ping from /proc: what each server spends on a frame, whatever the machine's load does to
+        // the round trips.
+        const cpu = new Map<string, number>(servers.map((s) => [s.name, 0]));
+        const trace: [string, number, number][] = [];
+        const last = String(os.cpus().length - 1);
+        if (PING_PIN) {
+          await pin(client.pid, '0');
+          for (const s of servers) await pin(s.pid, last);
+          console.log(`  pinned: the servers to CPU ${last}, the ping client to CPU 0 (BENCH_PING_PIN=0: unpinned)`);
+        }
+        for (const s of servers) await client.open(s.name, s.url, 10, 'token' in s ? s.token : undefined);
+        for (const s of servers) await client.round(s.name, PING_WARMUP);
+        for (let round = 0; round < PING_ROUNDS; round += 1) {
+          for (const s of servers) {
+            const before = await cpuMs(s.pid);
+            const result = await client.round(s.name, PINGS / PING_ROUNDS);
+            cpu.set(s.name, (cpu.get(s.name) ?? 0) + (await cpuMs(s.pid)) - before);
+            append(rtts.get(s.name) ?? [], result.rtts);
+            if (TRACE_DIR) result.rtts.forEach((rtt, i) => trace.push([s.name, result.sent[i] ?? 0, rtt]));
+          }
+        }
+        if (TRACE_DIR) writeFileSync(path.join(TRACE_DIR, 'pings.json'), JSON.stringify({ pings: trace, pids: Object.fromEntries(servers.map((s) => [s.name, s.pid])) }));
+        const n = stats(rtts.get('netra') ?? []);
+        const u = stats(rtts.get('off') ?? []);
+        const b = stats(rtts.get('bare') ?? []);
+        const c = stats(rtts.get('control') ?? []);
+        const us = (v: number) => `${v.toFixed(1)} µs`;
+        const perPing = (name: string) => ((cpu.get(name) ?? 0) * 1000) / PINGS;
+        record('ping: server CPU per ping', perPing('netra'), perPing('bare'), us);
+        record('ping: server CPU per ping, RATE_LIMIT_USER_REQUESTS=off', perPing('off'), perPing('bare'), us);
+        record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+        record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+        record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+        record('ping RTT p99, RATE_LIMIT_USER_REQUESTS=off', u.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+        record('ping RTT p50, control (a second bare ws server)', c.p50, b.p50, ms);
+        record('ping RTT p99, control (a second bare ws server)', c.p99, b.p99, ms);
+      } finally {
+        // The gateway and the bare server go on to the accept and fan-out parts, placed by the kernel again.
+        if (PING_PIN) for (const pid of [gatewayPid, barePid]) await pin(pid, `0-${os.cpus().length - 1}`);
+        await client.close();
+        await unlimited.stop();
+        await control.stop();
       }
-      const n = stats(netra);
-      const u = stats(noBudget);
-      const b = stats(base);
-      const us = (v: number) => `${v.toFixed(1)} µs`;
-      record('ping: server CPU per ping', (cpu.netra * 1000) / PINGS, (cpu.base * 1000) / PINGS, us);
-      record('ping: server CPU per ping, RATE_LIMIT_USER_REQUESTS=off', (cpu.noBudget * 1000) / PINGS, (cpu.base * 1000) / PINGS, us);
-      record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
-      record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
-      record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
-      record('ping RTT p99, RATE_LIMIT_USER_REQUESTS=off', u.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
-      await closeAll([...netraSockets, ...unlimitedSockets, ...bareSockets]);
-      await unlimited.stop();
     }
 
     if (PARTS.has('accept')) {
