@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RateLimitedError } from '@netra/contracts';
 import { RedisNames, waitForRedis } from '@netra/bus';
+import { configSchema } from '@netra/config';
 import { Limiter, leaseSize } from '../src/security/rate-limits.js';
 import { deleteKeys, REDIS_URL } from '../../../test/support/services.js';
 
@@ -47,6 +48,14 @@ describe('leaseSize', () => {
     expect(leaseSize({ points: 79, durationSeconds: 60 }, 10)).toBe(1);
     expect(leaseSize({ points: 15, durationSeconds: 4 }, 10)).toBe(1);
     expect(leaseSize({ points: 1_200, durationSeconds: 60 }, 1)).toBe(1);
+  });
+
+  it('leaves the block to the 1/40 share under the default cap, up to 40,000,000 points a window', () => {
+    const cap = configSchema.shape.RATE_LIMIT_LEASE.parse(undefined);
+    expect(leaseSize({ points: 1_200, durationSeconds: 60 }, cap)).toBe(30);
+    expect(leaseSize({ points: 100_000, durationSeconds: 60 }, cap)).toBe(2_500);
+    expect(leaseSize({ points: 40_000_000, durationSeconds: 60 }, cap)).toBe(1_000_000);
+    expect(leaseSize({ points: 999_999_999, durationSeconds: 60 }, cap)).toBe(1_000_000);
   });
 });
 

@@ -76,7 +76,7 @@ export const configSchema = z.object({
   RATE_LIMIT_IP_UPGRADES: rateLimit.default({ points: 120, durationSeconds: 60 }),
   RATE_LIMIT_USER_MESSAGES: rateLimit.default({ points: 120, durationSeconds: 60 }),
   RATE_LIMIT_IP_AUTH_FAILURES: rateLimit.default({ points: 30, durationSeconds: 300 }),
-  RATE_LIMIT_LEASE: int(1, 1000).default(1000),
+  RATE_LIMIT_LEASE: int(1, 1_000_000_000).default(1_000_000),
 
   WORKERS: int(0, 64).default(1),
   WORKER_CONCURRENCY: int(1, 1000).default(8),
@@ -161,7 +161,7 @@ export const CONFIG_DOCS: ReadonlyArray<readonly [keyof RawConfig, string, strin
   ['RATE_LIMIT_IP_UPGRADES', '120/60', 'WebSocket upgrades per client IP'],
   ['RATE_LIMIT_USER_MESSAGES', '120/60', 'messages (WS `user_message`, HTTP `POST …/messages`) per user'],
   ['RATE_LIMIT_IP_AUTH_FAILURES', '30/300', 'failed authentications per client IP; past it every auth attempt from that IP gets 429 until the window ends'],
-  ['RATE_LIMIT_LEASE', '1000', 'most points of a per-user budget (requests, messages) a gateway takes from Redis in one call and spends locally, never more than 1/40 of the budget; 1 = one Redis call per request (see docs/SECURITY.md)'],
+  ['RATE_LIMIT_LEASE', '1000000', 'most points of a per-user budget (requests, messages) a gateway takes from Redis in one call and spends locally; a block is never more than 1/40 of the budget, so this cap matters only above 40,000,000 points a window; 1 = one Redis call per request (see docs/SECURITY.md)'],
   ['WORKERS', '1', 'worker processes started by `npm start`'],
   ['WORKER_CONCURRENCY', '8', 'runs processed at once by one worker process'],
   ['WORKER_HTTP_PORT', '9464', 'worker health/metrics port (`npm start` gives worker i the port + i)'],

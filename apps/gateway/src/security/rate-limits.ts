@@ -23,11 +23,13 @@ const NO_CONTEXT: Record<string, unknown> = Object.freeze({});
 /**
  * A leased limit takes at most 1/40 of its budget per Redis call, so what one replica holds unspent (< 1.5 blocks,
  * see PointLease) stays a small part of the budget (≤ 3.75 %): the defaults 1,200/60 → blocks of 30, 120/60 → 3;
- * a budget under 80 points is counted one request at a time, exactly as without leases. RATE_LIMIT_LEASE (1,000)
- * caps the block of a large budget (≥ 40,000 points a window; the share above keeps it ≤ 3.75 % of it): a refill
- * is code run too rarely to be optimized, and every frame that arrives meanwhile waits for it: with blocks of 100
- * the refills added ~2.5 µs to every ping's CPU (13–20 µs without them), and the leased gateway's ping RTT p99 was
- * 2.3× a bare server's where the same gateway without the budget was at 1.1× (docs/BENCHMARKS.md).
+ * a budget under 80 points is counted one request at a time, exactly as without leases. RATE_LIMIT_LEASE caps the
+ * block (1 turns leasing off); its default, 1,000,000, leaves the share in charge up to 40,000,000 points a window.
+ * It was 1,000 until 2026-12-04 (fifth session), which added nothing to the bound above and cost a refill every
+ * 500–1,000 frames of a large budget: a refill writes to Redis from the event loop, 0.12–0.4 ms of it on this
+ * 2-core VM (most of it the loopback write that wakes Redis: a bare `socket.write` of one INCR took ~135 µs after
+ * 30 ms of quiet), and the frames in flight wait for it — the ping RTT p99 of a gateway with blocks of 1,000 was
+ * 1.7–2.0× a bare server's where the same gateway without the budget was at 0.95–1.04× (docs/BENCHMARKS.md).
  */
 const LEASE_SHARE = 40;
 
