@@ -1,3 +1,4 @@
+import { InternalError } from '@netra/contracts';
 import { querySql, sql, transactionSql, type Db } from '@netra/db';
 import { sourcesOf } from '../transitions.js';
 import type { AcceptInput } from '../types.js';
@@ -126,7 +127,7 @@ export async function interruptStatement(db: Db, userId: string, input: Pick<Acc
         )
         SELECT user_message_id AS message_id, id AS run_id FROM run`);
     const row = created[0];
-    if (!row) throw new Error('interrupt insert returned no row');
+    if (!row) throw new InternalError('interrupt insert returned no row');
     return { row, cancelled: cancelled.map((r) => r.id) };
   });
 }
