@@ -6,8 +6,11 @@
  * In the bench process itself, the client's own scavenges paused every ping in flight: in a traced run (2026-12-04,
  * fifth session) 113 of the leased gateway's 200 slowest round trips and 80 of a second bare server's overlapped a
  * scavenge of the bench, which also carries whatever the idle part left (19,000 closed sockets per server). Here the
- * client has a young generation large enough for a round's garbage (`--max-semi-space-size`), and collects it
- * between rounds (`--expose-gc`), so no collection of the client's falls inside a measured round.
+ * client has a young generation large enough for a round's garbage (64 MB semi-spaces), and scavenges it between
+ * rounds (`--expose-gc`), so no collection of the client's falls inside a measured round. A minor collection, not a
+ * full one: a full collection between rounds gave the young generation's memory back each time, and the kernel's
+ * work to hand it out again set a ~2.7 ms pause in every round. `--single-threaded-gc`: no GC helper threads
+ * competing with the client for its CPU.
  *
  * IPC protocol (parent → child → parent):
  *   { cmd: 'open', server, url, token?, sockets } → { opened: server }

@@ -13,7 +13,8 @@
  *   4. fan-out: 1,000 sockets following one thread across 2 gateways, events published to the thread's log (as a
  *      worker does), vs Socket.IO + @socket.io/redis-adapter across 2 processes (1,000 sockets in one room).
  *
- * Every number is printed with its ratio to the baseline. BENCH_PARTS=idle,ping,accept,fanout picks parts.
+ * Every number is printed with its ratio to the baseline. BENCH_PARTS picks the parts and their order (default
+ * ping,idle,accept,fanout: see main).
  * The open-file limit bounds the idle part (the bench holds every client socket): run through the npm script,
  * which raises the soft limit to the hard one.
  */
@@ -65,7 +66,7 @@ const TRACE_DIR = process.env.BENCH_TRACE_DIR;
  * the same run differed by up to 1.38× at p50 and 1.3× at p99 (2026-12-04, fifth session); pinned, by ≤ 1.1×.
  */
 const PING_PIN = process.env.BENCH_PING_PIN !== '0' && os.cpus().length >= 2;
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'idle,ping,accept,fanout').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ping,idle,accept,fanout').split(','));
 /** Sockets per user: the gateway's per-user cap is at most 1,000. */
 const SOCKETS_PER_USER = 950;
 
@@ -262,7 +263,8 @@ class PingClient {
   }
 
   static async start(): Promise<PingClient> {
-    // 64 MB semi-spaces: a round of 1,000 pings allocates a few MB, so the client never scavenges inside one.
+    // 64 MB semi-spaces: a round of 1,000 pings allocates a few MB, so the client never scavenges inside one
+    // (see ping-client.ts for the flags).
     const child = fork(path.join(here, 'ping-client.js'), [], { execArgv: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--single-threaded-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -380,200 +382,212 @@ async function main(): Promise<void> {
     const users = Math.ceil(IDLE_SOCKETS / SOCKETS_PER_USER);
     const tokens = await Promise.all(Array.from({ length: users }, (_, i) => devToken(httpUrl, `bench-${i}`)));
 
-    if (PARTS.has('idle')) {
-      console.log(`\n1. ${IDLE_SOCKETS} idle sockets`);
-      const netra = await idle('netra gateway', gatewayPid, gatewayLag(gatewayPort), (i) => openSocket(wsUrl, tokens[Math.floor(i / SOCKETS_PER_USER)]));
-      await sleep(3_000);
-      const base = await idle('bare ws', barePid, baselineLag(bare.port), () => openSocket(bareUrl));
-      record('idle: RSS per socket', netra.perSocket / 1024, base.perSocket / 1024, (v) => `${v.toFixed(2)} KiB`);
-      record('idle: event-loop delay p99', netra.p99 * 1000, base.p99 * 1000, ms, { max: 20, of: 'value' });
-      record('idle: event-loop delay max', netra.max * 1000, base.max * 1000, ms);
-      record('idle: CPU while holding', netra.cpuMsPerSecond, base.cpuMsPerSecond, (v) => `${v.toFixed(0)} ms/s`);
-    }
-
-    if (PARTS.has('ping')) {
-      console.log(`\n2. ping → pong round trip (${PINGS} per server after ${PING_WARMUP} not measured, 10 sockets, ${PING_ROUNDS} alternating rounds, from a forked client)`);
-      // Diagnostic: a gateway without the per-user request budget (leased: a Redis call every RATE_LIMIT_LEASE
-      // frames, taken in the background at half a block left).
-      const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
-      const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
-      // Served an HTTP request like the first gateway (the dev tokens): the first request turns on the async
-      // context (AsyncLocalStorage, i.e. async_hooks) for the rest of the process's life, which costs every frame
-      // something. Without it this gateway ran without async hooks, a state no real gateway is in.
-      await devToken(`http://127.0.0.1:${String(unlimited.ready.port)}`, 'bench-0');
-      // The control: a second bare server, measured like the others. Two identical servers should be at 1.00×;
-      // how far this one strays in a run is how far the machine's noise alone moves a ratio in that run.
-      const control = await startBaseline('bare', scratch);
-      children.push(control);
-      const client = await PingClient.start();
-      try {
-        const servers = [
-          { name: 'netra', pid: gatewayPid, url: wsUrl, token: tokens[0] },
-          { name: 'off', pid: unlimited.child.pid ?? 0, url: unlimitedUrl, token: tokens[0] },
-          { name: 'bare', pid: barePid, url: bareUrl },
-          { name: 'control', pid: control.child.pid ?? 0, url: `ws://127.0.0.1:${control.port}` },
-        ] as const;
-        const rtts = new Map<string, number[]>(servers.map((s) => [s.name, []]));
-        // Server CPU per ping from /proc: what each server spends on a frame, whatever the machine's load does to
-        // the round trips.
-        const cpu = new Map<string, number>(servers.map((s) => [s.name, 0]));
-        const trace: [string, number, number][] = [];
-        const last = String(os.cpus().length - 1);
-        if (PING_PIN) {
-          await pin(client.pid, '0');
-          for (const s of servers) await pin(s.pid, last);
-          console.log(`  pinned: the servers to CPU ${last}, the ping client to CPU 0 (BENCH_PING_PIN=0: unpinned)`);
-        }
-        for (const s of servers) await client.open(s.name, s.url, 10, 'token' in s ? s.token : undefined);
-        for (const s of servers) await client.round(s.name, PING_WARMUP);
-        for (let round = 0; round < PING_ROUNDS; round += 1) {
-          for (const s of servers) {
-            const before = await cpuMs(s.pid);
-            const result = await client.round(s.name, PINGS / PING_ROUNDS);
-            cpu.set(s.name, (cpu.get(s.name) ?? 0) + (await cpuMs(s.pid)) - before);
-            append(rtts.get(s.name) ?? [], result.rtts);
-            if (TRACE_DIR) result.rtts.forEach((rtt, i) => trace.push([s.name, result.sent[i] ?? 0, rtt]));
+    // Each part in the order BENCH_PARTS lists it. The default runs the ping part first: after the idle part the
+    // gateway holds the garbage of 19,000 closed sockets (~190 MB), and V8's memory reducer collects it within the
+    // next minute or so in three major collections whose incremental steps held the event loop up to 19 ms (traced,
+    // 2026-12-04 fifth session). Whether they fell inside the ping part varied from run to run, and with them the
+    // ping p99 (1.02–4.19× bare after the idle part): a measure of V8 cleaning up after a wave of disconnects, not of
+    // the frame path. BENCH_PARTS=idle,ping measures that case.
+    let part = 0;
+    const parts: Record<string, () => Promise<void>> = {
+      ping: async () => {
+        console.log(`\n${part}. ping → pong round trip (${PINGS} per server after ${PING_WARMUP} not measured, 10 sockets, ${PING_ROUNDS} alternating rounds, from a forked client)`);
+        // Diagnostic: a gateway without the per-user request budget (leased: a Redis call every RATE_LIMIT_LEASE
+        // frames, taken in the background at half a block left).
+        const unlimited = await scratch.start('gateway', { ...gatewayEnv, RATE_LIMIT_USER_REQUESTS: 'off' });
+        const unlimitedUrl = `ws://127.0.0.1:${String(unlimited.ready.port)}/ws`;
+        // Served an HTTP request like the first gateway (the dev tokens): the first request turns on the async
+        // context (AsyncLocalStorage, i.e. async_hooks) for the rest of the process's life, which costs every frame
+        // something. Without it this gateway ran without async hooks, a state no real gateway is in.
+        await devToken(`http://127.0.0.1:${String(unlimited.ready.port)}`, 'bench-0');
+        // The control: a second bare server, measured like the others. Two identical servers should be at 1.00×;
+        // how far this one strays in a run is how far the machine's noise alone moves a ratio in that run.
+        const control = await startBaseline('bare', scratch);
+        children.push(control);
+        const client = await PingClient.start();
+        try {
+          const servers = [
+            { name: 'netra', pid: gatewayPid, url: wsUrl, token: tokens[0] },
+            { name: 'off', pid: unlimited.child.pid ?? 0, url: unlimitedUrl, token: tokens[0] },
+            { name: 'bare', pid: barePid, url: bareUrl },
+            { name: 'control', pid: control.child.pid ?? 0, url: `ws://127.0.0.1:${control.port}` },
+          ] as const;
+          const rtts = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+          // Server CPU per ping from /proc: what each server spends on a frame, whatever the machine's load does to
+          // the round trips.
+          const cpu = new Map<string, number>(servers.map((s) => [s.name, 0]));
+          const trace: [string, number, number][] = [];
+          const last = String(os.cpus().length - 1);
+          if (PING_PIN) {
+            await pin(client.pid, '0');
+            for (const s of servers) await pin(s.pid, last);
+            console.log(`  pinned: the servers to CPU ${last}, the ping client to CPU 0 (BENCH_PING_PIN=0: unpinned)`);
           }
+          for (const s of servers) await client.open(s.name, s.url, 10, 'token' in s ? s.token : undefined);
+          for (const s of servers) await client.round(s.name, PING_WARMUP);
+          for (let round = 0; round < PING_ROUNDS; round += 1) {
+            for (const s of servers) {
+              const before = await cpuMs(s.pid);
+              const result = await client.round(s.name, PINGS / PING_ROUNDS);
+              cpu.set(s.name, (cpu.get(s.name) ?? 0) + (await cpuMs(s.pid)) - before);
+              append(rtts.get(s.name) ?? [], result.rtts);
+              if (TRACE_DIR) result.rtts.forEach((rtt, i) => trace.push([s.name, result.sent[i] ?? 0, rtt]));
+            }
+          }
+          if (TRACE_DIR) writeFileSync(path.join(TRACE_DIR, 'pings.json'), JSON.stringify({ pings: trace, pids: Object.fromEntries(servers.map((s) => [s.name, s.pid])) }));
+          const n = stats(rtts.get('netra') ?? []);
+          const u = stats(rtts.get('off') ?? []);
+          const b = stats(rtts.get('bare') ?? []);
+          const c = stats(rtts.get('control') ?? []);
+          const us = (v: number) => `${v.toFixed(1)} µs`;
+          const perPing = (name: string) => ((cpu.get(name) ?? 0) * 1000) / PINGS;
+          record('ping: server CPU per ping', perPing('netra'), perPing('bare'), us);
+          record('ping: server CPU per ping, RATE_LIMIT_USER_REQUESTS=off', perPing('off'), perPing('bare'), us);
+          record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+          record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+          record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
+          record('ping RTT p99, RATE_LIMIT_USER_REQUESTS=off', u.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
+          record('ping RTT p50, control (a second bare ws server)', c.p50, b.p50, ms);
+          record('ping RTT p99, control (a second bare ws server)', c.p99, b.p99, ms);
+        } finally {
+          // The gateway and the bare server go on to the accept and fan-out parts, placed by the kernel again.
+          if (PING_PIN) for (const pid of [gatewayPid, barePid]) await pin(pid, `0-${os.cpus().length - 1}`);
+          await client.close();
+          await unlimited.stop();
+          await control.stop();
         }
-        if (TRACE_DIR) writeFileSync(path.join(TRACE_DIR, 'pings.json'), JSON.stringify({ pings: trace, pids: Object.fromEntries(servers.map((s) => [s.name, s.pid])) }));
-        const n = stats(rtts.get('netra') ?? []);
-        const u = stats(rtts.get('off') ?? []);
-        const b = stats(rtts.get('bare') ?? []);
-        const c = stats(rtts.get('control') ?? []);
-        const us = (v: number) => `${v.toFixed(1)} µs`;
-        const perPing = (name: string) => ((cpu.get(name) ?? 0) * 1000) / PINGS;
-        record('ping: server CPU per ping', perPing('netra'), perPing('bare'), us);
-        record('ping: server CPU per ping, RATE_LIMIT_USER_REQUESTS=off', perPing('off'), perPing('bare'), us);
-        record('ping RTT p50', n.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
-        record('ping RTT p99', n.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
-        record('ping RTT p50, RATE_LIMIT_USER_REQUESTS=off', u.p50, b.p50, ms, { max: 1.2, of: 'ratio' });
-        record('ping RTT p99, RATE_LIMIT_USER_REQUESTS=off', u.p99, b.p99, ms, { max: 1.2, of: 'ratio' });
-        record('ping RTT p50, control (a second bare ws server)', c.p50, b.p50, ms);
-        record('ping RTT p99, control (a second bare ws server)', c.p99, b.p99, ms);
-      } finally {
-        // The gateway and the bare server go on to the accept and fan-out parts, placed by the kernel again.
-        if (PING_PIN) for (const pid of [gatewayPid, barePid]) await pin(pid, `0-${os.cpus().length - 1}`);
-        await client.close();
-        await unlimited.stop();
-        await control.stop();
-      }
-    }
-
-    if (PARTS.has('accept')) {
-      console.log(`\n3. user_message → message_accepted, gateway alone (no workers), ${ACCEPT_SECONDS} s per rate`);
-      const threadIds: string[] = [];
-      for (let i = 0; i < 200; i += 1) threadIds.push(await createThread(httpUrl, tokens[0] ?? ''));
-      const bareThreads = threadIds.map(() => randomUUID());
-      const netraSockets = await openMany(20, () => openSocket(wsUrl, tokens[0]), 20);
-      const bareSockets = await openMany(20, () => openSocket(bareUrl), 20);
-      // Warm-up (connections, prepared statements, JIT), not recorded.
-      await acceptAt(netraSockets, threadIds, 50);
-      await acceptAt(bareSockets, bareThreads, 50);
-      const lag = gatewayLag(gatewayPort);
-      for (const rate of [50, 200]) {
-        let cpu = await cpuMs(gatewayPid);
-        await lag();
-        const n = stats(await acceptAt(netraSockets, threadIds, rate));
-        const netraCpu = (await cpuMs(gatewayPid)) - cpu;
-        // A long accept is the gateway's own stall when its event loop was held that long (else it waited elsewhere).
-        const { max } = await lag();
-        console.log(`  gateway event-loop delay max during ${rate}/s: ${ms(max * 1000)}`);
-        cpu = await cpuMs(barePid);
-        const b = stats(await acceptAt(bareSockets, bareThreads, rate));
-        const bareCpu = (await cpuMs(barePid)) - cpu;
-        const count = rate * ACCEPT_SECONDS;
-        record(`accept: server CPU per message at ${rate}/s`, netraCpu / count, bareCpu / count, ms);
-        record(`accept p50 at ${rate}/s`, n.p50, b.p50, ms);
-        record(`accept p99 at ${rate}/s`, n.p99, b.p99, ms, rate === 200 ? { max: 2, of: 'ratio' } : undefined);
-      }
-      await closeAll([...netraSockets, ...bareSockets]);
-    }
-
-    if (PARTS.has('fanout')) {
-      console.log(`\n4. fan-out: ${FANOUT_SOCKETS} sockets on one thread across 2 processes, ${FANOUT_EVENTS} events at ${FANOUT_RATE}/s`);
-      const second = await scratch.start('gateway', gatewayEnv);
-      const urls = [wsUrl, `ws://127.0.0.1:${String(second.ready.port)}/ws`];
-      const threadId = await createThread(httpUrl, tokens[0] ?? '');
-      const userId = (await scratch.db.user.findUniqueOrThrow({ where: { subject: 'bench-0' } })).id;
-      const log = new RunEventLog(redis, new RedisNames(scratch.prefix));
-      const runId = randomUUID();
-      const received = new Map<number, number[]>();
-      const sentAt = new Map<number, number>();
-      const onDelivery = (seq: number) => {
-        const t = sentAt.get(seq);
-        if (t === undefined) return;
-        let list = received.get(seq);
-        if (!list) {
-          list = [];
-          received.set(seq, list);
+      },
+      idle: async () => {
+        console.log(`\n${part}. ${IDLE_SOCKETS} idle sockets`);
+        const netra = await idle('netra gateway', gatewayPid, gatewayLag(gatewayPort), (i) => openSocket(wsUrl, tokens[Math.floor(i / SOCKETS_PER_USER)]));
+        await sleep(3_000);
+        const base = await idle('bare ws', barePid, baselineLag(bare.port), () => openSocket(bareUrl));
+        record('idle: RSS per socket', netra.perSocket / 1024, base.perSocket / 1024, (v) => `${v.toFixed(2)} KiB`);
+        record('idle: event-loop delay p99', netra.p99 * 1000, base.p99 * 1000, ms, { max: 20, of: 'value' });
+        record('idle: event-loop delay max', netra.max * 1000, base.max * 1000, ms);
+        record('idle: CPU while holding', netra.cpuMsPerSecond, base.cpuMsPerSecond, (v) => `${v.toFixed(0)} ms/s`);
+      },
+      accept: async () => {
+        console.log(`\n${part}. user_message → message_accepted, gateway alone (no workers), ${ACCEPT_SECONDS} s per rate`);
+        const threadIds: string[] = [];
+        for (let i = 0; i < 200; i += 1) threadIds.push(await createThread(httpUrl, tokens[0] ?? ''));
+        const bareThreads = threadIds.map(() => randomUUID());
+        const netraSockets = await openMany(20, () => openSocket(wsUrl, tokens[0]), 20);
+        const bareSockets = await openMany(20, () => openSocket(bareUrl), 20);
+        // Warm-up (connections, prepared statements, JIT), not recorded.
+        await acceptAt(netraSockets, threadIds, 50);
+        await acceptAt(bareSockets, bareThreads, 50);
+        const lag = gatewayLag(gatewayPort);
+        for (const rate of [50, 200]) {
+          let cpu = await cpuMs(gatewayPid);
+          await lag();
+          const n = stats(await acceptAt(netraSockets, threadIds, rate));
+          const netraCpu = (await cpuMs(gatewayPid)) - cpu;
+          // A long accept is the gateway's own stall when its event loop was held that long (else it waited elsewhere).
+          const { max } = await lag();
+          console.log(`  gateway event-loop delay max during ${rate}/s: ${ms(max * 1000)}`);
+          cpu = await cpuMs(barePid);
+          const b = stats(await acceptAt(bareSockets, bareThreads, rate));
+          const bareCpu = (await cpuMs(barePid)) - cpu;
+          const count = rate * ACCEPT_SECONDS;
+          record(`accept: server CPU per message at ${rate}/s`, netraCpu / count, bareCpu / count, ms);
+          record(`accept p50 at ${rate}/s`, n.p50, b.p50, ms);
+          record(`accept p99 at ${rate}/s`, n.p99, b.p99, ms, rate === 200 ? { max: 2, of: 'ratio' } : undefined);
         }
-        list.push(performance.now() - t);
-      };
-      const perGateway = Math.ceil(FANOUT_SOCKETS / 2);
-      const netraSockets = await openMany(FANOUT_SOCKETS, async (i) => {
-        const socket = await openSocket(urls[i < perGateway ? 0 : 1] ?? wsUrl, tokens[0]);
-        await new Promise<void>((resolve) => {
-          const onSubscribed = (data: WebSocket.RawData) => {
-            if ((JSON.parse(data.toString()) as { type: string }).type !== 'subscribed') return;
-            socket.off('message', onSubscribed);
-            resolve();
-          };
-          socket.on('message', onSubscribed);
-          socket.send(JSON.stringify({ type: 'subscribe', threadId }));
-        });
-        socket.on('message', (data) => {
-          const frame = JSON.parse(data.toString()) as { type: string; delta?: string };
-          if (frame.type === 'agent_token' && frame.delta) onDelivery(seqOf(frame.delta));
-        });
-        return socket;
-      }, 50);
+        await closeAll([...netraSockets, ...bareSockets]);
+      },
+      fanout: async () => {
+        console.log(`\n${part}. fan-out: ${FANOUT_SOCKETS} sockets on one thread across 2 processes, ${FANOUT_EVENTS} events at ${FANOUT_RATE}/s`);
+        const second = await scratch.start('gateway', gatewayEnv);
+        const urls = [wsUrl, `ws://127.0.0.1:${String(second.ready.port)}/ws`];
+        const threadId = await createThread(httpUrl, tokens[0] ?? '');
+        const userId = (await scratch.db.user.findUniqueOrThrow({ where: { subject: 'bench-0' } })).id;
+        const log = new RunEventLog(redis, new RedisNames(scratch.prefix));
+        const runId = randomUUID();
+        const received = new Map<number, number[]>();
+        const sentAt = new Map<number, number>();
+        const onDelivery = (seq: number) => {
+          const t = sentAt.get(seq);
+          if (t === undefined) return;
+          let list = received.get(seq);
+          if (!list) {
+            list = [];
+            received.set(seq, list);
+          }
+          list.push(performance.now() - t);
+        };
+        const perGateway = Math.ceil(FANOUT_SOCKETS / 2);
+        const netraSockets = await openMany(FANOUT_SOCKETS, async (i) => {
+          const socket = await openSocket(urls[i < perGateway ? 0 : 1] ?? wsUrl, tokens[0]);
+          await new Promise<void>((resolve) => {
+            const onSubscribed = (data: WebSocket.RawData) => {
+              if ((JSON.parse(data.toString()) as { type: string }).type !== 'subscribed') return;
+              socket.off('message', onSubscribed);
+              resolve();
+            };
+            socket.on('message', onSubscribed);
+            socket.send(JSON.stringify({ type: 'subscribe', threadId }));
+          });
+          socket.on('message', (data) => {
+            const frame = JSON.parse(data.toString()) as { type: string; delta?: string };
+            if (frame.type === 'agent_token' && frame.delta) onDelivery(seqOf(frame.delta));
+          });
+          return socket;
+        }, 50);
 
-      const ioServers = [await startBaseline('socketio', scratch), await startBaseline('socketio', scratch)];
-      children.push(...ioServers);
-      const ioSockets: IoSocket[] = [];
-      for (let i = 0; i < FANOUT_SOCKETS; i += 1) {
-        const server = ioServers[i < perGateway ? 0 : 1]!;
-        const socket = ioClient(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect_error', reject);
-          socket.once('connect', () => socket.emit('join', 'thread', () => resolve()));
-        });
-        socket.on('event', (message: string) => {
-          const event = JSON.parse(message) as { delta: string };
-          onDelivery(seqOf(event.delta));
-        });
-        ioSockets.push(socket);
-      }
-      const ioPublisher = ioClient(`http://127.0.0.1:${ioServers[0]!.port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
-      await new Promise<void>((resolve) => ioPublisher.once('connect', () => resolve()));
+        const ioServers = [await startBaseline('socketio', scratch), await startBaseline('socketio', scratch)];
+        children.push(...ioServers);
+        const ioSockets: IoSocket[] = [];
+        for (let i = 0; i < FANOUT_SOCKETS; i += 1) {
+          const server = ioServers[i < perGateway ? 0 : 1]!;
+          const socket = ioClient(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+          await new Promise<void>((resolve, reject) => {
+            socket.once('connect_error', reject);
+            socket.once('connect', () => socket.emit('join', 'thread', () => resolve()));
+          });
+          socket.on('event', (message: string) => {
+            const event = JSON.parse(message) as { delta: string };
+            onDelivery(seqOf(event.delta));
+          });
+          ioSockets.push(socket);
+        }
+        const ioPublisher = ioClient(`http://127.0.0.1:${ioServers[0]!.port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+        await new Promise<void>((resolve) => ioPublisher.once('connect', () => resolve()));
 
-      const netraPublish = async (seq: number) => {
-        await log.publish(userId, { type: 'agent_token', runId, threadId, agent: 'data', delta: payload(seq) });
-      };
-      const ioPublish = async (seq: number) => {
-        // The same JSON a gateway socket receives, emitted to the room on both servers.
-        ioPublisher.emit('publish', 'thread', JSON.stringify({ eventId: String(seq).padStart(16, '0'), type: 'agent_token', runId, threadId, agent: 'data', delta: payload(seq), ts: new Date().toISOString() }));
-      };
-      const netra: number[] = [];
-      const base: number[] = [];
-      const cpu = { netra: 0, socketio: 0 };
-      for (let round = 0; round < 2; round += 1) {
-        let before = (await cpuMs(gatewayPid)) + (await cpuMs(second.child.pid ?? 0));
-        append(netra, await fanOutRound(netraPublish, received, sentAt, FANOUT_SOCKETS));
-        cpu.netra += (await cpuMs(gatewayPid)) + (await cpuMs(second.child.pid ?? 0)) - before;
-        before = (await cpuMs(ioServers[0]!.child.pid ?? 0)) + (await cpuMs(ioServers[1]!.child.pid ?? 0));
-        append(base, await fanOutRound(ioPublish, received, sentAt, FANOUT_SOCKETS));
-        cpu.socketio += (await cpuMs(ioServers[0]!.child.pid ?? 0)) + (await cpuMs(ioServers[1]!.child.pid ?? 0)) - before;
-      }
-      const n = stats(netra);
-      const b = stats(base);
-      console.log(`  deliveries: netra ${netra.length}, socket.io ${base.length}`);
-      record('fan-out p50', n.p50, b.p50, ms);
-      record('fan-out p99', n.p99, b.p99, ms, { max: 0.8, of: 'ratio' });
-      record('fan-out server CPU per 1,000 deliveries', (cpu.netra / netra.length) * 1000, (cpu.socketio / base.length) * 1000, (v) => `${v.toFixed(1)} ms`);
-      ioPublisher.close();
-      for (const s of ioSockets) s.close();
-      await closeAll(netraSockets);
+        const netraPublish = async (seq: number) => {
+          await log.publish(userId, { type: 'agent_token', runId, threadId, agent: 'data', delta: payload(seq) });
+        };
+        const ioPublish = async (seq: number) => {
+          // The same JSON a gateway socket receives, emitted to the room on both servers.
+          ioPublisher.emit('publish', 'thread', JSON.stringify({ eventId: String(seq).padStart(16, '0'), type: 'agent_token', runId, threadId, agent: 'data', delta: payload(seq), ts: new Date().toISOString() }));
+        };
+        const netra: number[] = [];
+        const base: number[] = [];
+        const cpu = { netra: 0, socketio: 0 };
+        for (let round = 0; round < 2; round += 1) {
+          let before = (await cpuMs(gatewayPid)) + (await cpuMs(second.child.pid ?? 0));
+          append(netra, await fanOutRound(netraPublish, received, sentAt, FANOUT_SOCKETS));
+          cpu.netra += (await cpuMs(gatewayPid)) + (await cpuMs(second.child.pid ?? 0)) - before;
+          before = (await cpuMs(ioServers[0]!.child.pid ?? 0)) + (await cpuMs(ioServers[1]!.child.pid ?? 0));
+          append(base, await fanOutRound(ioPublish, received, sentAt, FANOUT_SOCKETS));
+          cpu.socketio += (await cpuMs(ioServers[0]!.child.pid ?? 0)) + (await cpuMs(ioServers[1]!.child.pid ?? 0)) - before;
+        }
+        const n = stats(netra);
+        const b = stats(base);
+        console.log(`  deliveries: netra ${netra.length}, socket.io ${base.length}`);
+        record('fan-out p50', n.p50, b.p50, ms);
+        record('fan-out p99', n.p99, b.p99, ms, { max: 0.8, of: 'ratio' });
+        record('fan-out server CPU per 1,000 deliveries', (cpu.netra / netra.length) * 1000, (cpu.socketio / base.length) * 1000, (v) => `${v.toFixed(1)} ms`);
+        ioPublisher.close();
+        for (const s of ioSockets) s.close();
+        await closeAll(netraSockets);
+      },
+    };
+    for (const name of PARTS) {
+      const run = parts[name];
+      if (!run) throw new Error(`BENCH_PARTS: unknown part ${name} (idle, ping, accept, fanout)`);
+      part += 1;
+      await run();
     }
 
     console.log('\n| measure | netra | baseline | ratio | target | met |\n|---|---|---|---|---|---|');
