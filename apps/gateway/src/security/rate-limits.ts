@@ -29,7 +29,8 @@ const NO_CONTEXT: Record<string, unknown> = Object.freeze({});
  * 500–1,000 frames of a large budget: a refill writes to Redis from the event loop, 0.12–0.4 ms of it on this
  * 2-core VM (most of it the loopback write that wakes Redis: a bare `socket.write` of one INCR took ~135 µs after
  * 30 ms of quiet), and the frames in flight wait for it — the ping RTT p99 of a gateway with blocks of 1,000 was
- * 1.7–2.0× a bare server's where the same gateway without the budget was at 0.95–1.04× (docs/BENCHMARKS.md).
+ * a median 1.27× a bare server's (1.02–1.46×, 8 runs), 1.00× (0.93–1.14×) with blocks of 1,000,000 in the same
+ * runs (docs/BENCHMARKS.md, fifth session).
  */
 const LEASE_SHARE = 40;
 
