@@ -17,7 +17,8 @@
  *   { cmd: 'round', server, pings }                → { server, sent: number[] (epoch ms), rtts: number[] (ms) }
  *   { cmd: 'close' }                               → exits
  */
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openSocket } from './ws-client.js';
 
 type Command =
   | { cmd: 'open'; server: string; url: string; token?: string; sockets: number }
@@ -29,18 +30,6 @@ if (!gc || !process.send) throw new Error('ping-client runs forked by sockets.js
 const send = process.send.bind(process);
 
 const servers = new Map<string, WebSocket[]>();
-
-function open(url: string, token: string | undefined): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    socket.once('error', reject);
-    socket.once('message', () => {
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}
 
 /** Sequential pings on each socket, all sockets at once; the same frames and parsing as the clients of a chat. */
 async function round(sockets: WebSocket[], pings: number): Promise<{ sent: number[]; rtts: number[] }> {
@@ -71,7 +60,7 @@ process.on('message', (message: Command) => {
   void (async () => {
     if (message.cmd === 'open') {
       const sockets: WebSocket[] = [];
-      for (let i = 0; i < message.sockets; i += 1) sockets.push(await open(message.url, message.token));
+      for (let i = 0; i < message.sockets; i += 1) sockets.push(await openSocket(message.url, message.token));
       servers.set(message.server, sockets);
       send({ opened: message.server });
     } else if (message.cmd === 'round') {

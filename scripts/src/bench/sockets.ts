@@ -29,6 +29,7 @@ import WebSocket from 'ws';
 import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { createRedis, RedisNames, RunEventLog, waitForRedis } from '@netra/bus';
 import { cpuMs } from './cpu.js';
+import { openSocket } from './ws-client.js';
 import { percentile, pin, PIPELINE_ENV, traceLine, runBenchmark, Scratch, type AppProcess } from './scratch.js';
 
 const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 19_000);
@@ -171,20 +172,6 @@ function baselineLag(port: number): LagProbe {
 }
 
 // ---- clients -------------------------------------------------------------------------------------------------
-
-/** Opens a `ws` client; resolves on the server's first frame (`connection_established` on both servers). */
-function openSocket(url: string, token?: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    socket.once('error', reject);
-    socket.once('message', () => {
-      socket.off('error', reject);
-      // A late error (the server went away) must not crash the bench.
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}
 
 /** Opens `count` sockets, `concurrency` upgrades at a time. */
 async function openMany(count: number, open: (i: number) => Promise<WebSocket>, concurrency = 200): Promise<WebSocket[]> {
@@ -359,6 +346,8 @@ const payload = (seq: number) => `${seq}:${'x'.repeat(160)}`;
 const seqOf = (delta: string) => Number(delta.slice(0, delta.indexOf(':')));
 
 async function main(): Promise<void> {
+  const unknown = [...PARTS].filter((name) => !['ping', 'idle', 'accept', 'fanout'].includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_PARTS: unknown part(s) ${unknown.join(', ')} (ping, idle, accept, fanout)`);
   console.log(`Netra sockets benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
   console.log(`open-file limit: ${openFileLimit()}; load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`);
   const scratch = await Scratch.create();
@@ -584,10 +573,8 @@ async function main(): Promise<void> {
       },
     };
     for (const name of PARTS) {
-      const run = parts[name];
-      if (!run) throw new Error(`BENCH_PARTS: unknown part ${name} (idle, ping, accept, fanout)`);
       part += 1;
-      await run();
+      await parts[name]?.();
     }
 
     console.log('\n| measure | netra | baseline | ratio | target | met |\n|---|---|---|---|---|---|');
