@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqlStatement } from './sql.js';
 
 /** Whose usage a run reads, and as of which revision of it (the newest `usage_changes.seq`, '0' for none). */
 export interface UsageReadScope {
@@ -33,6 +32,12 @@ interface Entry {
 }
 
 const active = new AsyncLocalStorage<{ cache: UsageReadCache; scope: UsageReadScope }>();
+
+/** What a kept result is keyed on besides its scope and day: a statement's name and parameters (sql.ts's SqlStatement). */
+export interface KeyedStatement {
+  readonly name: string;
+  readonly values: readonly unknown[];
+}
 
 /**
  * The agents' reads of a user's usage rollups, kept per usage revision: a run asks the same questions of the same
@@ -71,7 +76,7 @@ export class UsageReadCache {
   }
 
   /** The kept result of `statement`, or `load()`'s (kept unless it fails or is too big). Concurrent misses share one load. */
-  read<Row extends Record<string, unknown>>(scope: UsageReadScope, statement: SqlStatement, load: () => Promise<Row[]>): Promise<Row[]> {
+  read<Row extends Record<string, unknown>>(scope: UsageReadScope, statement: KeyedStatement, load: () => Promise<Row[]>): Promise<Row[]> {
     const key = [scope.userId, scope.revision, new Date().toISOString().slice(0, 10), statement.name, JSON.stringify(statement.values)].join('\u0000');
     const kept = this.entries.get(key);
     if (kept) {
