@@ -64,7 +64,8 @@ const TRACE_DIR = process.env.BENCH_TRACE_DIR;
  * The ping part's placement: the servers on the last CPU, the ping client on the first (BENCH_PING_PIN=0: wherever
  * the kernel puts them). Unpinned on 2 cores, a round's median round trip was either ~100 or ~200 µs depending on
  * where the kernel had put the client and the server at that moment, and two identical bare servers measured in
- * the same run differed by up to 1.38× at p50 and 1.3× at p99 (2026-12-04, fifth session); pinned, by ≤ 1.1×.
+ * the same run differed by up to 1.38× at p50 and 1.3× at p99 (2026-12-04, fifth session); pinned, the second
+ * stayed within 0.83–1.18× of the first at p99 in 20 of 22 runs.
  */
 const PING_PIN = process.env.BENCH_PING_PIN !== '0' && os.cpus().length >= 2;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'ping,idle,accept,fanout').split(','));
