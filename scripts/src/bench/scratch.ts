@@ -189,7 +189,7 @@ export async function pin(pid: number, cpus: string): Promise<void> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
+    child.once('error', (error) => reject(new Error(`taskset could not run (${error.message}): install util-linux, or set BENCH_PING_PIN=0`)));
     child.once('exit', resolve);
   });
   if (code !== 0) throw new Error(`taskset could not pin ${pid} to CPUs ${cpus} (exit ${String(code)}): ${stderr.trim()}`);
