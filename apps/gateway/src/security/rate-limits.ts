@@ -76,8 +76,6 @@ export function leaseSize(limit: RateLimit, maxLease: number): number {
 export class Limiter {
   private readonly store: RateLimiterRedis | undefined;
   private readonly insurance: RateLimiterMemory | undefined;
-  private readonly keyPrefix: string;
-  private readonly durationSeconds: number;
   private readonly redis: Redis;
   private readonly lease: PointLease<Record<string, unknown>> | undefined;
   private fellBack = false;
@@ -95,10 +93,8 @@ export class Limiter {
     maxLease = 1,
   ) {
     this.redis = redis;
-    const keyPrefix = names.rateLimit(name);
-    this.keyPrefix = keyPrefix;
-    this.durationSeconds = limit?.durationSeconds ?? 0;
     if (!limit) return;
+    const keyPrefix = names.rateLimit(name);
     this.insurance = new RateLimiterMemory({ keyPrefix, points: limit.points, duration: limit.durationSeconds });
     this.store = new RateLimiterRedis({
       storeClient: redis,
@@ -189,7 +185,7 @@ export class Limiter {
     this.noteBackend();
     let counted: Counted;
     try {
-      counted = await this.increment(key, points);
+      counted = await this.increment(this.store, this.limit, key, points);
     } catch (error) {
       // Redis unreachable or failing: the per-process budget in memory, as rate-limiter-flexible's insurance does.
       // Unreachable is logged once by noteBackend; a failing script while Redis is up is logged here (one per block).
@@ -210,15 +206,10 @@ export class Limiter {
    * own script, on its key, so `get`/`consume` of the same key (and replicas of an earlier version) count in the
    * same window. Throws when Redis is not ready (the caller counts in memory then, as rate-limiter-flexible would).
    */
-  private async increment(key: string, points: number): Promise<Counted> {
+  private async increment(store: RateLimiterRedis, limit: RateLimit, key: string, points: number): Promise<Counted> {
     if (this.redis.status !== 'ready') throw new Error('Redis connection is not ready');
-    const [consumed, ttlMs] = await (this.redis as Redis & IncrementCommand).netraRateLimitIncrement(this.key(key), points, this.durationSeconds);
+    const [consumed, ttlMs] = await (this.redis as Redis & IncrementCommand).netraRateLimitIncrement(store.getKey(key), points, limit.durationSeconds);
     return { consumed, msBeforeNext: ttlMs };
-  }
-
-  /** The key rate-limiter-flexible keeps `key`'s count under. */
-  private key(key: string): string {
-    return `${this.keyPrefix}:${key}`;
   }
 
   /** rate-limiter-flexible's answer, refused or not, as a count. */
