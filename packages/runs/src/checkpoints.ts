@@ -33,8 +33,6 @@ export interface StepWrite {
   started?: StartedStep;
 }
 
-export type CheckpointWriterOptions = GroupCommitLimits;
-
 /** A step's columns as the statement's record sets carry them. */
 interface StepRow {
   run_id: string;
@@ -54,18 +52,13 @@ export class CheckpointWriter {
 
   constructor(
     private readonly db: Db,
-    options: CheckpointWriterOptions = {},
+    options: GroupCommitLimits = {},
   ) {
     this.batches = new GroupCommit((writes) => this.statement(writes), options);
   }
 
   write(write: StepWrite): Promise<void> {
     return this.batches.add(write);
-  }
-
-  /** Writes what is pending now (the timer does this by itself). */
-  flush(): void {
-    this.batches.flush();
   }
 
   /**

@@ -196,8 +196,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
   async complete(ref: RunRef, report: Report, recommendations: readonly RecommendationRow[] = [], final?: FinalStep): Promise<boolean> {
     const row = await this.completions.add({ ref, report, recommendations, final });
     if (!row?.message_id) {
-      await this.reannounce(ref);
-      await this.handOver(ref.threadId, ref.runId);
+      await this.stopped(ref);
       return false;
     }
     metrics.runsFinished.inc({ status: 'completed' });
@@ -214,7 +213,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
       ],
       { once: 'terminal' },
     );
-    if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
+    await this.enqueueNext(ref.threadId, row);
     this.emit('ended', ref, 'completed', { runWebhooks: row.run_webhooks });
     return true;
   }
@@ -232,7 +231,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     this.log.warn('run failed', { runId: ref.runId, reason });
     metrics.runsFinished.inc({ status: 'failed' });
     await this.deps.events.publish(ref.userId, { type: 'agent_failed', runId: ref.runId, threadId: ref.threadId, error: reason }, { once: 'terminal' });
-    if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: ref.threadId, userId: row.next_user_id });
+    await this.enqueueNext(ref.threadId, row);
     this.emit('ended', ref, 'failed', { runWebhooks: row.run_webhooks });
     return true;
   }
@@ -248,7 +247,7 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     metrics.runsFinished.inc({ status: 'cancelled' });
     this.log.info('run cancelled', { runId, threadId: row.thread_id });
     await this.announceCancelled({ runId, threadId: row.thread_id, userId }, reason);
-    if (row.next_run_id && row.next_user_id) await this.enqueue({ runId: row.next_run_id, threadId: row.thread_id, userId: row.next_user_id });
+    await this.enqueueNext(row.thread_id, row);
     this.emit('ended', { runId, threadId: row.thread_id, userId }, 'cancelled', { runWebhooks: false });
     return { kind: 'cancelled', threadId: row.thread_id };
   }
@@ -326,6 +325,11 @@ export class RunEngine extends EventEmitter<RunEngineEvents> {
     );
     const next = rows[0];
     if (next) await this.enqueue({ runId: next.run_id, threadId, userId: next.user_id });
+  }
+
+  /** Queues the run a statement handed the thread to, if it did. */
+  private async enqueueNext(threadId: string, handedTo: { next_run_id: string | null; next_user_id: string | null }): Promise<void> {
+    if (handedTo.next_run_id && handedTo.next_user_id) await this.enqueue({ runId: handedTo.next_run_id, threadId, userId: handedTo.next_user_id });
   }
 
   /**
