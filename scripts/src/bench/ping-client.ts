@@ -18,7 +18,7 @@
  *   { cmd: 'close' }                               → exits
  */
 import type WebSocket from 'ws';
-import { openSocket } from './ws-client.js';
+import { exchange, openSocket } from './ws-client.js';
 
 type Command =
   | { cmd: 'open'; server: string; url: string; token?: string; sockets: number }
@@ -39,15 +39,7 @@ async function round(sockets: WebSocket[], pings: number): Promise<{ sent: numbe
     sockets.map(async (socket) => {
       for (let i = 0; i < pings / sockets.length; i += 1) {
         const at = performance.now();
-        await new Promise<void>((resolve) => {
-          const onMessage = (data: WebSocket.RawData) => {
-            if ((JSON.parse(data.toString()) as { type: string }).type !== 'pong') return;
-            socket.off('message', onMessage);
-            resolve();
-          };
-          socket.on('message', onMessage);
-          socket.send(JSON.stringify({ type: 'ping' }));
-        });
+        await exchange(socket, { type: 'ping' }, 'pong');
         rtts.push(performance.now() - at);
         sent.push(performance.timeOrigin + at);
       }

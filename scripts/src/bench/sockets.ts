@@ -29,7 +29,7 @@ import WebSocket from 'ws';
 import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { createRedis, RedisNames, RunEventLog, waitForRedis } from '@netra/bus';
 import { cpuMs } from './cpu.js';
-import { openSocket } from './ws-client.js';
+import { exchange, openSocket } from './ws-client.js';
 import { percentile, pin, PIPELINE_ENV, traceLine, runBenchmark, Scratch, type AppProcess } from './scratch.js';
 
 const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 19_000);
@@ -509,15 +509,7 @@ async function main(): Promise<void> {
         const perGateway = Math.ceil(FANOUT_SOCKETS / 2);
         const netraSockets = await openMany(FANOUT_SOCKETS, async (i) => {
           const socket = await openSocket(urls[i < perGateway ? 0 : 1] ?? wsUrl, tokens[0]);
-          await new Promise<void>((resolve) => {
-            const onSubscribed = (data: WebSocket.RawData) => {
-              if ((JSON.parse(data.toString()) as { type: string }).type !== 'subscribed') return;
-              socket.off('message', onSubscribed);
-              resolve();
-            };
-            socket.on('message', onSubscribed);
-            socket.send(JSON.stringify({ type: 'subscribe', threadId }));
-          });
+          await exchange(socket, { type: 'subscribe', threadId }, 'subscribed');
           socket.on('message', (data) => {
             const frame = JSON.parse(data.toString()) as { type: string; delta?: string };
             if (frame.type === 'agent_token' && frame.delta) onDelivery(seqOf(frame.delta));

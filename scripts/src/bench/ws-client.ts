@@ -16,3 +16,16 @@ export function openSocket(url: string, token?: string): Promise<WebSocket> {
     });
   });
 }
+
+/** Sends `frame` and resolves on the first frame of type `replyType` that comes back (other frames pass by). */
+export function exchange(socket: WebSocket, frame: { type: string } & Record<string, unknown>, replyType: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      if ((JSON.parse(data.toString()) as { type: string }).type !== replyType) return;
+      socket.off('message', onMessage);
+      resolve();
+    };
+    socket.on('message', onMessage);
+    socket.send(JSON.stringify(frame));
+  });
+}
